@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vgpio: one Makefile. `make help` lists the targets.
+#
+#   make                 build everything into $(B)/
+#   make check           every test tier this machine can run
+#   make check-unit      unit tests only (fast iteration)
+#   make check-integ     loop-transport integration tests only
+#   make fuzz-smoke      replay corpora + a short libFuzzer run per target
+#   make demo            run the demo (daemon + sim board + shim guest)
+#   make bench           print the benchmark figures
+#   SAN=address,undefined  build and test under sanitizers (in build-san/)
+#   CC=clang             build with clang; WERROR=0 to not fail on warnings
+#   V=1                  show commands
+
+CC ?= gcc
+CLANG ?= clang
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+SAN ?=
+WERROR ?= 1
+V ?= 0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifneq ($(SAN),)
+B ?= build-san
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B ?= build
+SANFLAGS :=
+endif
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wmissing-declarations -Wold-style-definition \
+	-Wredundant-decls -Wnested-externs -Wundef -Wwrite-strings -Wvla \
+	-Wimplicit-fallthrough -Wpointer-arith
+# The ring and register code also gets -Wconversion.
+CONVERSION := -Wconversion -Wno-sign-conversion
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CPPFLAGS += -Iinclude -Ibackend -Ifrontend-shim -D_GNU_SOURCE
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+# --- sources -------------------------------------------------------------
+CORE_SRCS := backend/log.c backend/bus.c backend/gram.c backend/provider.c backend/vring.c \
+	backend/vdev.c backend/mmio.c backend/acl.c backend/gpio.c \
+	backend/sim.c backend/config.c backend/evloop.c backend/loop.c \
+	backend/ctl.c backend/daemon.c
+CONV_SRCS := backend/vring.c backend/mmio.c backend/vdev.c backend/bus.c
+SHIM_SRCS := frontend-shim/shim.c frontend-shim/hostile.c \
+	frontend-shim/wire-loop.c
+TESTLIB_SRCS := tests/lib/inproc.c tests/lib/fakeprov.c tests/lib/daemon-run.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+CORE_OBJS := $(call obj,$(CORE_SRCS))
+SHIM_OBJS := $(call obj,$(SHIM_SRCS))
+TESTLIB_OBJS := $(call obj,$(TESTLIB_SRCS))
+LIBCORE := $(B)/libvgpio-core.a
+LIBSHIM := $(B)/libvgpio-shim.a
+LIBTEST := $(B)/libvgpio-test.a
+
+VGPIOD := $(B)/vgpiod
+SHIM := $(B)/vgpio-shim
+CTL := $(B)/vgpio-ctl
+BENCH := $(B)/vgpio-bench
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+INTEG_BINS := $(patsubst tests/integ/%.c,$(B)/tests/%,$(INTEG_SRCS))
+BINS := $(VGPIOD) $(SHIM) $(CTL)
+
+.PHONY: all help deps check check-unit check-integ check-san fuzz fuzz-smoke \
+	fuzz-replay bench demo format format-check install clean tests
+.DEFAULT_GOAL := all
+
+all: $(BINS) $(LIBCORE) $(LIBSHIM)
+
+help:
+	@sed -n '3,17p' Makefile
+
+# --- dependencies (installed or checked by the project itself) ----------
+DEPS_STAMP := $(B)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)mkdir -p $(B)
+	$(Q)sh tools/deps.sh
+	$(Q)touch $@
+
+# --- compile --------------------------------------------------------------
+$(B)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) $(CMOCKA_CFLAGS) -c -o $@ $<
+
+$(LIBCORE): $(CORE_OBJS)
+	@$(if $(filter 0,$(V)),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBSHIM): $(SHIM_OBJS)
+	@$(if $(filter 0,$(V)),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBTEST): $(TESTLIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(VGPIOD): $(B)/backend/main.o $(LIBCORE)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+$(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+$(CTL): $(B)/tools/vgpio-ctl.o
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+$(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/%: $(B)/tests/integ/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+tests: $(UNIT_BINS) $(INTEG_BINS) $(BINS)
+
+# --- tests ----------------------------------------------------------------
+check-unit: $(UNIT_BINS)
+	$(Q)sh tests/run-tier.sh unit $(UNIT_BINS)
+
+check-integ: $(INTEG_BINS) $(BINS)
+	$(Q)VGPIO_BUILD=$(B) sh tests/run-tier.sh integ $(INTEG_BINS)
+
+# Every tier this machine can run; says which it skipped and why.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)VGPIO_BUILD=$(B) MAKE="$(MAKE)" sh tests/check.sh
+
+check-san:
+	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ
+
+# --- fuzzing (clang libFuzzer + ASan/UBSan, separate build dir) ---------
+FB := build-fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CORE_SRCS := $(filter-out backend/evloop.c backend/loop.c backend/ctl.c backend/daemon.c,$(CORE_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
+FUZZ_TIME ?= 10
+
+$(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) tests/lib/inproc.c tests/lib/fakeprov.c | $(DEPS_STAMP)
+	@mkdir -p $(FB)
+	@$(if $(filter 0,$(V)),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: $(FUZZ_BINS)
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)sh tests/fuzz/run.sh replay $(FUZZ_BINS)
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh smoke $(FUZZ_BINS)
+
+# --- bench, demo ---------------------------------------------------------
+bench: $(BENCH) $(BINS)
+	$(Q)VGPIO_BUILD=$(B) $(BENCH)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VGPIO_BUILD=$(B) sh tools/vgpio-demo.sh
+
+# --- style ------------------------------------------------------------------
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FORMAT_FILES)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
+
+# --- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(VGPIOD) $(DESTDIR)$(PREFIX)/sbin/vgpiod
+	install -m 0755 $(SHIM) $(CTL) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(B) $(FB) -name '*.d' 2>/dev/null)

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration (policy) file: simulated chips and per-domain line
+ * sets. Format in docs/vgpio-policy.md; summary:
+ *
+ *   # comment                      blank lines and comments anywhere
+ *   [sim NAME]                     a simulated chip
+ *   lines = N                      1..512
+ *   names = A B - D                N names, "-" = unnamed (optional)
+ *   wire = OUT -> IN               OUT drives IN; [chip:]line, line = name
+ *                                  or offset (repeatable)
+ *   pull = LINE up|down            initial pull (repeatable)
+ *
+ *   [domain NAME]                  a guest, by domain name
+ *   lines = CHIP L [L ...][, CHIP L ...]   the ordered line set: guest
+ *                                  line i is entry i (aggregator syntax)
+ *   line REF = OPT ...             per-line options; REF = guest index or
+ *                                  the host line as written in "lines"
+ *     OPT: name=S allow=in,out,irq safe=input|low|high
+ *          bias=as-is|disabled|pull-up|pull-down
+ *          drive=push-pull|open-drain|open-source
+ *          active-low=yes|no debounce=USEC
+ *
+ * The parser is strict: unknown sections and keys, duplicates, trailing
+ * garbage, numbers out of range, a host line in two domains and duplicate
+ * guest names are errors reported as "SOURCE:LINE:COL: message". Pure code
+ * over a buffer (no I/O except vg_config_load), fuzzed.
+ */
+#ifndef VGPIO_CONFIG_H
+#define VGPIO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vgpio/provider.h>
+#include "acl.h"
+
+#define VG_CONFIG_NAME_MAX 63 /* chip and domain names, bytes */
+
+struct vg_config_wire {
+	char *out_chip, *out_line;
+	char *in_chip, *in_line;
+};
+
+struct vg_config_pull {
+	char *line;
+	int value;
+};
+
+struct vg_config_sim {
+	char *name;
+	unsigned int nlines;
+	char **names; /* nlines entries, NULL = unnamed; or NULL */
+	unsigned int nwires;
+	struct vg_config_wire *wires;
+	unsigned int npulls;
+	struct vg_config_pull *pulls;
+};
+
+struct vg_config_line {
+	char *chip; /* as written */
+	char *line; /* as written: name or offset */
+	char name[VG_GPIO_NAME_MAX + 1]; /* guest name; "" = use host name */
+	unsigned int allow; /* VG_ALLOW_*, default VG_ALLOW_ALL */
+	enum vg_safe safe; /* default VG_SAFE_INPUT */
+	enum vg_bias bias;
+	enum vg_drive drive;
+	bool active_low;
+	uint32_t debounce_us;
+};
+
+struct vg_config_domain {
+	char *name;
+	unsigned int nlines;
+	struct vg_config_line *lines;
+};
+
+struct vg_config {
+	unsigned int nsims;
+	struct vg_config_sim *sims;
+	unsigned int ndomains;
+	struct vg_config_domain *domains;
+};
+
+/*
+ * Parse @len bytes of @text (need not be NUL-terminated). On success 0 and
+ * *out; on error -EINVAL (or -ENOMEM) and a message in @err naming
+ * @source, line and column. Never logs.
+ */
+int vg_config_parse(const char *text, size_t len, const char *source,
+		    struct vg_config **out, char *err, size_t errlen);
+/* Read and parse the file at @path; errors as above (-errno on I/O). */
+int vg_config_load(const char *path, struct vg_config **out, char *err,
+		   size_t errlen);
+void vg_config_free(struct vg_config *cfg);
+
+const struct vg_config_domain *vg_config_domain(const struct vg_config *cfg,
+						const char *name);
+
+/* The built-in demo configuration (a board with LEDs and a button). */
+extern const char vg_config_demo[];
+
+#endif /* VGPIO_CONFIG_H */

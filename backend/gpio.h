@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The virtio-gpio device (OASIS virtio 1.2 section 5.18) as a vdev class.
+ * It owns a struct vg_vdev and the per-line device state; the guest's
+ * line table (struct vg_acl) and its opened provider lines are borrowed
+ * from the daemon and outlive the device.
+ *
+ * Work model: QueueNotify only marks a queue pending; vg_gpio_run() does
+ * the work with a budget, so one guest cannot starve another. Line events
+ * arrive through vg_gpio_line_event() from the provider's dispatch.
+ */
+#ifndef VGPIO_GPIO_H
+#define VGPIO_GPIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vgpio/transport.h>
+#include "acl.h"
+#include "log.h"
+#include "vdev.h"
+
+struct vg_gpio;
+
+struct vg_gpio_params {
+	const struct vg_acl *acl; /* borrowed; outlives the device */
+	struct vg_bus bus;
+	struct vg_log *log; /* may be NULL */
+	bool no_irq; /* do not offer VIRTIO_GPIO_F_IRQ */
+	bool no_indirect; /* do not offer VIRTIO_RING_F_INDIRECT_DESC */
+	bool no_event_idx; /* do not offer VIRTIO_RING_F_EVENT_IDX */
+};
+
+struct vg_gpio_stats {
+	uint64_t requests; /* requestq messages answered */
+	uint64_t errors; /* ... of which with STATUS_ERR */
+	uint64_t events; /* eventq buffers returned VALID */
+	uint64_t invalid; /* eventq buffers returned INVALID */
+	uint64_t resets; /* device resets (status 0) */
+	uint64_t broken; /* times the guest broke the ring protocol */
+};
+
+/*
+ * Create a device in reset state; every line starts at its safe state.
+ * 0 or -errno (-EINVAL for > 65535 lines or an invalid bus).
+ */
+int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out);
+/* Put every line into its safe state and free. NULL is fine. */
+void vg_gpio_free(struct vg_gpio *g);
+
+struct vg_vdev *vg_gpio_vdev(struct vg_gpio *g);
+
+/* True if a queue has work vg_gpio_run() has not done yet. */
+bool vg_gpio_pending(const struct vg_gpio *g);
+/*
+ * Process at most @budget chains (requestq and eventq together), push
+ * their completions and interrupt the driver once. Returns the number of
+ * chains processed. A ring violation puts the device into NEEDS_RESET.
+ */
+unsigned int vg_gpio_run(struct vg_gpio *g, unsigned int budget);
+
+/*
+ * A provider saw @edge (VG_EDGE_RISING/FALLING, logical) on guest line
+ * @gpio. Latches or delivers it according to the line's IRQ type and mask.
+ */
+void vg_gpio_line_event(struct vg_gpio *g, unsigned int gpio,
+			unsigned int edge);
+
+/*
+ * Line @gpio was revoked by the administrator (acl line marked revoked by
+ * the caller): put it into its safe state, return a held eventq buffer
+ * INVALID, forget its state.
+ */
+void vg_gpio_line_revoked(struct vg_gpio *g, unsigned int gpio);
+
+void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st);
+
+/*
+ * Guest-visible direction of line @gpio (VG_GPIO_DIRECTION_*), for status
+ * output; NONE for a bad index.
+ */
+unsigned int vg_gpio_line_direction(const struct vg_gpio *g,
+				    unsigned int gpio);
+
+#endif /* VGPIO_GPIO_H */
