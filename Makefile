@@ -56,14 +56,10 @@ CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 # --- sources -------------------------------------------------------------
-CORE_SRCS := backend/log.c backend/bus.c backend/gram.c backend/provider.c backend/vring.c \
-	backend/vdev.c backend/mmio.c backend/acl.c backend/gpio.c \
-	backend/sim.c backend/config.c backend/evloop.c backend/loop.c \
-	backend/ctl.c backend/daemon.c
+CORE_SRCS := $(filter-out backend/main.c,$(sort $(wildcard backend/*.c)))
 CONV_SRCS := backend/vring.c backend/mmio.c backend/vdev.c backend/bus.c
-SHIM_SRCS := frontend-shim/shim.c frontend-shim/hostile.c \
-	frontend-shim/wire-loop.c
-TESTLIB_SRCS := tests/lib/inproc.c tests/lib/fakeprov.c tests/lib/daemon-run.c
+SHIM_SRCS := $(filter-out frontend-shim/main.c,$(sort $(wildcard frontend-shim/*.c)))
+TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -156,13 +152,14 @@ check-san:
 	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan, separate build dir) ---------
-FB := build-fuzz
+FB ?= build-fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CORE_SRCS := $(filter-out backend/evloop.c backend/loop.c backend/ctl.c backend/daemon.c,$(CORE_SRCS))
+TESTLIB_FUZZ_SRCS := $(filter-out tests/lib/daemon-run.c,$(TESTLIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 10
 
-$(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) tests/lib/inproc.c tests/lib/fakeprov.c | $(DEPS_STAMP)
+$(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS) | $(DEPS_STAMP)
 	@mkdir -p $(FB)
 	@$(if $(filter 0,$(V)),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $^
@@ -195,6 +192,6 @@ install: all
 	install -m 0755 $(SHIM) $(CTL) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-clang
 
 -include $(shell find $(B) $(FB) -name '*.d' 2>/dev/null)
