@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "drv.h"
 #include "inproc.h"
 
 static void *inproc_map(void *ctx, uint64_t addr, size_t len, unsigned int prot,
@@ -62,5 +63,18 @@ void vg_inproc_dispose(struct vg_inproc *p)
 
 void *vg_inproc_ptr(struct vg_inproc *p, uint64_t gpa)
 {
-	return p->buf + (gpa - p->gram.base);
+	return p->gram.host + (gpa - p->gram.base);
+}
+
+void vg_inproc_init_drv(struct vg_inproc *p, const struct vg_drv_mem *m)
+{
+	memset(p, 0, sizeof(*p));
+	p->gram.host = m->host;
+	p->gram.base = m->base;
+	p->gram.size = m->size;
+	p->gram.grants = m->grants;
+	p->gram.gnttab_addr = m->gnttab;
+	p->gram.gnttab_entries = m->nr_grants;
+	p->bus.ops = &vg_inproc_ops;
+	p->bus.ctx = p;
 }

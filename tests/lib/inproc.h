@@ -27,6 +27,13 @@ extern const struct vg_transport_ops vg_inproc_ops;
 int vg_inproc_init(struct vg_inproc *p, uint64_t base, size_t size);
 void vg_inproc_dispose(struct vg_inproc *p);
 
+/*
+ * Share the driver's RAM instead of owning a buffer: the device side then
+ * sees exactly what a struct vg_drv_mem driver wrote, grants included.
+ */
+struct vg_drv_mem;
+void vg_inproc_init_drv(struct vg_inproc *p, const struct vg_drv_mem *m);
+
 /* Host pointer for guest address @gpa (no checks; test code only). */
 void *vg_inproc_ptr(struct vg_inproc *p, uint64_t gpa);
 
