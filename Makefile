@@ -50,7 +50,7 @@ endif
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CPPFLAGS += -Iinclude -Ibackend -Ifrontend-shim -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ibackend -Ifrontend-shim -Itests/lib -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)

@@ -17,8 +17,14 @@ static int copy(const struct vg_bus *bus, uint64_t addr, void *buf, size_t len,
 		size_t n = 0;
 		uint8_t *p = bus->ops->map(bus->ctx, addr, len, prot, &n);
 
-		if (!p || n == 0 || n > len)
+		if (!p)
 			return -EFAULT;
+		/* A map() breaking its contract still gets its unmap(). */
+		if (n == 0 || n > len) {
+			if (bus->ops->unmap)
+				bus->ops->unmap(bus->ctx, p, n);
+			return -EFAULT;
+		}
 		if (prot & VG_PROT_WRITE)
 			memcpy(p, b, n);
 		else

@@ -32,6 +32,9 @@ static void *granted(const struct vg_gram *g, uint64_t addr, size_t len,
 
 	if (gref >= g->gnttab_entries)
 		return NULL;
+	/* The table address is guest-chosen: never let the entry wrap. */
+	if (gref > (UINT64_MAX - g->gnttab_addr) / sizeof(e))
+		return NULL;
 	/*
 	 * Copy the entry once; the guest may change it concurrently, and only
 	 * this copy decides.

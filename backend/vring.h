@@ -53,6 +53,8 @@ struct vg_vq {
 	bool signalled_valid;
 	/* Pushes since the last vg_vq_should_notify(). */
 	bool need_signal;
+	/* First ring violation; sticky until vg_vq_enable()/vg_vq_reset(). */
+	enum vg_vring_err broken;
 };
 
 /* One guest buffer: a guest address range (not yet translated). */
@@ -95,7 +97,8 @@ int vg_vq_avail(struct vg_vq *vq, const struct vg_bus *bus,
 
 /*
  * Return chain @head with @len bytes written: fills the used element, then
- * (after a write barrier) advances used->idx. 0 or -EFAULT.
+ * (after a write barrier) advances used->idx. 0, -EFAULT, or -EINVAL if the
+ * queue is not ready or @head >= size.
  */
 int vg_vq_push(struct vg_vq *vq, const struct vg_bus *bus, uint16_t head,
 	       uint32_t len);

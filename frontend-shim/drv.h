@@ -71,6 +71,11 @@ struct vg_drv_vq {
 	uint16_t ndesc[VG_DRV_VQ_MAX]; /* ring descriptors used by head */
 	void *token[VG_DRV_VQ_MAX]; /* caller's token by head, NULL = free */
 	uint64_t itable[VG_DRV_VQ_MAX]; /* indirect table per head */
+	/*
+	 * Driver-private descriptor links (free list and chains), never read
+	 * back from the shared table, like Linux's desc_extra[].next.
+	 */
+	uint16_t next[VG_DRV_VQ_MAX];
 };
 
 /*
@@ -88,7 +93,7 @@ int vg_drv_vq_init(struct vg_drv_vq *vq, struct vg_drv_mem *m, uint16_t size,
  * are given to the device through vg_drv_dma() (readable ones through
  * read-only grants). Writes the avail ring entry and, after a write
  * barrier, avail->idx. 0, or -ENOSPC when the ring is full, -EINVAL for
- * n == 0 or a NULL token.
+ * n == 0, n > size or a NULL token.
  */
 int vg_drv_vq_add(struct vg_drv_vq *vq, const struct vg_drv_sg *sg,
 		  unsigned int n, void *token);
@@ -101,8 +106,10 @@ bool vg_drv_vq_kick_prepare(struct vg_drv_vq *vq);
 
 /*
  * Next completed chain: its token, with the used length in *len; NULL if
- * none. Frees its descriptors. A used id the driver never exposed is
- * reported by returning NULL and setting *len to UINT32_MAX.
+ * none (*len = 0). Frees its descriptors. A used id the driver never
+ * exposed is consumed and reported by returning NULL and setting *len to
+ * UINT32_MAX. Like Linux with callbacks enabled, with EVENT_IDX it then
+ * writes used_event = last_used.
  */
 void *vg_drv_vq_get(struct vg_drv_vq *vq, uint32_t *len);
 
