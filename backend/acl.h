@@ -53,8 +53,8 @@ struct vg_acl {
  * The ACL check: the line for guest index @gpio if it exists, is not
  * revoked and allows @op; NULL otherwise. Never logs.
  */
-const struct vg_acl_line *vg_acl_check(const struct vg_acl *acl,
-				       uint32_t gpio, enum vg_acl_op op);
+const struct vg_acl_line *vg_acl_check(const struct vg_acl *acl, uint32_t gpio,
+				       enum vg_acl_op op);
 
 /* "in", "out", "irq" words for status output ("in,out,irq"). */
 const char *vg_acl_allow_str(unsigned int allow, char *buf, size_t len);

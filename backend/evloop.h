@@ -18,8 +18,8 @@ int vg_evloop_new(struct vg_evloop **out);
 void vg_evloop_free(struct vg_evloop *loop);
 
 /* Watch @fd for @events (EPOLLIN...). 0 or -errno (-EEXIST if watched). */
-int vg_evloop_add(struct vg_evloop *loop, int fd, uint32_t events,
-		  vg_ev_fn fn, void *arg);
+int vg_evloop_add(struct vg_evloop *loop, int fd, uint32_t events, vg_ev_fn fn,
+		  void *arg);
 int vg_evloop_mod(struct vg_evloop *loop, int fd, uint32_t events);
 /*
  * Stop watching @fd. Safe from inside a callback: events of the current

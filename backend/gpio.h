@@ -78,7 +78,6 @@ void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st);
  * Guest-visible direction of line @gpio (VG_GPIO_DIRECTION_*), for status
  * output; NONE for a bad index.
  */
-unsigned int vg_gpio_line_direction(const struct vg_gpio *g,
-				    unsigned int gpio);
+unsigned int vg_gpio_line_direction(const struct vg_gpio *g, unsigned int gpio);
 
 #endif /* VGPIO_GPIO_H */

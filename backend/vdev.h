@@ -64,8 +64,8 @@ struct vg_vdev {
 };
 
 /* Set up @vd in reset state. -EINVAL if @cls or @bus ops are incomplete. */
-int vg_vdev_init(struct vg_vdev *vd, const struct vg_vdev_class *cls,
-		 void *dev, const struct vg_bus *bus, struct vg_log *log);
+int vg_vdev_init(struct vg_vdev *vd, const struct vg_vdev_class *cls, void *dev,
+		 const struct vg_bus *bus, struct vg_log *log);
 void vg_vdev_set_front(struct vg_vdev *vd,
 		       void (*interrupt)(void *front, unsigned int bits),
 		       void *front);
@@ -73,8 +73,7 @@ void vg_vdev_set_front(struct vg_vdev *vd,
 /* Offered features, 32 bits at a time (@sel 0 = bits 0..31; >1 reads 0). */
 uint32_t vg_vdev_host_features(const struct vg_vdev *vd, uint32_t sel);
 /* Driver features word @sel; ignored unless status is DRIVER w/o FEATURES_OK. */
-void vg_vdev_set_guest_features(struct vg_vdev *vd, uint32_t sel,
-				uint32_t val);
+void vg_vdev_set_guest_features(struct vg_vdev *vd, uint32_t sel, uint32_t val);
 /* True if feature @bit was negotiated (driver accepted it, offered). */
 bool vg_vdev_has_feature(const struct vg_vdev *vd, unsigned int bit);
 

@@ -68,7 +68,8 @@ struct vg_chain {
 	uint16_t head;
 	uint16_t nread, nwrite;
 	uint32_t read_len, write_len; /* totals, each < 2^32 */
-	struct vg_iov iov[VG_VQ_MAX_SIZE]; /* [0, nread) then [nread, +nwrite) */
+	/* [0, nread) readable, then [nread, nread + nwrite) writable */
+	struct vg_iov iov[VG_VQ_MAX_SIZE];
 };
 
 /* Forget all progress and addresses: the queue is back to reset state. */

@@ -103,8 +103,8 @@ struct vg_grant_entry {
 #define VG_GRANT_PAGE_SHIFT 12
 #define VG_GRANT_PAGE_SIZE (1u << VG_GRANT_PAGE_SHIFT)
 #define VG_GRANT_ADDR_FLAG (1ULL << 63)
-#define VG_GRANT_ADDR(gref, off)                                              \
-	(VG_GRANT_ADDR_FLAG | ((uint64_t)(gref) << VG_GRANT_PAGE_SHIFT) |     \
+#define VG_GRANT_ADDR(gref, off)                                          \
+	(VG_GRANT_ADDR_FLAG | ((uint64_t)(gref) << VG_GRANT_PAGE_SHIFT) | \
 	 ((uint64_t)(off) & (VG_GRANT_PAGE_SIZE - 1)))
 
 #endif /* VGPIO_LOOP_PROTO_H */

@@ -71,8 +71,7 @@ bool vg_transport_ops_valid(const struct vg_transport_ops *ops);
  * failed write may have written a prefix). Never log. This is the only way
  * core code touches guest memory.
  */
-int vg_bus_read(const struct vg_bus *bus, uint64_t addr, void *buf,
-		size_t len);
+int vg_bus_read(const struct vg_bus *bus, uint64_t addr, void *buf, size_t len);
 int vg_bus_write(const struct vg_bus *bus, uint64_t addr, const void *buf,
 		 size_t len);
 

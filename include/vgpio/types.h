@@ -38,17 +38,17 @@ static inline uint64_t vg_le64_get(struct vg_le64 x)
 }
 static inline struct vg_le16 vg_le16_put(uint16_t v)
 {
-	struct vg_le16 x = { htole16(v) };
+	struct vg_le16 x = {htole16(v)};
 	return x;
 }
 static inline struct vg_le32 vg_le32_put(uint32_t v)
 {
-	struct vg_le32 x = { htole32(v) };
+	struct vg_le32 x = {htole32(v)};
 	return x;
 }
 static inline struct vg_le64 vg_le64_put(uint64_t v)
 {
-	struct vg_le64 x = { htole64(v) };
+	struct vg_le64 x = {htole64(v)};
 	return x;
 }
 

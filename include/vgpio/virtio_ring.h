@@ -52,7 +52,8 @@ struct vg_vring_used_elem {
 	struct vg_le32 id;
 	struct vg_le32 len;
 };
-VG_STATIC_ASSERT(sizeof(struct vg_vring_used_elem) == 8, "used elem is 8 bytes");
+VG_STATIC_ASSERT(sizeof(struct vg_vring_used_elem) == 8,
+		 "used elem is 8 bytes");
 
 /* Byte offsets inside the avail and used areas. */
 #define VG_VRING_AVAIL_FLAGS 0

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vgpiod daemon as an object: configuration, simulated chips, each
+ * domain's opened lines and ACL, the loop transport, the control socket
+ * and the event loop that runs them. main() parses options and creates
+ * one; tests create them in-process (with signals off).
+ *
+ * Start-up runs in named stages (event loop, signals, sim chips, lines,
+ * provider events, loop socket, control socket); a failure logs what
+ * failed (for lines: domain, chip and line) and unwinds from the stage
+ * reached. Every line of every domain is opened at start-up, exclusively,
+ * with consumer "vgpio:<domain>", in its safe state.
+ *
+ * Work model: after each event-loop batch every connected guest with
+ * pending queue work gets vg_gpio_run(budget); while any guest still has
+ * work, the next wait does not block; otherwise it blocks until an fd is
+ * ready. Nothing polls.
+ */
+#ifndef VGPIO_DAEMON_H
+#define VGPIO_DAEMON_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "log.h"
+
+#define VG_DAEMON_BUDGET_DEFAULT 64u
+#define VG_DAEMON_LOOP_SOCKET "/run/vgpio/loop.sock"
+#define VG_DAEMON_CONTROL_SOCKET "/run/vgpio/control.sock"
+
+struct vg_daemon;
+
+struct vg_daemon_params {
+	const struct vg_config *cfg; /* borrowed; outlives the daemon */
+	const struct vg_log_sink *sink; /* borrowed; required */
+	const char *loop_path; /* loop transport socket */
+	const char *ctl_path; /* control socket */
+	unsigned int budget; /* chains per guest per turn; 0 = default */
+	/*
+	 * Handle SIGTERM and SIGINT through a signalfd (they are blocked
+	 * while the daemon exists): either ends vg_daemon_run().
+	 */
+	bool signals;
+};
+
+/* Start every stage. 0 or -errno (logged). Sockets listen on return. */
+int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out);
+
+/*
+ * One turn: wait for events (up to @timeout_ms, or not at all while guest
+ * work is pending), dispatch them, then give each guest its budget.
+ * Returns the number of callbacks run (0 on timeout) or -errno.
+ */
+int vg_daemon_turn(struct vg_daemon *d, int timeout_ms);
+
+/* Turn until a signal or vg_daemon_stop(). 0, or -errno on loop failure. */
+int vg_daemon_run(struct vg_daemon *d);
+void vg_daemon_stop(struct vg_daemon *d);
+
+/*
+ * Shut down: disconnect every guest, put every line into its safe state,
+ * release the lines, remove the sockets, free. NULL is fine.
+ */
+void vg_daemon_free(struct vg_daemon *d);
+
+#endif /* VGPIO_DAEMON_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The loop transport, daemon side (wire protocol: <vgpio/loop_proto.h>).
+ *
+ * vg_loop listens on a SOCK_SEQPACKET unix socket and runs every guest
+ * connection from the daemon's event loop without ever blocking: HELLO
+ * (validated field by field, guest RAM memfd mapped MAP_SHARED and sealed
+ * against shrinking), WELCOME, then MMIO accesses fed to the register file
+ * the owner attached, each answered with MMIO_REPLY.
+ *
+ * Which domains exist and what device serves them is the owner's business
+ * (the daemon): on a valid HELLO, loop calls attach() with a bus whose
+ * map() reaches this guest's RAM (vg_gram_map, grants and max_piece as the
+ * guest asked) and whose set_irq() sends IRQ messages; attach() returns
+ * the register file to feed, or refuses with an errno and a reason that is
+ * sent back in WELCOME. When the guest goes away (hang-up, EOF, a
+ * malformed packet, vg_loop_free), loop calls detach() before it unmaps
+ * RAM, so the owner can free the device while guest memory is still there.
+ *
+ * IRQ messages are sent non-blocking; if the socket is full the message is
+ * dropped (the guest still finds the cause in InterruptStatus when it next
+ * reads it). MMIO replies are never dropped: if the socket is full, loop
+ * stops reading that guest until the reply is out.
+ *
+ * Logs through the owner's log: connection errors and guest-caused
+ * problems, the latter rate-limited per guest connection.
+ */
+#ifndef VGPIO_LOOP_H
+#define VGPIO_LOOP_H
+
+#include <stddef.h>
+#include <vgpio/transport.h>
+#include "evloop.h"
+#include "log.h"
+#include "mmio.h"
+
+struct vg_loop;
+struct vg_loop_conn;
+
+struct vg_loop_hooks {
+	/*
+	 * A guest passed the transport checks and claims @domain. Return 0
+	 * and the register file in *mmio, or a positive errno and a
+	 * NUL-terminated reason in @reason (@reason_len bytes). @bus stays
+	 * valid until detach().
+	 */
+	int (*attach)(void *arg, struct vg_loop_conn *conn, const char *domain,
+		      const struct vg_bus *bus, struct vg_mmio **mmio,
+		      char *reason, size_t reason_len);
+	/* The guest attached as @conn is gone; stop using its bus now. */
+	void (*detach)(void *arg, struct vg_loop_conn *conn);
+};
+
+/*
+ * Listen on @path: its directory is created 0700 if missing, a stale socket
+ * there is unlinked, anything else at @path is refused (-EEXIST), and the
+ * socket is made mode 0600. Registers with @ev. 0 or -errno; logs the
+ * reason on failure.
+ */
+int vg_loop_new(struct vg_evloop *ev, const char *path,
+		const struct vg_loop_hooks *hooks, void *arg,
+		struct vg_log *log, struct vg_loop **out);
+/* Disconnect every guest (detach() for each), remove the socket. NULL ok. */
+void vg_loop_free(struct vg_loop *loop);
+
+/* The transport table ("loop"); its ctx is a struct vg_loop_conn. */
+extern const struct vg_transport_ops vg_loop_transport_ops;
+
+/*
+ * Create a listening unix socket of @type (SOCK_SEQPACKET, SOCK_STREAM) at
+ * @path for the daemon's sockets: the directory is created 0700 if
+ * missing; a socket already there is unlinked if no one listens on it
+ * (-EADDRINUSE if someone does); anything else there is -EEXIST; the new
+ * socket is mode 0600, non-blocking, close-on-exec. Returns the fd or
+ * -errno, and logs why on failure.
+ */
+int vg_loop_listen_unix(const char *path, int type, struct vg_log *log);
+
+#endif /* VGPIO_LOOP_H */
