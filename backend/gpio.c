@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The virtio-gpio device (OASIS virtio 1.2 section 5.18) as a vdev class.
+ * "Spec" below means device-types/gpio/description.tex; "Cn" is an item of
+ * the validation checklist (shared/reference/c-anchors.md appendix C).
+ *
+ * Choices the spec leaves open, made here:
+ * - Every chain is answered in the order it was popped, one at a time, so
+ *   messages for the same line are processed and answered in order (C.18).
+ * - Fields a message does not use (gpio and value of GET_LINE_NAMES, value
+ *   of the GET_* messages) are ignored.
+ * - A requestq chain without a single writable byte, or an eventq chain
+ *   without one, cannot be answered at all: that is a protocol violation
+ *   and puts the device into NEEDS_RESET (C.15). A chain that is merely
+ *   short gets STATUS_ERR (resp. IRQ_STATUS_INVALID) in what fits.
+ * - GET_DIRECTION reports what the guest configured (NONE until it does),
+ *   not the host line's direction: a line parked at an output safe value
+ *   is still "not in use" for the guest.
+ * - A SET_VALUE on a line that is not an output is kept and driven from
+ *   the instant of the switch to output (spec, Set Value); without one the
+ *   switch drives the last value the guest set, else 0.
+ * - SET_IRQ_TYPE with a different type on an enabled line (Linux sends it
+ *   on irq_set_irq_type() while enabled, reference 2.5) is applied in place
+ *   instead of being refused: refusing would leave the guest's irq core
+ *   and the device disagreeing about the type, and Linux ignores the
+ *   status. The latch of the old type is discarded, as for NONE.
+ * - Level interrupts are built from both edges plus get_value(): the
+ *   level is sampled when a buffer arrives (spec: notify again if still
+ *   active on unmask) and an edge into the active level fires a held
+ *   buffer. Nothing is latched for level types (spec MUST NOT).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vgpio/virtio_mmio.h>
+#include "gpio.h"
+
+#define GPIO_NQUEUES 2u
+
+/* Guest-visible state of one line; all zero/NONE = not in use. */
+struct gpio_line {
+	uint8_t dir; /* VG_GPIO_DIRECTION_* as the guest configured it */
+	uint8_t irq; /* VG_GPIO_IRQ_TYPE_*, NONE = disabled */
+	int8_t value; /* value to drive when (or while) output; -1 = none */
+	bool latched; /* an edge arrived while masked (edge types only) */
+	bool held; /* an eventq buffer is held: the interrupt is unmasked */
+	bool dirty; /* the provider may be away from the safe state */
+	unsigned int edges; /* edge detection last asked of the provider */
+	uint16_t head; /* held buffer: chain head */
+	uint64_t status_addr; /* held buffer: guest address of its status */
+};
+
+struct vg_gpio {
+	struct vg_vdev vd;
+	/* Filled once in vg_gpio_new() and never changed afterwards. */
+	struct vg_vdev_class cls;
+	const struct vg_acl *acl;
+	struct vg_log *log;
+	uint8_t *names; /* the GET_LINE_NAMES block, fixed for our life */
+	uint32_t names_size;
+	struct gpio_line *lines; /* acl->n entries */
+	bool pending[GPIO_NQUEUES]; /* kicked, not known to be drained */
+	bool touched[GPIO_NQUEUES]; /* pushed since the last vg_vdev_used */
+	struct vg_gpio_stats st;
+	struct vg_chain chain; /* scratch for the chain being processed */
+};
+
+static bool irq_is_level(unsigned int type)
+{
+	return type == VG_GPIO_IRQ_TYPE_LEVEL_HIGH ||
+	       type == VG_GPIO_IRQ_TYPE_LEVEL_LOW;
+}
+
+/* Provider edges an IRQ type needs; 0 for NONE (and invalid types). */
+static unsigned int irq_edges(unsigned int type)
+{
+	switch (type) {
+	case VG_GPIO_IRQ_TYPE_EDGE_RISING:
+		return VG_EDGE_RISING;
+	case VG_GPIO_IRQ_TYPE_EDGE_FALLING:
+		return VG_EDGE_FALLING;
+	case VG_GPIO_IRQ_TYPE_EDGE_BOTH:
+	case VG_GPIO_IRQ_TYPE_LEVEL_HIGH:
+	case VG_GPIO_IRQ_TYPE_LEVEL_LOW:
+		return VG_EDGE_BOTH;
+	}
+	return VG_EDGE_NONE;
+}
+
+static const struct vg_bus *gpio_bus(const struct vg_gpio *g)
+{
+	return &g->vd.bus;
+}
+
+/* A ring or guest-memory violation: the device stops until reset. */
+static int gpio_break(struct vg_gpio *g, const char *why)
+{
+	if (!g->vd.broken)
+		g->st.broken++;
+	vg_vdev_needs_reset(&g->vd, why);
+	return -EPROTO;
+}
+
+static int gpio_fault(struct vg_gpio *g)
+{
+	return gpio_break(g, vg_vring_strerror(VG_VRING_E_ACCESS));
+}
+
+static int gpio_push(struct vg_gpio *g, unsigned int q, uint16_t head,
+		     uint32_t len)
+{
+	if (vg_vq_push(&g->vd.vq[q], gpio_bus(g), head, len))
+		return gpio_fault(g);
+	g->touched[q] = true;
+	return 0;
+}
+
+/* Tell the driver about everything pushed so far: one call per queue. */
+static void gpio_flush(struct vg_gpio *g)
+{
+	unsigned int q;
+
+	for (q = 0; q < GPIO_NQUEUES; q++) {
+		if (!g->touched[q])
+			continue;
+		g->touched[q] = false;
+		if (!g->vd.broken)
+			vg_vdev_used(&g->vd, q);
+	}
+}
+
+/*
+ * Return line @i's held eventq buffer with @status (VG_GPIO_IRQ_STATUS_*),
+ * which masks the interrupt again (spec, eventq Message Flow). Nothing to
+ * do without a held buffer. 0 or -EPROTO (device broken).
+ */
+static int gpio_line_fire(struct vg_gpio *g, unsigned int i, uint8_t status)
+{
+	struct gpio_line *s = &g->lines[i];
+
+	if (!s->held)
+		return 0;
+	s->held = false;
+	/* A queue the driver took down (or a broken device) gets nothing. */
+	if (!vg_vdev_queue_live(&g->vd, VG_GPIO_QUEUE_EVENT))
+		return 0;
+	if (vg_bus_write(gpio_bus(g), s->status_addr, &status, 1))
+		return gpio_fault(g);
+	if (status == VG_GPIO_IRQ_STATUS_VALID)
+		g->st.events++;
+	else
+		g->st.invalid++;
+	return gpio_push(g, VG_GPIO_QUEUE_EVENT, s->head, 1);
+}
+
+static int prov_set_direction(const struct vg_acl_line *l, enum vg_dir dir,
+			      int value)
+{
+	return l->prov.ops->set_direction(l->prov.ctx, l->line, dir, value);
+}
+
+static int prov_set_edge(const struct vg_acl_line *l, struct gpio_line *s,
+			 unsigned int edges)
+{
+	int rc;
+
+	/* On failure the provider's state is unknown: keep the union. */
+	rc = l->prov.ops->set_edge(l->prov.ctx, l->line, edges);
+	if (rc)
+		s->edges |= edges;
+	else
+		s->edges = edges;
+	return rc;
+}
+
+/* Put the host line into its safe state (edge detection off first). */
+static int gpio_line_safe(const struct vg_acl_line *l, struct gpio_line *s)
+{
+	int rc = 0;
+
+	if (s->edges)
+		rc = prov_set_edge(l, s, VG_EDGE_NONE);
+	switch (l->safe) {
+	case VG_SAFE_LOW:
+	case VG_SAFE_HIGH:
+		if (!rc)
+			rc = prov_set_direction(l, VG_DIR_OUT,
+						l->safe == VG_SAFE_HIGH);
+		break;
+	case VG_SAFE_INPUT:
+	default:
+		if (!rc)
+			rc = prov_set_direction(l, VG_DIR_IN, 0);
+		break;
+	}
+	return rc;
+}
+
+/*
+ * Forget everything the guest did to line @i (spec: "MUST discard all
+ * state information" on DIRECTION_NONE): interrupt off, latch and cached
+ * value gone, a held buffer returned INVALID if @give_back (else
+ * forgotten, as on reset), host line back to its safe state if @touch.
+ * Returns the provider's error (the state is discarded anyway) or -EPROTO
+ * if returning the buffer broke the device.
+ */
+static int gpio_line_drop(struct vg_gpio *g, unsigned int i, bool give_back,
+			  bool touch)
+{
+	const struct vg_acl_line *l = &g->acl->lines[i];
+	struct gpio_line *s = &g->lines[i];
+	int rc = 0, prc = 0;
+
+	if (give_back && gpio_line_fire(g, i, VG_GPIO_IRQ_STATUS_INVALID))
+		rc = -EPROTO;
+	if (touch && s->dirty && l->line && l->prov.ops)
+		prc = gpio_line_safe(l, s);
+	s->dir = VG_GPIO_DIRECTION_NONE;
+	s->irq = VG_GPIO_IRQ_TYPE_NONE;
+	s->value = -1;
+	s->latched = false;
+	s->held = false;
+	/* A failed safe state is retried at the next drop. */
+	s->dirty = touch && prc;
+	return rc ? rc : prc;
+}
+
+/* Is a level interrupt of @type active on @l right now? */
+static bool gpio_level_active(const struct vg_acl_line *l, unsigned int type)
+{
+	int v = 0;
+
+	if (l->prov.ops->get_value(l->prov.ctx, l->line, &v))
+		return false;
+	return type == VG_GPIO_IRQ_TYPE_LEVEL_HIGH ? v != 0 : v == 0;
+}
+
+/*
+ * The interrupt of line @i was just unmasked (a buffer arrived) or its
+ * type changed: deliver at once what is due (spec, eventq Message Flow:
+ * a latched edge, or a level that is still active).
+ */
+static int gpio_line_poll(struct vg_gpio *g, unsigned int i,
+			  const struct vg_acl_line *l)
+{
+	struct gpio_line *s = &g->lines[i];
+
+	if (!s->held || s->irq == VG_GPIO_IRQ_TYPE_NONE)
+		return 0;
+	if (irq_is_level(s->irq)) {
+		if (!gpio_level_active(l, s->irq))
+			return 0;
+	} else {
+		if (!s->latched)
+			return 0;
+		s->latched = false;
+	}
+	return gpio_line_fire(g, i, VG_GPIO_IRQ_STATUS_VALID);
+}
+
+/* --- requestq ----------------------------------------------------------- */
+
+/*
+ * Which ACL operation a line-addressed request needs; false if the
+ * request is invalid whatever the line (C.16: value in the allowed set).
+ */
+static bool gpio_req_op(const struct vg_gpio *g, unsigned int type,
+			uint32_t value, enum vg_acl_op *op)
+{
+	switch (type) {
+	case VG_GPIO_MSG_GET_DIRECTION:
+	case VG_GPIO_MSG_GET_VALUE:
+		*op = VG_OP_QUERY;
+		return true;
+	case VG_GPIO_MSG_SET_DIRECTION:
+		if (value == VG_GPIO_DIRECTION_NONE)
+			*op = VG_OP_RELEASE;
+		else if (value == VG_GPIO_DIRECTION_IN)
+			*op = VG_OP_INPUT;
+		else if (value == VG_GPIO_DIRECTION_OUT)
+			*op = VG_OP_OUTPUT;
+		else
+			return false;
+		return true;
+	case VG_GPIO_MSG_SET_VALUE:
+		*op = VG_OP_OUTPUT;
+		return value <= 1;
+	case VG_GPIO_MSG_SET_IRQ_TYPE:
+		/* Spec: allowed only if VIRTIO_GPIO_F_IRQ was negotiated. */
+		if (!vg_vdev_has_feature(&g->vd, VG_GPIO_F_IRQ))
+			return false;
+		if (value == VG_GPIO_IRQ_TYPE_NONE) {
+			*op = VG_OP_RELEASE;
+			return true;
+		}
+		*op = VG_OP_IRQ;
+		return irq_edges(value) != VG_EDGE_NONE;
+	}
+	return false;
+}
+
+static uint8_t gpio_set_direction(struct vg_gpio *g, unsigned int i,
+				  const struct vg_acl_line *l, uint32_t dir)
+{
+	struct gpio_line *s = &g->lines[i];
+	int v;
+
+	if (dir == VG_GPIO_DIRECTION_NONE)
+		return gpio_line_drop(g, i, true, true) ? VG_GPIO_STATUS_ERR
+							: VG_GPIO_STATUS_OK;
+	if (dir == VG_GPIO_DIRECTION_IN) {
+		if (s->dir != VG_GPIO_DIRECTION_IN) {
+			s->dirty = true;
+			if (prov_set_direction(l, VG_DIR_IN, 0))
+				return VG_GPIO_STATUS_ERR;
+		}
+		s->dir = VG_GPIO_DIRECTION_IN;
+		return VG_GPIO_STATUS_OK;
+	}
+	/* Spec: no IRQ messages for an output line; the converse holds. */
+	if (s->irq != VG_GPIO_IRQ_TYPE_NONE)
+		return VG_GPIO_STATUS_ERR;
+	v = s->value >= 0 ? s->value : 0;
+	s->dirty = true;
+	/* The cached value is driven from the switch on: no glitch. */
+	if (prov_set_direction(l, VG_DIR_OUT, v))
+		return VG_GPIO_STATUS_ERR;
+	s->dir = VG_GPIO_DIRECTION_OUT;
+	s->value = (int8_t)v;
+	return VG_GPIO_STATUS_OK;
+}
+
+static uint8_t gpio_set_value(struct vg_gpio *g, unsigned int i,
+			      const struct vg_acl_line *l, uint32_t value)
+{
+	struct gpio_line *s = &g->lines[i];
+
+	if (s->dir == VG_GPIO_DIRECTION_OUT) {
+		s->dirty = true;
+		if (l->prov.ops->set_value(l->prov.ctx, l->line, (int)value))
+			return VG_GPIO_STATUS_ERR;
+	}
+	/* Not an output yet: kept for the switch (spec, Set Value). */
+	s->value = (int8_t)value;
+	return VG_GPIO_STATUS_OK;
+}
+
+static uint8_t gpio_set_irq_type(struct vg_gpio *g, unsigned int i,
+				 const struct vg_acl_line *l, uint32_t type)
+{
+	struct gpio_line *s = &g->lines[i];
+
+	if (type == s->irq)
+		return VG_GPIO_STATUS_OK; /* NONE->NONE, X->X: Linux sends both */
+	if (type == VG_GPIO_IRQ_TYPE_NONE) {
+		int rc = prov_set_edge(l, s, VG_EDGE_NONE);
+
+		/*
+		 * Spec MUSTs: discard the latch, return the held buffer
+		 * INVALID now. The device side is disabled even if the
+		 * provider failed: later events are ignored for NONE.
+		 */
+		s->irq = VG_GPIO_IRQ_TYPE_NONE;
+		s->latched = false;
+		if (gpio_line_fire(g, i, VG_GPIO_IRQ_STATUS_INVALID) || rc)
+			return VG_GPIO_STATUS_ERR;
+		return VG_GPIO_STATUS_OK;
+	}
+	if (s->dir == VG_GPIO_DIRECTION_OUT)
+		return VG_GPIO_STATUS_ERR;
+	if (s->dir == VG_GPIO_DIRECTION_NONE) {
+		/*
+		 * A device-tree interrupt consumer enables the IRQ without
+		 * any SET_DIRECTION (reference 2.5): make it an input. The
+		 * ACL lets an IRQ line be an input (acl.c).
+		 */
+		s->dirty = true;
+		if (prov_set_direction(l, VG_DIR_IN, 0))
+			return VG_GPIO_STATUS_ERR;
+		s->dir = VG_GPIO_DIRECTION_IN;
+	}
+	s->dirty = true;
+	if (irq_edges(type) != s->edges && prov_set_edge(l, s, irq_edges(type)))
+		return VG_GPIO_STATUS_ERR;
+	/* Enabling or changing type: edges count from now on only. */
+	s->irq = (uint8_t)type;
+	s->latched = false;
+	if (gpio_line_poll(g, i, l))
+		return VG_GPIO_STATUS_ERR;
+	return VG_GPIO_STATUS_OK;
+}
+
+/* A line-addressed request: the ACL check, then the operation. */
+static uint8_t gpio_line_request(struct vg_gpio *g, unsigned int type,
+				 uint32_t gpio, uint32_t value, uint8_t *out)
+{
+	const struct vg_acl_line *l;
+	enum vg_acl_op op;
+	int v;
+
+	if (!gpio_req_op(g, type, value, &op))
+		return VG_GPIO_STATUS_ERR;
+	l = vg_acl_check(g->acl, gpio, op);
+	if (!l) {
+		vg_log_guest(g->log, "line %u: request %u not allowed", gpio,
+			     type);
+		return VG_GPIO_STATUS_ERR;
+	}
+	switch (type) {
+	case VG_GPIO_MSG_GET_DIRECTION:
+		*out = g->lines[gpio].dir;
+		return VG_GPIO_STATUS_OK;
+	case VG_GPIO_MSG_GET_VALUE:
+		if (l->prov.ops->get_value(l->prov.ctx, l->line, &v))
+			return VG_GPIO_STATUS_ERR;
+		*out = v ? 1 : 0;
+		return VG_GPIO_STATUS_OK;
+	case VG_GPIO_MSG_SET_DIRECTION:
+		return gpio_set_direction(g, gpio, l, value);
+	case VG_GPIO_MSG_SET_VALUE:
+		return gpio_set_value(g, gpio, l, value);
+	case VG_GPIO_MSG_SET_IRQ_TYPE:
+		return gpio_set_irq_type(g, gpio, l, value);
+	}
+	return VG_GPIO_STATUS_ERR;
+}
+
+/* One requestq chain. 0 or -EPROTO (device broken). */
+static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
+{
+	struct vg_gpio_request req;
+	uint8_t rsp[2] = {VG_GPIO_STATUS_ERR, 0};
+	unsigned int type;
+	uint32_t need = sizeof(struct vg_gpio_response), len;
+	long r;
+
+	/* C.15: copied out once; only the copy is looked at. */
+	memset(&req, 0, sizeof(req));
+	r = vg_chain_read(gpio_bus(g), c, 0, &req, sizeof(req));
+	if (r < 0)
+		return gpio_fault(g);
+	if (!c->write_len)
+		return gpio_break(g, "request without a response buffer");
+	type = vg_le16_get(req.type);
+	if (type == VG_GPIO_MSG_GET_LINE_NAMES && g->names_size)
+		need = 1 + g->names_size;
+
+	if ((size_t)r < sizeof(req)) {
+		vg_log_guest(g->log, "request of %ld bytes", r);
+	} else if (c->write_len < need) {
+		/* C.17: ERR in what fits, and nothing done. */
+		vg_log_guest(g->log, "request %u: %u-byte response buffer",
+			     type, c->write_len);
+	} else if (type == VG_GPIO_MSG_GET_LINE_NAMES && g->names_size) {
+		rsp[0] = VG_GPIO_STATUS_OK;
+		if (vg_chain_write(gpio_bus(g), c, 0, rsp, 1) != 1 ||
+		    vg_chain_write(gpio_bus(g), c, 1, g->names,
+				   g->names_size) != (long)g->names_size)
+			return gpio_fault(g);
+		g->st.requests++;
+		return gpio_push(g, VG_GPIO_QUEUE_REQUEST, c->head, need);
+	} else {
+		rsp[0] = gpio_line_request(g, type, vg_le16_get(req.gpio),
+					   vg_le32_get(req.value), &rsp[1]);
+		if (g->vd.broken)
+			return -EPROTO;
+	}
+
+	/* Both bytes always written; used length = what was written. */
+	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
+	if (vg_chain_write(gpio_bus(g), c, 0, rsp, len) != (long)len)
+		return gpio_fault(g);
+	g->st.requests++;
+	if (rsp[0] != VG_GPIO_STATUS_OK)
+		g->st.errors++;
+	return gpio_push(g, VG_GPIO_QUEUE_REQUEST, c->head, len);
+}
+
+/* --- eventq ------------------------------------------------------------- */
+
+/* One eventq chain: unmask line's interrupt. 0 or -EPROTO. */
+static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
+{
+	const struct vg_acl_line *l = NULL;
+	struct vg_gpio_irq_request req;
+	uint8_t status = VG_GPIO_IRQ_STATUS_INVALID;
+	struct gpio_line *s = NULL;
+	unsigned int gpio = 0, k, end;
+	long r;
+
+	memset(&req, 0, sizeof(req));
+	r = vg_chain_read(gpio_bus(g), c, 0, &req, sizeof(req));
+	if (r < 0)
+		return gpio_fault(g);
+	if (!c->write_len)
+		return gpio_break(g, "eventq buffer without a status byte");
+	if ((size_t)r == sizeof(req)) {
+		gpio = vg_le16_get(req.gpio);
+		l = vg_acl_check(g->acl, gpio, VG_OP_IRQ);
+	} else {
+		vg_log_guest(g->log, "eventq request of %ld bytes", r);
+	}
+	if (l)
+		s = &g->lines[gpio];
+	/*
+	 * Spec: a buffer for a line whose interrupt is not enabled goes
+	 * back INVALID at once; so does a second one for the same line
+	 * (driver MUST NOT; the first stays held).
+	 */
+	if (!s || s->irq == VG_GPIO_IRQ_TYPE_NONE || s->held) {
+		if (vg_chain_write(gpio_bus(g), c, 0, &status, 1) != 1)
+			return gpio_fault(g);
+		g->st.invalid++;
+		return gpio_push(g, VG_GPIO_QUEUE_EVENT, c->head, 1);
+	}
+	/* Keep only what the answer needs: head and the status address. */
+	end = (unsigned int)c->nread + c->nwrite;
+	for (k = c->nread; k < end && k < VG_VQ_MAX_SIZE; k++)
+		if (c->iov[k].len)
+			break;
+	if (k >= end || k >= VG_VQ_MAX_SIZE)
+		return gpio_break(g, "eventq buffer without a status byte");
+	s->held = true;
+	s->head = c->head;
+	s->status_addr = c->iov[k].addr;
+	return gpio_line_poll(g, gpio, l);
+}
+
+/* --- class ------------------------------------------------------------- */
+
+static unsigned int gpio_num_queues(void *dev)
+{
+	struct vg_gpio *g = dev;
+
+	return vg_vdev_has_feature(&g->vd, VG_GPIO_F_IRQ) ? 2 : 1;
+}
+
+static void gpio_config_read(void *dev, uint8_t *buf)
+{
+	struct vg_gpio *g = dev;
+	struct vg_gpio_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg)); /* padding: "set to zero by the device" */
+	cfg.ngpio = vg_le16_put((uint16_t)g->acl->n);
+	cfg.gpio_names_size = vg_le32_put(g->names_size);
+	memcpy(buf, &cfg, sizeof(cfg));
+}
+
+static void gpio_kick(void *dev, unsigned int q)
+{
+	struct vg_gpio *g = dev;
+
+	if (q < GPIO_NQUEUES)
+		g->pending[q] = true;
+}
+
+/* Drop every line's state; host lines the guest touched to safe state. */
+static void gpio_drop_all(struct vg_gpio *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->acl->n; i++)
+		gpio_line_drop(g, i, false, !g->acl->lines[i].revoked);
+}
+
+static void gpio_reset(void *dev)
+{
+	struct vg_gpio *g = dev;
+
+	/* Held buffers belong to the old rings: forgotten, not returned. */
+	gpio_drop_all(g);
+	memset(g->pending, 0, sizeof(g->pending));
+	memset(g->touched, 0, sizeof(g->touched));
+	g->st.resets++;
+}
+
+unsigned int vg_gpio_run(struct vg_gpio *g, unsigned int budget)
+{
+	enum vg_vring_err err;
+	unsigned int n = 0, q;
+	bool progress = true;
+	int rc;
+
+	while (n < budget && progress && !g->vd.broken) {
+		progress = false;
+		/* Alternate queues so that neither starves the other. */
+		for (q = 0; q < GPIO_NQUEUES && n < budget; q++) {
+			if (!g->pending[q])
+				continue;
+			if (!vg_vdev_queue_live(&g->vd, q)) {
+				g->pending[q] = false;
+				continue;
+			}
+			err = VG_VRING_OK;
+			rc = vg_vq_pop(&g->vd.vq[q], gpio_bus(g), &g->chain,
+				       &err);
+			if (rc == 0) {
+				g->pending[q] = false;
+				continue;
+			}
+			if (rc < 0) {
+				gpio_break(g, vg_vring_strerror(err));
+				break;
+			}
+			n++;
+			progress = true;
+			if (q == VG_GPIO_QUEUE_REQUEST)
+				rc = gpio_request(g, &g->chain);
+			else
+				rc = gpio_event_buffer(g, &g->chain);
+			if (rc < 0)
+				break;
+		}
+	}
+	if (g->vd.broken)
+		memset(g->pending, 0, sizeof(g->pending));
+	gpio_flush(g);
+	return n;
+}
+
+bool vg_gpio_pending(const struct vg_gpio *g)
+{
+	return !g->vd.broken && (g->pending[0] || g->pending[1]);
+}
+
+void vg_gpio_line_event(struct vg_gpio *g, unsigned int gpio, unsigned int edge)
+{
+	const struct vg_acl_line *l;
+	struct gpio_line *s;
+
+	if (!g || g->vd.broken)
+		return;
+	l = vg_acl_check(g->acl, gpio, VG_OP_IRQ);
+	if (!l)
+		return;
+	s = &g->lines[gpio];
+	if (s->irq == VG_GPIO_IRQ_TYPE_NONE || !(irq_edges(s->irq) & edge))
+		return;
+	if (irq_is_level(s->irq)) {
+		/* Only an edge into the active level; never latched. */
+		if (edge != (s->irq == VG_GPIO_IRQ_TYPE_LEVEL_HIGH
+				     ? VG_EDGE_RISING
+				     : VG_EDGE_FALLING))
+			return;
+	} else if (!s->held) {
+		/* Spec MUST: latch while masked; one latch coalesces all. */
+		s->latched = true;
+		return;
+	}
+	gpio_line_fire(g, gpio, VG_GPIO_IRQ_STATUS_VALID);
+	gpio_flush(g);
+}
+
+void vg_gpio_line_revoked(struct vg_gpio *g, unsigned int gpio)
+{
+	if (!g || gpio >= g->acl->n)
+		return;
+	/*
+	 * The administrator's path, not the guest's: the line is already
+	 * marked revoked, so the ACL would refuse it; go to it directly.
+	 */
+	g->lines[gpio].dirty = true;
+	gpio_line_drop(g, gpio, true, true);
+	gpio_flush(g);
+}
+
+void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st)
+{
+	*st = g->st;
+}
+
+unsigned int vg_gpio_line_direction(const struct vg_gpio *g, unsigned int gpio)
+{
+	if (!g || gpio >= g->acl->n)
+		return VG_GPIO_DIRECTION_NONE;
+	return g->lines[gpio].dir;
+}
+
+struct vg_vdev *vg_gpio_vdev(struct vg_gpio *g)
+{
+	return &g->vd;
+}
+
+/* --- names ------------------------------------------------------------ */
+
+struct gpio_name {
+	char s[VG_GPIO_NAME_MAX + 1];
+	unsigned int idx;
+};
+
+static int gpio_name_cmp(const void *a, const void *b)
+{
+	const struct gpio_name *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	if (c)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The GET_LINE_NAMES block (spec, Get Line Names): one NUL-terminated
+ * name per line, 7-bit ASCII, unique. Administrator's name, else the
+ * host's; unprintable bytes become '_', at most VG_GPIO_NAME_MAX bytes;
+ * a later duplicate is blanked. Size 0 (no block) if no line has a name.
+ */
+static int gpio_names_build(struct vg_gpio *g)
+{
+	const struct vg_acl *acl = g->acl;
+	struct gpio_name *nm, *sorted;
+	unsigned int i, j;
+	size_t size = 0;
+	uint8_t *p;
+
+	if (!acl->n)
+		return 0;
+	nm = calloc(acl->n, sizeof(*nm));
+	sorted = calloc(acl->n, sizeof(*sorted));
+	if (!nm || !sorted) {
+		free(nm);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < acl->n; i++) {
+		const struct vg_acl_line *l = &acl->lines[i];
+		const char *src = l->name;
+
+		if (!src[0] && l->line && l->prov.ops)
+			src = l->prov.ops->line_name(l->prov.ctx, l->line);
+		for (j = 0; src && src[j] && j < VG_GPIO_NAME_MAX; j++) {
+			unsigned char ch = (unsigned char)src[j];
+
+			nm[i].s[j] = ch >= 0x20 && ch < 0x7f ? (char)ch : '_';
+		}
+		nm[i].idx = i;
+	}
+	/* Sort to find duplicates in O(n log n); keep the lowest index. */
+	memcpy(sorted, nm, acl->n * sizeof(*nm));
+	qsort(sorted, acl->n, sizeof(*sorted), gpio_name_cmp);
+	for (i = 1; i < acl->n; i++)
+		if (sorted[i].s[0] && !strcmp(sorted[i].s, sorted[i - 1].s))
+			nm[sorted[i].idx].s[0] = '\0';
+	free(sorted);
+
+	for (i = 0; i < acl->n; i++)
+		size += strlen(nm[i].s);
+	if (size) {
+		size += acl->n;
+		g->names = malloc(size);
+		if (!g->names) {
+			free(nm);
+			return -ENOMEM;
+		}
+		p = g->names;
+		for (i = 0; i < acl->n; i++) {
+			size_t len = strlen(nm[i].s) + 1;
+
+			memcpy(p, nm[i].s, len);
+			p += len;
+		}
+		g->names_size = (uint32_t)size;
+	}
+	free(nm);
+	return 0;
+}
+
+/* --- life -------------------------------------------------------------- */
+
+int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
+{
+	struct vg_gpio *g;
+	unsigned int i;
+	int rc;
+
+	*out = NULL;
+	if (!p || !p->acl || p->acl->n > UINT16_MAX ||
+	    (p->acl->n && !p->acl->lines))
+		return -EINVAL;
+	for (i = 0; i < p->acl->n; i++) {
+		const struct vg_acl_line *l = &p->acl->lines[i];
+
+		if (l->line && !vg_provider_ops_valid(l->prov.ops))
+			return -EINVAL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->acl = p->acl;
+	g->log = p->log;
+	g->cls.name = "virtio-gpio";
+	g->cls.device_id = VG_VIRTIO_ID_GPIO;
+	g->cls.features = VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM);
+	if (!p->no_irq)
+		g->cls.features |= VG_BIT(VG_GPIO_F_IRQ);
+	if (!p->no_indirect)
+		g->cls.features |= VG_BIT(VG_F_RING_INDIRECT_DESC);
+	if (!p->no_event_idx)
+		g->cls.features |= VG_BIT(VG_F_RING_EVENT_IDX);
+	g->cls.config_size = sizeof(struct vg_gpio_config);
+	g->cls.num_queues = gpio_num_queues;
+	g->cls.config_read = gpio_config_read;
+	g->cls.kick = gpio_kick;
+	g->cls.reset = gpio_reset;
+
+	g->lines = calloc(p->acl->n ? p->acl->n : 1, sizeof(*g->lines));
+	if (!g->lines) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	rc = gpio_names_build(g);
+	if (rc)
+		goto err;
+	rc = vg_vdev_init(&g->vd, &g->cls, g, &p->bus, p->log);
+	if (rc)
+		goto err;
+	/* Every line starts at its safe state, whatever it was opened in. */
+	for (i = 0; i < p->acl->n; i++)
+		g->lines[i].dirty = true;
+	gpio_drop_all(g);
+	*out = g;
+	return 0;
+err:
+	free(g->names);
+	free(g->lines);
+	free(g);
+	return rc;
+}
+
+void vg_gpio_free(struct vg_gpio *g)
+{
+	unsigned int i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->acl->n; i++)
+		g->lines[i].dirty = true;
+	gpio_drop_all(g);
+	free(g->names);
+	free(g->lines);
+	free(g);
+}

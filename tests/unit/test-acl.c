@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The ACL check on its own: a line table built from fake provider lines,
+ * every operation against every allow mask, and the deny-by-default
+ * cases. The device's use of it is covered in test-gpio.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../lib/fakeprov.h"
+#include "acl.h"
+
+#define NL 8u
+
+struct fx {
+	struct vg_fakeprov *fp;
+	struct vg_acl_line lines[NL];
+	struct vg_acl acl;
+};
+
+/* Line i is allowed exactly the mask i (0..7 covers every combination). */
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	unsigned int i;
+
+	if (!f || vg_fakeprov_new(NL, NULL, &f->fp))
+		return -1;
+	for (i = 0; i < NL; i++) {
+		f->lines[i].allow = i;
+		f->lines[i].prov = vg_fakeprov_provider(f->fp);
+		f->lines[i].line = vg_fakeprov_open(f->fp, i, NULL, NULL);
+		if (!f->lines[i].line)
+			return -1;
+	}
+	f->acl.n = NL;
+	f->acl.lines = f->lines;
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	unsigned int i;
+
+	for (i = 0; i < NL; i++)
+		vg_fakeprov_ops.line_close(f->fp, f->lines[i].line);
+	vg_fakeprov_free(f->fp);
+	free(f);
+	return 0;
+}
+
+static bool allowed(struct fx *f, uint32_t gpio, enum vg_acl_op op)
+{
+	const struct vg_acl_line *l = vg_acl_check(&f->acl, gpio, op);
+
+	if (l)
+		assert_ptr_equal(l, &f->lines[gpio]);
+	return l != NULL;
+}
+
+static void acl_check_op_matrix(void **state)
+{
+	struct fx *f = *state;
+	unsigned int m;
+
+	for (m = 0; m < NL; m++) {
+		bool in = m & VG_ALLOW_IN, out = m & VG_ALLOW_OUT,
+		     irq = m & VG_ALLOW_IRQ;
+
+		assert_true(allowed(f, m, VG_OP_QUERY));
+		assert_true(allowed(f, m, VG_OP_RELEASE));
+		/* IRQ implies input (acl.c). */
+		assert_int_equal(allowed(f, m, VG_OP_INPUT), in || irq);
+		assert_int_equal(allowed(f, m, VG_OP_OUTPUT), out);
+		assert_int_equal(allowed(f, m, VG_OP_IRQ), irq);
+	}
+	assert_int_equal(f->fp->ncalls,
+			 NL); /* the opens; the check calls nothing */
+}
+
+static void acl_check_index_out_of_range_denied(void **state)
+{
+	struct fx *f = *state;
+
+	assert_null(vg_acl_check(&f->acl, NL, VG_OP_QUERY));
+	assert_null(vg_acl_check(&f->acl, 0xffff, VG_OP_RELEASE));
+	assert_null(vg_acl_check(&f->acl, UINT32_MAX, VG_OP_QUERY));
+	assert_null(vg_acl_check(NULL, 0, VG_OP_QUERY));
+}
+
+static void acl_check_revoked_denied(void **state)
+{
+	struct fx *f = *state;
+
+	f->lines[7].revoked = true;
+	assert_null(vg_acl_check(&f->acl, 7, VG_OP_QUERY));
+	assert_null(vg_acl_check(&f->acl, 7, VG_OP_RELEASE));
+	assert_null(vg_acl_check(&f->acl, 7, VG_OP_IRQ));
+	assert_non_null(vg_acl_check(&f->acl, 6, VG_OP_QUERY));
+	f->lines[7].revoked = false;
+	assert_non_null(vg_acl_check(&f->acl, 7, VG_OP_IRQ));
+}
+
+static void acl_check_unopened_line_denied(void **state)
+{
+	struct fx *f = *state;
+	struct vg_line *saved = f->lines[3].line;
+
+	f->lines[3].line = NULL;
+	assert_null(vg_acl_check(&f->acl, 3, VG_OP_QUERY));
+	f->lines[3].line = saved;
+}
+
+static void acl_check_unknown_op_denied(void **state)
+{
+	struct fx *f = *state;
+
+	assert_null(vg_acl_check(&f->acl, 7, (enum vg_acl_op)42));
+	assert_null(vg_acl_check(&f->acl, 7, (enum vg_acl_op) - 1));
+}
+
+static void acl_allow_str_words(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(vg_acl_allow_str(VG_ALLOW_ALL, buf, sizeof(buf)),
+			    "in,out,irq");
+	assert_string_equal(vg_acl_allow_str(VG_ALLOW_IN, buf, sizeof(buf)),
+			    "in");
+	assert_string_equal(
+		vg_acl_allow_str(VG_ALLOW_OUT | VG_ALLOW_IRQ, buf, sizeof(buf)),
+		"out,irq");
+	assert_string_equal(vg_acl_allow_str(0, buf, sizeof(buf)), "none");
+	/* Unknown bits are not words. */
+	assert_string_equal(
+		vg_acl_allow_str(0x10 | VG_ALLOW_IN, buf, sizeof(buf)), "in");
+}
+
+static void acl_allow_str_truncates(void **state)
+{
+	char buf[5];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	vg_acl_allow_str(VG_ALLOW_ALL, buf, sizeof(buf));
+	assert_non_null(memchr(buf, '\0', sizeof(buf)));
+	assert_string_equal(buf, "in");
+	assert_null(vg_acl_allow_str(VG_ALLOW_ALL, NULL, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(acl_check_op_matrix, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			acl_check_index_out_of_range_denied, fx_setup,
+			fx_teardown),
+		cmocka_unit_test_setup_teardown(acl_check_revoked_denied,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(acl_check_unopened_line_denied,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(acl_check_unknown_op_denied,
+						fx_setup, fx_teardown),
+		cmocka_unit_test(acl_allow_str_words),
+		cmocka_unit_test(acl_allow_str_truncates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
