@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Fuzz the policy parser. Whatever it accepts must satisfy the invariants
+ * the rest of the daemon relies on, and must build a working sim: every
+ * chip, wire and pull is accepted by backend/sim.c and every domain line
+ * on a sim chip opens (no line is held twice).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "sim.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(e)                 \
+	do {                     \
+		if (!(e))        \
+			abort(); \
+	} while (0)
+
+static void check_str(const char *s, size_t max)
+{
+	size_t i, n;
+
+	CHECK(s);
+	n = strlen(s);
+	CHECK(n >= 1 && n <= max);
+	for (i = 0; i < n; i++)
+		CHECK(s[i] > ' ' && s[i] < 0x7f);
+}
+
+static const struct vg_config_sim *sim_of(const struct vg_config *cfg,
+					  const char *chip)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nsims; i++)
+		if (!strcmp(cfg->sims[i].name, chip))
+			return &cfg->sims[i];
+	return NULL;
+}
+
+static void check_sims(const struct vg_config *cfg)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < cfg->nsims; i++) {
+		const struct vg_config_sim *s = &cfg->sims[i];
+
+		check_str(s->name, VG_CONFIG_NAME_MAX);
+		CHECK(!strchr(s->name, ':'));
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(s->name, cfg->sims[j].name));
+		CHECK(s->nlines >= 1 && s->nlines <= VG_SIM_MAX_LINES);
+		for (j = 0; s->names && j < s->nlines; j++) {
+			if (!s->names[j])
+				continue;
+			check_str(s->names[j], VG_GPIO_NAME_MAX);
+			for (k = 0; k < j; k++)
+				CHECK(!s->names[k] ||
+				      strcmp(s->names[j], s->names[k]));
+		}
+		for (j = 0; j < s->nwires; j++) {
+			check_str(s->wires[j].out_chip, VG_CONFIG_NAME_MAX);
+			check_str(s->wires[j].in_chip, VG_CONFIG_NAME_MAX);
+			check_str(s->wires[j].out_line, 1000);
+			check_str(s->wires[j].in_line, 1000);
+		}
+		for (j = 0; j < s->npulls; j++) {
+			check_str(s->pulls[j].line, 1000);
+			CHECK(s->pulls[j].value == 0 || s->pulls[j].value == 1);
+		}
+	}
+}
+
+static void check_domains(const struct vg_config *cfg)
+{
+	unsigned int i, j, k, m;
+
+	for (i = 0; i < cfg->ndomains; i++) {
+		const struct vg_config_domain *d = &cfg->domains[i];
+
+		check_str(d->name, VG_CONFIG_NAME_MAX);
+		CHECK(vg_config_domain(cfg, d->name) == d);
+		CHECK(d->nlines >= 1);
+		for (j = 0; j < d->nlines; j++) {
+			const struct vg_config_line *l = &d->lines[j];
+
+			check_str(l->chip, VG_CONFIG_NAME_MAX);
+			check_str(l->line, VG_GPIO_NAME_MAX);
+			if (l->name[0])
+				check_str(l->name, VG_GPIO_NAME_MAX);
+			CHECK(!(l->allow & ~VG_ALLOW_ALL) && l->allow);
+			CHECK(l->safe <= VG_SAFE_HIGH);
+			CHECK(l->bias <= VG_BIAS_PULL_DOWN);
+			CHECK(l->drive <= VG_DRIVE_OPEN_SOURCE);
+			/* Explicit guest names are unique in a domain. */
+			for (k = 0; l->name[0] && k < j; k++)
+				CHECK(strcmp(l->name, d->lines[k].name));
+			/* Host lines off sim chips: unique as written. */
+			if (sim_of(cfg, l->chip))
+				continue;
+			for (m = 0; m <= i; m++)
+				for (k = 0;
+				     k < (m == i ? j : cfg->domains[m].nlines);
+				     k++)
+					CHECK(strcmp(l->chip, cfg->domains[m]
+								      .lines[k]
+								      .chip) ||
+					      strcmp(l->line, cfg->domains[m]
+								      .lines[k]
+								      .line));
+		}
+	}
+}
+
+/* What the parser accepted, the sim must accept too. */
+static void check_against_sim(const struct vg_config *cfg)
+{
+	const struct vg_provider_ops *ops = &vg_sim_provider_ops;
+	struct vg_sim *sim;
+	unsigned int i, j;
+
+	if (vg_sim_new(NULL, &sim))
+		return;
+	for (i = 0; i < cfg->nsims; i++)
+		CHECK(!vg_sim_add_chip(
+			sim, cfg->sims[i].name, cfg->sims[i].nlines,
+			(const char *const *)cfg->sims[i].names));
+	for (i = 0; i < cfg->nsims; i++) {
+		const struct vg_config_sim *s = &cfg->sims[i];
+
+		for (j = 0; j < s->nwires; j++)
+			CHECK(!vg_sim_wire(
+				sim, s->wires[j].out_chip, s->wires[j].out_line,
+				s->wires[j].in_chip, s->wires[j].in_line));
+		for (j = 0; j < s->npulls; j++)
+			CHECK(!vg_sim_set_pull(sim, s->name, s->pulls[j].line,
+					       s->pulls[j].value));
+	}
+	for (i = 0; i < cfg->ndomains; i++) {
+		for (j = 0; j < cfg->domains[i].nlines; j++) {
+			const struct vg_config_line *l =
+				&cfg->domains[i].lines[j];
+			struct vg_line_spec spec = {
+				.chip = l->chip,
+				.line = l->line,
+				.bias = l->bias,
+				.drive = l->drive,
+				.active_low = l->active_low,
+				.debounce_us = l->debounce_us,
+				.initial_dir = l->safe == VG_SAFE_INPUT
+						       ? VG_DIR_IN
+						       : VG_DIR_OUT,
+				.initial_value = l->safe == VG_SAFE_HIGH,
+			};
+			struct vg_line *line;
+
+			if (!sim_of(cfg, l->chip))
+				continue;
+			CHECK(!ops->line_open(sim, &spec, "fuzz", NULL, NULL,
+					      &line));
+		}
+	}
+	ops->dispatch(sim);
+	vg_sim_free(sim);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vg_config *cfg = NULL;
+	char err[256];
+	int rc;
+
+	rc = vg_config_parse((const char *)data, size, "fuzz", &cfg, err,
+			     sizeof(err));
+	if (rc) {
+		CHECK(rc == -EINVAL || rc == -ENOMEM);
+		CHECK(!cfg);
+		CHECK(!strncmp(err, "fuzz:", 5));
+		return 0;
+	}
+	CHECK(cfg);
+	check_sims(cfg);
+	check_domains(cfg);
+	check_against_sim(cfg);
+	vg_config_free(cfg);
+	return 0;
+}
