@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "acl.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "evloop.h"
+#include "gpio.h"
+#include "loop.h"
+#include "mmio.h"
+#include "sim.h"
+
+/* Start-up stages, in order; teardown undoes every stage reached. */
+enum vg_daemon_stage {
+	VG_STAGE_NONE,
+	VG_STAGE_EVLOOP, /* event loop created */
+	VG_STAGE_SIGNALS, /* SIGTERM/SIGINT blocked, signalfd watched */
+	VG_STAGE_SIM, /* sim chips, wires and pulls from the config */
+	VG_STAGE_LINES, /* every domain's lines opened (maybe some) */
+	VG_STAGE_EVENTS, /* provider event fd watched */
+	VG_STAGE_LOOP, /* loop transport listening */
+	VG_STAGE_CTL, /* control socket listening */
+};
+
+struct vg_dom;
+
+/* Callback argument of one opened line: which guest line it is. */
+struct vg_dom_slot {
+	struct vg_dom *dom;
+	unsigned int gpio;
+};
+
+struct vg_dom {
+	struct vg_daemon *d;
+	const struct vg_config_domain *cfg;
+	struct vg_acl acl; /* lines opened at start-up, held until exit */
+	struct vg_dom_slot *slots;
+	struct vg_gpio_stats done; /* counters of earlier connections */
+	/* The connected guest, if any. */
+	struct vg_loop_conn *conn;
+	struct vg_gpio *gpio;
+	struct vg_mmio mmio;
+	struct vg_log log; /* "<domain>/0" */
+};
+
+struct vg_daemon {
+	enum vg_daemon_stage stage;
+	const struct vg_config *cfg;
+	const struct vg_log_sink *sink;
+	struct vg_log log;
+	struct vg_log sim_log;
+	unsigned int budget;
+	struct vg_evloop *ev;
+	int sigfd;
+	sigset_t old_mask;
+	struct vg_sim *sim;
+	struct vg_provider prov;
+	int prov_fd;
+	unsigned int ndoms;
+	struct vg_dom *doms;
+	struct vg_loop *loop;
+	struct vg_ctl *ctl;
+	bool work_pending; /* a guest has queue work left after its budget */
+	bool stop;
+};
+
+/* --- lines ---------------------------------------------------------------- */
+
+static void line_event(void *arg, unsigned int edge)
+{
+	struct vg_dom_slot *s = arg;
+
+	if (s->dom->gpio)
+		vg_gpio_line_event(s->dom->gpio, s->gpio, edge);
+}
+
+static void line_spec(const struct vg_config_line *cl, struct vg_line_spec *sp)
+{
+	*sp = (struct vg_line_spec){
+		.chip = cl->chip,
+		.line = cl->line,
+		.bias = cl->bias,
+		.drive = cl->drive,
+		.active_low = cl->active_low,
+		.debounce_us = cl->debounce_us,
+		.initial_dir =
+			cl->safe == VG_SAFE_INPUT ? VG_DIR_IN : VG_DIR_OUT,
+		.initial_value = cl->safe == VG_SAFE_HIGH,
+	};
+}
+
+/* Edge detection off, then the safe direction and value. */
+static void line_make_safe(struct vg_acl_line *al)
+{
+	const struct vg_provider_ops *ops = al->prov.ops;
+
+	ops->set_edge(al->prov.ctx, al->line, VG_EDGE_NONE);
+	if (al->safe == VG_SAFE_INPUT)
+		ops->set_direction(al->prov.ctx, al->line, VG_DIR_IN, 0);
+	else
+		ops->set_direction(al->prov.ctx, al->line, VG_DIR_OUT,
+				   al->safe == VG_SAFE_HIGH);
+}
+
+static int dom_open(struct vg_daemon *d, struct vg_dom *dom)
+{
+	const struct vg_config_domain *cd = dom->cfg;
+	char consumer[VG_CONFIG_NAME_MAX + 8];
+	unsigned int i;
+	int rc;
+
+	snprintf(consumer, sizeof(consumer), "vgpio:%s", cd->name);
+	for (i = 0; i < cd->nlines; i++) {
+		const struct vg_config_line *cl = &cd->lines[i];
+		struct vg_acl_line *al = &dom->acl.lines[i];
+		struct vg_line_spec spec;
+
+		dom->slots[i] = (struct vg_dom_slot){dom, i};
+		line_spec(cl, &spec);
+		rc = d->prov.ops->line_open(d->prov.ctx, &spec, consumer,
+					    line_event, &dom->slots[i],
+					    &al->line);
+		if (rc) {
+			al->line = NULL;
+			vg_log_warnx(
+				&d->log,
+				"domain %s: cannot open line %u (%s %s): %s",
+				cd->name, i, cl->chip, cl->line, strerror(-rc));
+			return rc;
+		}
+		al->prov = d->prov;
+		al->allow = cl->allow;
+		al->safe = cl->safe;
+		/* The administrator's name, else the host's. */
+		snprintf(al->name, sizeof(al->name), "%s",
+			 cl->name[0] ? cl->name
+				     : d->prov.ops->line_name(d->prov.ctx,
+							      al->line));
+	}
+	return 0;
+}
+
+static int open_lines(struct vg_daemon *d)
+{
+	unsigned int i;
+	int rc;
+
+	d->doms = calloc(d->cfg->ndomains ? d->cfg->ndomains : 1,
+			 sizeof(*d->doms));
+	if (!d->doms)
+		return -ENOMEM;
+	d->ndoms = d->cfg->ndomains;
+	for (i = 0; i < d->ndoms; i++) {
+		struct vg_dom *dom = &d->doms[i];
+		unsigned int n = d->cfg->domains[i].nlines;
+
+		dom->d = d;
+		dom->cfg = &d->cfg->domains[i];
+		vg_log_init(&dom->log, d->sink, "%s/0", dom->cfg->name);
+		dom->acl.lines = calloc(n ? n : 1, sizeof(*dom->acl.lines));
+		dom->slots = calloc(n ? n : 1, sizeof(*dom->slots));
+		if (!dom->acl.lines || !dom->slots)
+			return -ENOMEM;
+		dom->acl.n = n;
+	}
+	for (i = 0; i < d->ndoms; i++) {
+		rc = dom_open(d, &d->doms[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void close_lines(struct vg_daemon *d)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < d->ndoms; i++) {
+		struct vg_dom *dom = &d->doms[i];
+
+		for (j = 0; dom->acl.lines && j < dom->acl.n; j++) {
+			struct vg_acl_line *al = &dom->acl.lines[j];
+
+			if (!al->line)
+				continue;
+			line_make_safe(al);
+			al->prov.ops->line_close(al->prov.ctx, al->line);
+			al->line = NULL;
+		}
+		free(dom->acl.lines);
+		free(dom->slots);
+	}
+	free(d->doms);
+	d->doms = NULL;
+	d->ndoms = 0;
+}
+
+/* --- sim chips ------------------------------------------------------------ */
+
+static int build_sim(struct vg_daemon *d)
+{
+	unsigned int i, j;
+	int rc;
+
+	vg_log_init(&d->sim_log, d->sink, "sim");
+	rc = vg_sim_new(&d->sim_log, &d->sim);
+	if (rc) {
+		vg_log_warnx(&d->log, "cannot create sim: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < d->cfg->nsims; i++) {
+		const struct vg_config_sim *s = &d->cfg->sims[i];
+
+		rc = vg_sim_add_chip(d->sim, s->name, s->nlines,
+				     (const char *const *)s->names);
+		if (rc) {
+			vg_log_warnx(&d->log, "sim chip %s: %s", s->name,
+				     strerror(-rc));
+			return rc;
+		}
+	}
+	/* Wires and pulls may name chips declared later: all chips first. */
+	for (i = 0; i < d->cfg->nsims; i++) {
+		const struct vg_config_sim *s = &d->cfg->sims[i];
+
+		for (j = 0; j < s->nwires; j++) {
+			const struct vg_config_wire *w = &s->wires[j];
+			const char *oc = w->out_chip ? w->out_chip : s->name;
+			const char *ic = w->in_chip ? w->in_chip : s->name;
+
+			rc = vg_sim_wire(d->sim, oc, w->out_line, ic,
+					 w->in_line);
+			if (rc) {
+				vg_log_warnx(&d->log,
+					     "sim wire %s:%s -> %s:%s: %s", oc,
+					     w->out_line, ic, w->in_line,
+					     strerror(-rc));
+				return rc;
+			}
+		}
+		for (j = 0; j < s->npulls; j++) {
+			rc = vg_sim_set_pull(d->sim, s->name, s->pulls[j].line,
+					     s->pulls[j].value);
+			if (rc) {
+				vg_log_warnx(&d->log, "sim pull %s:%s: %s",
+					     s->name, s->pulls[j].line,
+					     strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	d->prov = vg_sim_provider(d->sim);
+	return 0;
+}
+
+static void provider_event(void *arg, uint32_t events)
+{
+	struct vg_daemon *d = arg;
+
+	(void)events;
+	d->prov.ops->dispatch(d->prov.ctx);
+}
+
+/* --- guests (loop transport hooks) ---------------------------------------- */
+
+static struct vg_dom *dom_find(struct vg_daemon *d, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->ndoms; i++)
+		if (!strcmp(d->doms[i].cfg->name, name))
+			return &d->doms[i];
+	return NULL;
+}
+
+static int guest_attach(void *arg, struct vg_loop_conn *conn,
+			const char *domain, const struct vg_bus *bus,
+			struct vg_mmio **mmio, char *reason, size_t reason_len)
+{
+	struct vg_daemon *d = arg;
+	struct vg_dom *dom = dom_find(d, domain);
+	struct vg_gpio_params gp;
+	int rc;
+
+	if (!dom) {
+		snprintf(reason, reason_len, "unknown domain '%s'", domain);
+		return ENOENT;
+	}
+	if (dom->gpio) {
+		snprintf(reason, reason_len, "domain '%s' already connected",
+			 domain);
+		return EBUSY;
+	}
+	gp = (struct vg_gpio_params){
+		.acl = &dom->acl,
+		.bus = *bus,
+		.log = &dom->log,
+	};
+	rc = vg_gpio_new(&gp, &dom->gpio);
+	if (rc) {
+		dom->gpio = NULL;
+		snprintf(reason, reason_len, "cannot create device: %s",
+			 strerror(-rc));
+		return -rc;
+	}
+	vg_mmio_init(&dom->mmio, vg_gpio_vdev(dom->gpio), &dom->log);
+	dom->conn = conn;
+	*mmio = &dom->mmio;
+	return 0;
+}
+
+static void stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s)
+{
+	to->requests += s->requests;
+	to->errors += s->errors;
+	to->events += s->events;
+	to->invalid += s->invalid;
+	to->resets += s->resets;
+	to->broken += s->broken;
+}
+
+static void guest_detach(void *arg, struct vg_loop_conn *conn)
+{
+	struct vg_daemon *d = arg;
+	struct vg_gpio_stats st;
+	unsigned int i;
+
+	for (i = 0; i < d->ndoms; i++) {
+		struct vg_dom *dom = &d->doms[i];
+
+		if (dom->conn != conn)
+			continue;
+		vg_gpio_get_stats(dom->gpio, &st);
+		stats_add(&dom->done, &st);
+		/* Lines back to their safe state while RAM is still mapped. */
+		vg_gpio_free(dom->gpio);
+		dom->gpio = NULL;
+		dom->conn = NULL;
+		memset(&dom->mmio, 0, sizeof(dom->mmio));
+		return;
+	}
+}
+
+static const struct vg_loop_hooks guest_hooks = {
+	.attach = guest_attach,
+	.detach = guest_detach,
+};
+
+/* Give every guest with queue work its budget; true if any has more. */
+static bool run_guests(struct vg_daemon *d)
+{
+	bool more = false;
+	unsigned int i;
+
+	for (i = 0; i < d->ndoms; i++) {
+		struct vg_gpio *g = d->doms[i].gpio;
+
+		if (!g || !vg_gpio_pending(g))
+			continue;
+		vg_gpio_run(g, d->budget);
+		more |= vg_gpio_pending(g);
+	}
+	return more;
+}
+
+/* --- control commands ----------------------------------------------------- */
+
+static const char *dir_str(unsigned int dir)
+{
+	switch (dir) {
+	case VG_GPIO_DIRECTION_IN:
+		return "in";
+	case VG_GPIO_DIRECTION_OUT:
+		return "out";
+	default:
+		return "none";
+	}
+}
+
+static void status_dom(struct vg_daemon *d, struct vg_ctl_client *cl,
+		       struct vg_dom *dom)
+{
+	struct vg_gpio_stats st = dom->done, cur;
+	unsigned int i;
+
+	if (dom->gpio) {
+		vg_gpio_get_stats(dom->gpio, &cur);
+		stats_add(&st, &cur);
+	}
+	vg_ctl_reply(
+		cl,
+		"domain %s connected %s requests %llu errors %llu "
+		"events %llu invalid %llu resets %llu broken %llu lines %u",
+		dom->cfg->name, dom->gpio ? "yes" : "no",
+		(unsigned long long)st.requests, (unsigned long long)st.errors,
+		(unsigned long long)st.events, (unsigned long long)st.invalid,
+		(unsigned long long)st.resets, (unsigned long long)st.broken,
+		dom->acl.n);
+	for (i = 0; i < dom->acl.n; i++) {
+		const struct vg_acl_line *al = &dom->acl.lines[i];
+		const struct vg_config_line *c = &dom->cfg->lines[i];
+		struct vg_sim_line_state ss;
+		char allow[32], value[16] = "";
+		unsigned int dir = VG_GPIO_DIRECTION_NONE;
+
+		if (dom->gpio)
+			dir = vg_gpio_line_direction(dom->gpio, i);
+		if (al->prov.ops == &vg_sim_provider_ops &&
+		    !vg_sim_get(d->sim, c->chip, c->line, &ss))
+			snprintf(value, sizeof(value), " value %d", ss.value);
+		vg_ctl_reply(cl,
+			     "  line %u name %s host %s:%s allow %s dir %s%s",
+			     i, al->name[0] ? al->name : "-", c->chip, c->line,
+			     vg_acl_allow_str(al->allow, allow, sizeof(allow)),
+			     dir_str(dir), value);
+	}
+}
+
+static int cmd_status(void *arg, struct vg_ctl_client *cl, int argc,
+		      char **argv)
+{
+	struct vg_daemon *d = arg;
+	unsigned int i;
+
+	(void)argc;
+	(void)argv;
+	for (i = 0; i < d->ndoms; i++)
+		status_dom(d, cl, &d->doms[i]);
+	return 0;
+}
+
+static int cmd_sim_get(void *arg, struct vg_ctl_client *cl, int argc,
+		       char **argv)
+{
+	struct vg_daemon *d = arg;
+	struct vg_sim_line_state st;
+	int rc;
+
+	(void)argc;
+	rc = vg_sim_get(d->sim, argv[0], argv[1], &st);
+	if (rc)
+		return vg_ctl_fail(cl, "no sim line %s %s: %s", argv[0],
+				   argv[1], strerror(-rc));
+	vg_ctl_reply(cl, "value %d output %d pull %d requested %d", st.value,
+		     st.output, st.pull, st.requested);
+	return 0;
+}
+
+static int cmd_sim_set(void *arg, struct vg_ctl_client *cl, int argc,
+		       char **argv)
+{
+	struct vg_daemon *d = arg;
+	int rc, v;
+
+	(void)argc;
+	if (strcmp(argv[2], "0") && strcmp(argv[2], "1"))
+		return vg_ctl_fail(cl, "value must be 0 or 1, not '%s'",
+				   argv[2]);
+	v = argv[2][0] - '0';
+	rc = vg_sim_set_pull(d->sim, argv[0], argv[1], v);
+	if (rc)
+		return vg_ctl_fail(cl, "no sim line %s %s: %s", argv[0],
+				   argv[1], strerror(-rc));
+	return 0;
+}
+
+static const struct vg_ctl_cmd ctl_cmds[] = {
+	{"status", "", 0, "domains, counters and lines", cmd_status},
+	{"sim get", "CHIP LINE", 2, "read a simulated line", cmd_sim_get},
+	{"sim set", "CHIP LINE 0|1", 3,
+	 "set a simulated line's pull (an external input)", cmd_sim_set},
+};
+
+/* --- signals -------------------------------------------------------------- */
+
+static void signal_event(void *arg, uint32_t events)
+{
+	struct vg_daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		vg_log_info(&d->log, "signal %u, shutting down", si.ssi_signo);
+		d->stop = true;
+	}
+}
+
+static int setup_signals(struct vg_daemon *d)
+{
+	sigset_t set;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, &d->old_mask) < 0)
+		return -errno;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0) {
+		rc = -errno;
+		sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
+		return rc;
+	}
+	rc = vg_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_event, d);
+	if (rc) {
+		close(d->sigfd);
+		d->sigfd = -1;
+		sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
+	}
+	return rc;
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+static void teardown(struct vg_daemon *d)
+{
+	if (d->stage >= VG_STAGE_CTL)
+		vg_ctl_free(d->ctl);
+	/* Guests go first: their devices put lines into the safe state. */
+	if (d->stage >= VG_STAGE_LOOP)
+		vg_loop_free(d->loop);
+	if (d->stage >= VG_STAGE_EVENTS && d->prov_fd >= 0)
+		vg_evloop_del(d->ev, d->prov_fd);
+	if (d->stage >= VG_STAGE_LINES)
+		close_lines(d);
+	if (d->stage >= VG_STAGE_SIM)
+		vg_sim_free(d->sim);
+	if (d->stage >= VG_STAGE_SIGNALS && d->sigfd >= 0) {
+		vg_evloop_del(d->ev, d->sigfd);
+		close(d->sigfd);
+		sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
+	}
+	if (d->stage >= VG_STAGE_EVLOOP)
+		vg_evloop_free(d->ev);
+	d->stage = VG_STAGE_NONE;
+}
+
+static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
+{
+	int rc;
+
+	rc = vg_evloop_new(&d->ev);
+	if (rc)
+		return rc;
+	d->stage = VG_STAGE_EVLOOP;
+
+	if (p->signals) {
+		rc = setup_signals(d);
+		if (rc) {
+			vg_log_warnx(&d->log, "signals: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	d->stage = VG_STAGE_SIGNALS;
+
+	/* build_sim and open_lines log what failed; the stage still counts. */
+	d->stage = VG_STAGE_SIM;
+	rc = build_sim(d);
+	if (rc)
+		return rc;
+
+	d->stage = VG_STAGE_LINES;
+	rc = open_lines(d);
+	if (rc)
+		return rc;
+
+	d->prov_fd = d->prov.ops->fd(d->prov.ctx);
+	if (d->prov_fd >= 0) {
+		rc = vg_evloop_add(d->ev, d->prov_fd, EPOLLIN, provider_event,
+				   d);
+		if (rc) {
+			vg_log_warnx(&d->log, "provider events: %s",
+				     strerror(-rc));
+			return rc;
+		}
+	}
+	d->stage = VG_STAGE_EVENTS;
+
+	rc = vg_loop_new(d->ev, p->loop_path, &guest_hooks, d, &d->log,
+			 &d->loop);
+	if (rc)
+		return rc;
+	d->stage = VG_STAGE_LOOP;
+
+	rc = vg_ctl_new(d->ev, p->ctl_path, ctl_cmds, VG_ARRAY_SIZE(ctl_cmds),
+			d, &d->log, &d->ctl);
+	if (rc)
+		return rc;
+	d->stage = VG_STAGE_CTL;
+	return 0;
+}
+
+int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
+{
+	struct vg_daemon *d;
+	int rc;
+
+	if (!p->cfg || !p->sink || !p->loop_path || !p->ctl_path)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->cfg = p->cfg;
+	d->sink = p->sink;
+	d->budget = p->budget ? p->budget : VG_DAEMON_BUDGET_DEFAULT;
+	d->sigfd = -1;
+	d->prov_fd = -1;
+	vg_log_init(&d->log, p->sink, "vgpiod");
+	rc = start(d, p);
+	if (rc) {
+		teardown(d);
+		free(d);
+		return rc;
+	}
+	vg_log_info(&d->log, "listening on %s (control %s), %u domain(s)",
+		    p->loop_path, p->ctl_path, d->ndoms);
+	*out = d;
+	return 0;
+}
+
+int vg_daemon_turn(struct vg_daemon *d, int timeout_ms)
+{
+	int rc;
+
+	rc = vg_evloop_run_once(d->ev, d->work_pending ? 0 : timeout_ms);
+	if (rc < 0)
+		return rc;
+	d->work_pending = run_guests(d);
+	return rc;
+}
+
+int vg_daemon_run(struct vg_daemon *d)
+{
+	int rc;
+
+	while (!d->stop) {
+		rc = vg_daemon_turn(d, -1);
+		if (rc < 0) {
+			errno = -rc;
+			vg_log_warn(&d->log, "event loop");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void vg_daemon_stop(struct vg_daemon *d)
+{
+	d->stop = true;
+}
+
+void vg_daemon_free(struct vg_daemon *d)
+{
+	if (!d)
+		return;
+	teardown(d);
+	vg_log_info(&d->log, "stopped; lines left in their safe state");
+	free(d);
+}

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vgpio/loop_proto.h>
+#include "gram.h"
+#include "loop.h"
+
+/* Packets read from one guest per wakeup, so a flood cannot starve others. */
+#define VG_LOOP_READ_BATCH 32
+/* Connections at once; more are accepted and closed at once. */
+#define VG_LOOP_MAX_CONNS 64
+/* fds we make room for in one packet; more are discarded by the kernel. */
+#define VG_LOOP_MAX_FDS 8
+
+struct vg_loop_conn {
+	struct vg_loop *loop;
+	struct vg_loop_conn *prev, *next;
+	int fd;
+	bool attached; /* HELLO accepted, owner's detach() due */
+	char domain[VG_LOOP_DOMAIN_MAX];
+	uint8_t *ram;
+	size_t ram_len;
+	struct vg_gram gram;
+	struct vg_bus bus;
+	struct vg_mmio *mmio;
+	/* A reply the socket had no room for; reading stops until it is out. */
+	bool reply_pending;
+	struct vg_loop_msg reply;
+	unsigned long irqs_dropped;
+};
+
+struct vg_loop {
+	struct vg_evloop *ev;
+	int fd;
+	char *path;
+	const struct vg_loop_hooks *hooks;
+	void *arg;
+	struct vg_log log;
+	bool has_log;
+	struct vg_loop_conn *conns;
+	unsigned int nconns;
+};
+
+static struct vg_log *loop_log(struct vg_loop *loop)
+{
+	return loop->has_log ? &loop->log : NULL;
+}
+
+/* --- listening sockets ---------------------------------------------------- */
+
+static int make_parent_dir(const char *path, struct vg_log *log)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+
+	if (!slash || slash == path)
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		vg_log_warnx(log, "%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (errno != ENOENT || mkdir(dir, 0700) < 0) {
+		int rc = -errno;
+
+		vg_log_warn(log, "%s: cannot create directory", dir);
+		return rc;
+	}
+	return 0;
+}
+
+/* Something at @path: a stale socket is removed, anything else refused. */
+static int clear_stale(const char *path, const struct sockaddr_un *sa, int type,
+		       struct vg_log *log)
+{
+	struct stat st;
+	int fd, r, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		vg_log_warnx(log, "%s: exists and is not a socket, refusing",
+			     path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	rc = r < 0 ? errno : 0;
+	close(fd);
+	if (rc != ECONNREFUSED && rc != ENOENT) {
+		vg_log_warnx(log, "%s: another process listens on it", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		rc = -errno;
+		vg_log_warn(log, "%s: cannot remove stale socket", path);
+		return rc;
+	}
+	return 0;
+}
+
+int vg_loop_listen_unix(const char *path, int type, struct vg_log *log)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old_mask;
+	int fd, r, rc;
+
+	if (!path[0] || strlen(path) >= sizeof(sa.sun_path)) {
+		vg_log_warnx(log, "%s: bad socket path length", path);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	rc = make_parent_dir(path, log);
+	if (rc)
+		return rc;
+	rc = clear_stale(path, &sa, type, log);
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = -errno;
+		vg_log_warn(log, "socket");
+		return rc;
+	}
+	/*
+	 * The socket file is created by bind() with the umask applied: narrow
+	 * it so the socket is never, even briefly, reachable by others.
+	 */
+	old_mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		rc = -errno;
+		vg_log_warn(log, "%s: cannot listen", path);
+		if (r == 0)
+			unlink(path);
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* --- packets -------------------------------------------------------------- */
+
+struct packet {
+	union {
+		struct vg_loop_hello hello;
+		struct vg_loop_msg msg;
+	} u;
+	size_t len;
+	int flags; /* msg_flags */
+	int fds[VG_LOOP_MAX_FDS];
+	unsigned int nfds;
+};
+
+/*
+ * Receive one packet. Every fd that came with it is in p->fds (the caller
+ * closes them). 1 on a packet, 0 on EOF, -EAGAIN, or -errno.
+ */
+static int recv_packet(int fd, struct packet *p)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * VG_LOOP_MAX_FDS)];
+	} cbuf;
+	struct iovec iov = {.iov_base = &p->u, .iov_len = sizeof(p->u)};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	p->nfds = 0;
+	do {
+		r = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t i, n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n && p->nfds < VG_LOOP_MAX_FDS; i++)
+			memcpy(&p->fds[p->nfds++],
+			       CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+	}
+	p->len = (size_t)r;
+	p->flags = mh.msg_flags;
+	return r == 0 && !p->nfds ? 0 : 1;
+}
+
+static void close_fds(struct packet *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nfds; i++)
+		close(p->fds[i]);
+	p->nfds = 0;
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+static void conn_drop(struct vg_loop_conn *c)
+{
+	struct vg_loop *loop = c->loop;
+
+	if (c->attached)
+		loop->hooks->detach(loop->arg, c);
+	vg_evloop_del(loop->ev, c->fd);
+	close(c->fd);
+	if (c->ram)
+		munmap(c->ram, c->ram_len);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		loop->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	loop->nconns--;
+	free(c);
+}
+
+static void send_welcome(struct vg_loop_conn *c, int status, const char *reason)
+{
+	struct vg_loop_welcome w;
+
+	memset(&w, 0, sizeof(w));
+	w.type = vg_le16_put(VG_LOOP_WELCOME);
+	w.status = vg_le32_put((uint32_t)status);
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	/* A fresh socket has room; if not, the guest sees the close. */
+	send(c->fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Refuse a HELLO: WELCOME with @status and the reason; caller drops @c. */
+static int refuse(struct vg_loop_conn *c, int status, const char *fmt, ...)
+	VG_PRINTF(3, 4);
+static int refuse(struct vg_loop_conn *c, int status, const char *fmt, ...)
+{
+	char reason[VG_LOOP_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	vg_log_guest(loop_log(c->loop), "refusing guest: %s", reason);
+	send_welcome(c, status, reason);
+	return -status;
+}
+
+/*
+ * Map the guest's RAM memfd. It is sealed against shrinking first: a guest
+ * that truncated it under our mapping would make our next access SIGBUS.
+ */
+static int map_ram(struct vg_loop_conn *c, int fd, uint64_t size)
+{
+	struct stat st;
+	void *p;
+	int seals;
+
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return refuse(c, EINVAL, "guest RAM fd is not a memfd");
+	if (!(seals & F_SEAL_SHRINK) &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+		return refuse(c, EPERM,
+			      "cannot seal guest RAM memfd against shrinking "
+			      "(create it with MFD_ALLOW_SEALING)");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return refuse(c, EINVAL, "guest RAM fd is not a memfd");
+	if (size > (uint64_t)st.st_size)
+		return refuse(c, EINVAL,
+			      "ram_size %llu exceeds the memfd size %lld",
+			      (unsigned long long)size, (long long)st.st_size);
+	if (size > SIZE_MAX)
+		return refuse(c, EINVAL, "ram_size too large");
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return refuse(c, errno, "cannot map guest RAM: %s",
+			      strerror(errno));
+	c->ram = p;
+	c->ram_len = (size_t)size;
+	return 0;
+}
+
+/* Every field of a HELLO copy, in wire order; then map, then attach. */
+static int on_hello(struct vg_loop_conn *c, struct packet *p)
+{
+	struct vg_loop *loop = c->loop;
+	const struct vg_loop_hello *h = &p->u.hello;
+	char reason[VG_LOOP_REASON_MAX] = "";
+	uint64_t base, size, gt_addr, gt_len;
+	uint32_t flags, version, entries;
+	int fd, rc;
+
+	if (p->flags & (MSG_TRUNC | MSG_CTRUNC))
+		return refuse(c, EMSGSIZE, "truncated HELLO");
+	if (p->len != sizeof(*h))
+		return refuse(c, EINVAL, "HELLO is %zu bytes, expected %zu",
+			      p->len, sizeof(*h));
+	if (vg_le16_get(h->type) != VG_LOOP_HELLO)
+		return refuse(c, EPROTO, "first message is not HELLO");
+	if (vg_le32_get(h->magic) != VG_LOOP_MAGIC)
+		return refuse(c, EPROTO, "bad magic 0x%08x",
+			      vg_le32_get(h->magic));
+	version = vg_le32_get(h->version);
+	if (version != VG_LOOP_VERSION)
+		return refuse(c, EPROTONOSUPPORT,
+			      "unsupported version %u (want %u)", version,
+			      VG_LOOP_VERSION);
+	flags = vg_le32_get(h->flags);
+	if (flags & ~VG_LOOP_F_GRANTS)
+		return refuse(c, EINVAL, "unknown flags 0x%x",
+			      flags & ~VG_LOOP_F_GRANTS);
+	if (!memchr(h->domain, '\0', sizeof(h->domain)) || !h->domain[0])
+		return refuse(c, EINVAL, "domain name empty or unterminated");
+	if (p->nfds != 1)
+		return refuse(c, EINVAL,
+			      "HELLO needs exactly one memfd, got %u", p->nfds);
+	base = vg_le64_get(h->ram_base);
+	size = vg_le64_get(h->ram_size);
+	if (size == 0 || size - 1 > UINT64_MAX - base)
+		return refuse(c, EINVAL, "bad RAM range");
+	gt_addr = vg_le64_get(h->gnttab_addr);
+	entries = vg_le32_get(h->gnttab_entries);
+	gt_len = (uint64_t)entries * sizeof(struct vg_grant_entry);
+	if ((flags & VG_LOOP_F_GRANTS) &&
+	    (entries == 0 || gt_addr < base || gt_addr - base > size ||
+	     gt_len > size - (gt_addr - base)))
+		return refuse(c, EINVAL, "grant table outside guest RAM");
+
+	fd = p->fds[0];
+	p->nfds = 0;
+	rc = map_ram(c, fd, size);
+	close(fd);
+	if (rc)
+		return rc;
+
+	memcpy(c->domain, h->domain, sizeof(c->domain));
+	c->gram = (struct vg_gram){
+		.host = c->ram,
+		.base = base,
+		.size = size,
+		.grants = flags & VG_LOOP_F_GRANTS,
+		.gnttab_addr = gt_addr,
+		.gnttab_entries = entries,
+		.max_piece = vg_le32_get(h->max_piece),
+	};
+	c->bus = (struct vg_bus){&vg_loop_transport_ops, c};
+	rc = loop->hooks->attach(loop->arg, c, h->domain, &c->bus, &c->mmio,
+				 reason, sizeof(reason));
+	if (rc) {
+		reason[sizeof(reason) - 1] = '\0';
+		return refuse(c, rc > 0 ? rc : -rc, "%s", reason);
+	}
+	c->attached = true;
+	vg_log_info(loop_log(loop), "%s: guest connected (ram %llu bytes%s)",
+		    c->domain, (unsigned long long)size,
+		    c->gram.grants ? ", grants" : "");
+	send_welcome(c, 0, "");
+	return 0;
+}
+
+static int send_reply(struct vg_loop_conn *c)
+{
+	ssize_t r;
+
+	r = send(c->fd, &c->reply, sizeof(c->reply),
+		 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* Resume reading once this reply is out (conn_event). */
+		c->reply_pending = true;
+		return vg_evloop_mod(c->loop->ev, c->fd, EPOLLOUT);
+	}
+	/* Other errors mean the guest is gone; its hang-up drops it. */
+	c->reply_pending = false;
+	return 0;
+}
+
+static int on_access(struct vg_loop_conn *c, struct packet *p)
+{
+	const struct vg_loop_msg *m = &p->u.msg;
+	unsigned int type = vg_le16_get(m->type);
+	unsigned int size = vg_le16_get(m->size);
+	uint64_t addr = vg_le64_get(m->addr);
+	uint64_t data = 0;
+
+	if (p->flags & (MSG_TRUNC | MSG_CTRUNC) || p->nfds ||
+	    p->len != sizeof(*m) ||
+	    (type != VG_LOOP_MMIO_READ && type != VG_LOOP_MMIO_WRITE)) {
+		vg_log_guest(loop_log(c->loop),
+			     "%s: malformed packet (%zu bytes, type %u%s), "
+			     "disconnecting",
+			     c->domain, p->len, p->len >= 2 ? type : 0,
+			     p->nfds ? ", with fds" : "");
+		return -EPROTO;
+	}
+	/* The register file's choke point judges size and address. */
+	if (type == VG_LOOP_MMIO_READ)
+		data = vg_mmio_read(c->mmio, addr, size);
+	else
+		vg_mmio_write(c->mmio, addr, size, vg_le64_get(m->data));
+	c->reply = *m;
+	c->reply.type = vg_le16_put(VG_LOOP_MMIO_REPLY);
+	c->reply.data = vg_le64_put(data);
+	return send_reply(c);
+}
+
+/* Read up to a batch of packets. Returns false if @c was dropped. */
+static bool conn_read(struct vg_loop_conn *c)
+{
+	struct packet p;
+	int i, rc;
+
+	for (i = 0; i < VG_LOOP_READ_BATCH && !c->reply_pending; i++) {
+		rc = recv_packet(c->fd, &p);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			return true;
+		if (rc == 0) {
+			if (c->attached)
+				vg_log_info(loop_log(c->loop),
+					    "%s: guest disconnected",
+					    c->domain);
+			conn_drop(c);
+			return false;
+		}
+		if (rc < 0) {
+			errno = -rc;
+			vg_log_warn(loop_log(c->loop), "%s: guest connection",
+				    c->attached ? c->domain : "(no HELLO)");
+			conn_drop(c);
+			return false;
+		}
+		rc = c->attached ? on_access(c, &p) : on_hello(c, &p);
+		close_fds(&p);
+		if (rc) {
+			conn_drop(c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void conn_event(void *arg, uint32_t events)
+{
+	struct vg_loop_conn *c = arg;
+
+	if ((events & EPOLLOUT) && c->reply_pending) {
+		if (send_reply(c) < 0) {
+			conn_drop(c);
+			return;
+		}
+		if (!c->reply_pending &&
+		    vg_evloop_mod(c->loop->ev, c->fd, EPOLLIN) < 0) {
+			conn_drop(c);
+			return;
+		}
+	}
+	if (events & EPOLLIN) {
+		if (!conn_read(c))
+			return;
+	}
+	/* Hung up with nothing left to read (or an error on the socket). */
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
+		if (c->attached)
+			vg_log_info(loop_log(c->loop), "%s: guest hung up",
+				    c->domain);
+		conn_drop(c);
+	}
+}
+
+static void listen_event(void *arg, uint32_t events)
+{
+	struct vg_loop *loop = arg;
+	struct vg_loop_conn *c;
+	int i, fd;
+
+	(void)events;
+	for (i = 0; i < 16; i++) {
+		fd = accept4(loop->fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				vg_log_warn(loop_log(loop), "accept");
+			return;
+		}
+		if (loop->nconns >= VG_LOOP_MAX_CONNS) {
+			vg_log_guest(loop_log(loop),
+				     "too many connections, refusing one");
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c) {
+			c->loop = loop;
+			c->fd = fd;
+		}
+		if (!c || vg_evloop_add(loop->ev, fd, EPOLLIN, conn_event, c)) {
+			vg_log_warnx(loop_log(loop),
+				     "cannot take a connection");
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->next = loop->conns;
+		if (c->next)
+			c->next->prev = c;
+		loop->conns = c;
+		loop->nconns++;
+	}
+}
+
+/* --- the transport ops ---------------------------------------------------- */
+
+static void *loop_map(void *ctx, uint64_t addr, size_t len, unsigned int prot,
+		      size_t *contig)
+{
+	struct vg_loop_conn *c = ctx;
+
+	return vg_gram_map(&c->gram, addr, len, prot, contig);
+}
+
+/*
+ * Edge semantics: only a raise is sent. Non-blocking; if the socket is
+ * full the IRQ is dropped, and the guest, which handles IRQs by reading
+ * InterruptStatus, catches up on its next access. Never drops the
+ * connection here: we are inside the device's code.
+ */
+static void loop_set_irq(void *ctx, int level)
+{
+	struct vg_loop_conn *c = ctx;
+	struct vg_loop_msg m;
+
+	if (!level)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = vg_le16_put(VG_LOOP_IRQ);
+	if (send(c->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		c->irqs_dropped++;
+}
+
+const struct vg_transport_ops vg_loop_transport_ops = {
+	.name = "loop",
+	.map = loop_map,
+	.set_irq = loop_set_irq,
+};
+
+/* --- the listener --------------------------------------------------------- */
+
+int vg_loop_new(struct vg_evloop *ev, const char *path,
+		const struct vg_loop_hooks *hooks, void *arg,
+		struct vg_log *log, struct vg_loop **out)
+{
+	struct vg_loop *loop;
+	int rc;
+
+	loop = calloc(1, sizeof(*loop));
+	if (!loop)
+		return -ENOMEM;
+	loop->ev = ev;
+	loop->hooks = hooks;
+	loop->arg = arg;
+	loop->fd = -1;
+	if (log) {
+		vg_log_init(&loop->log, log->sink, "loop");
+		loop->has_log = true;
+	}
+	loop->path = strdup(path);
+	if (!loop->path) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	rc = vg_loop_listen_unix(path, SOCK_SEQPACKET, log);
+	if (rc < 0)
+		goto err;
+	loop->fd = rc;
+	rc = vg_evloop_add(ev, loop->fd, EPOLLIN, listen_event, loop);
+	if (rc) {
+		unlink(path);
+		goto err;
+	}
+	*out = loop;
+	return 0;
+err:
+	if (loop->fd >= 0)
+		close(loop->fd);
+	free(loop->path);
+	free(loop);
+	return rc;
+}
+
+void vg_loop_free(struct vg_loop *loop)
+{
+	if (!loop)
+		return;
+	while (loop->conns)
+		conn_drop(loop->conns);
+	vg_evloop_del(loop->ev, loop->fd);
+	close(loop->fd);
+	unlink(loop->path);
+	free(loop->path);
+	free(loop);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vgpiod: the vgpio daemon. Options in docs/vgpiod.8.md. Exit status: 0
+ * after a clean shutdown, 1 when start-up or the event loop fails, 2 for
+ * bad options or configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define VG_BUDGET_MAX 65536u
+
+static const char usage[] =
+	"usage: vgpiod (-c FILE | --demo) [options]\n"
+	"  -c, --config FILE    policy file (sim chips and domain line sets)\n"
+	"      --demo           use the built-in demo configuration\n"
+	"  -s, --socket PATH    loop transport socket "
+	"(default " VG_DAEMON_LOOP_SOCKET ")\n"
+	"  -C, --control PATH   control socket "
+	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
+	"      --budget N       requests per guest per loop turn (default 64)\n"
+	"      --ready-fd N     write \"READY\\n\" to fd N once listening\n"
+	"  -v, --verbose        debug messages\n"
+	"  -h, --help           this text\n";
+
+enum { OPT_DEMO = 256, OPT_BUDGET, OPT_READY_FD };
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"demo", no_argument, NULL, OPT_DEMO},
+	{"socket", required_argument, NULL, 's'},
+	{"control", required_argument, NULL, 'C'},
+	{"budget", required_argument, NULL, OPT_BUDGET},
+	{"ready-fd", required_argument, NULL, OPT_READY_FD},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Strict decimal in [min, max]: whole token, no sign, no overflow. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (ULONG_MAX - (unsigned long)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static _Noreturn void bad_usage(const char *fmt, ...) VG_PRINTF(1, 2);
+static _Noreturn void bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vgpiod: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage);
+	exit(2);
+}
+
+static void notify_ready(int fd)
+{
+	static const char msg[] = "READY\n";
+	ssize_t r;
+
+	do {
+		r = write(fd, msg, sizeof(msg) - 1);
+	} while (r < 0 && errno == EINTR);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct vg_log_sink sink = {.level = VG_LOG_INFO, .fd = 2};
+	struct vg_daemon_params p = {
+		.loop_path = VG_DAEMON_LOOP_SOCKET,
+		.ctl_path = VG_DAEMON_CONTROL_SOCKET,
+		.budget = VG_DAEMON_BUDGET_DEFAULT,
+		.signals = true,
+	};
+	const char *config = NULL;
+	struct vg_config *cfg = NULL;
+	struct vg_daemon *d;
+	struct vg_log log;
+	char err[256];
+	unsigned long v;
+	bool demo = false;
+	int ready_fd = -1, c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:s:C:vh", long_opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case OPT_DEMO:
+			demo = true;
+			break;
+		case 's':
+			p.loop_path = optarg;
+			break;
+		case 'C':
+			p.ctl_path = optarg;
+			break;
+		case OPT_BUDGET:
+			if (parse_uint(optarg, 1, VG_BUDGET_MAX, &v))
+				bad_usage("--budget: '%s' is not a number in "
+					  "1..65536",
+					  optarg);
+			p.budget = (unsigned int)v;
+			break;
+		case OPT_READY_FD:
+			if (parse_uint(optarg, 0, INT_MAX, &v))
+				bad_usage("--ready-fd: '%s' is not an fd "
+					  "number",
+					  optarg);
+			ready_fd = (int)v;
+			if (fcntl(ready_fd, F_GETFD) < 0)
+				bad_usage("--ready-fd: fd %s is not open",
+					  optarg);
+			break;
+		case 'v':
+			sink.level = VG_LOG_DEBUG;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument '%s'", argv[optind]);
+	if (!config == !demo)
+		bad_usage("%s", "need exactly one of --config FILE or --demo");
+
+	if (demo)
+		rc = vg_config_parse(vg_config_demo, strlen(vg_config_demo),
+				     "demo", &cfg, err, sizeof(err));
+	else
+		rc = vg_config_load(config, &cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "vgpiod: %s\n", err[0] ? err : strerror(-rc));
+		return 2;
+	}
+
+	/* Peers that vanish must not kill us; sends use MSG_NOSIGNAL too. */
+	signal(SIGPIPE, SIG_IGN);
+	vg_log_init(&log, &sink, "vgpiod");
+	p.cfg = cfg;
+	p.sink = &sink;
+	rc = vg_daemon_new(&p, &d);
+	if (rc) {
+		vg_log_warnx(&log, "start-up failed: %s", strerror(-rc));
+		vg_config_free(cfg);
+		return 1;
+	}
+	if (ready_fd >= 0)
+		notify_ready(ready_fd);
+	rc = vg_daemon_run(d);
+	vg_daemon_free(d);
+	vg_config_free(cfg);
+	return rc ? 1 : 0;
+}

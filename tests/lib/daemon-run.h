@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run vgpiod as a child process for integration tests and the bench.
+ *
+ * The binary is $VGPIO_BUILD/vgpiod (VGPIO_BUILD defaults to "build").
+ * Each run gets a fresh temporary directory holding the config file, the
+ * loop socket, the control socket and the daemon's log (stderr), and is
+ * started with --ready-fd so vg_drun_start() returns only once both
+ * sockets listen. Failure paths kill the child; nothing is left behind.
+ * The child gets SIGTERM if the test process dies without stopping it.
+ */
+#ifndef VGPIO_TEST_DAEMON_RUN_H
+#define VGPIO_TEST_DAEMON_RUN_H
+
+#include <sys/types.h>
+
+struct vg_drun;
+
+#define VG_DRUN_READY_TIMEOUT_MS 10000
+
+/*
+ * Write @config into a fresh temp dir and start vgpiod on it with
+ * @extra_args (NULL-terminated; NULL for none) appended. 0 and *out once
+ * the daemon is ready; -errno otherwise (-ECHILD if it exited before
+ * ready, -ETIMEDOUT if it never got ready; its log is copied to stderr).
+ */
+int vg_drun_start(const char *config, const char *const *extra_args,
+		  struct vg_drun **out);
+
+const char *vg_drun_socket(const struct vg_drun *r); /* loop transport */
+const char *vg_drun_control(const struct vg_drun *r); /* control socket */
+const char *vg_drun_log(const struct vg_drun *r); /* the daemon's stderr */
+pid_t vg_drun_pid(const struct vg_drun *r);
+
+/*
+ * Send one control command (no newline) and collect the reply lines
+ * (without the final "ok"/"error:" line) into a malloc'ed string in
+ * *reply (may be NULL). Returns 0 for "ok", 1 for "error: ..." (the error
+ * line is then the last line of *reply), -errno on connection trouble.
+ */
+int vg_drun_ctl(struct vg_drun *r, const char *cmd, char **reply);
+
+/*
+ * SIGTERM, wait (up to 10 s, then SIGKILL), remove the temp dir, free.
+ * Returns the exit status (0..255), or 128 + signal if it was killed.
+ */
+int vg_drun_stop(struct vg_drun *r);
+/* SIGKILL, wait, remove the temp dir, free. NULL is fine. */
+void vg_drun_kill(struct vg_drun *r);
+
+#endif /* VGPIO_TEST_DAEMON_RUN_H */

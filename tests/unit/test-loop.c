@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The loop transport and the daemon object, in process: a real daemon on
+ * real sockets in a temp dir, driven turn by turn from the test, with a
+ * hand-built guest so every HELLO field can be wrong on purpose.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <vgpio/loop_proto.h>
+#include <vgpio/virtio_mmio.h>
+#include "config.h"
+#include "daemon.h"
+
+#define RAM_SIZE (64u * 1024)
+
+static const char test_config[] = "[sim chip]\n"
+				  "lines = 4\n"
+				  "names = a b c d\n"
+				  "[domain alpha]\n"
+				  "lines = chip a b\n"
+				  "line a = allow=out safe=high\n"
+				  "[domain beta]\n"
+				  "lines = chip c d\n";
+
+struct fixture {
+	char dir[64];
+	char loop_path[96];
+	char ctl_path[96];
+	struct vg_log_sink sink;
+	struct vg_config *cfg;
+	struct vg_daemon *d;
+};
+
+static int count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		n++;
+	closedir(dir);
+	return n;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct vg_daemon_params p = {0};
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vgpio-test-loop-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	/* A socket dir that does not exist yet: the daemon creates it. */
+	snprintf(f->loop_path, sizeof(f->loop_path), "%s/run/loop.sock",
+		 f->dir);
+	snprintf(f->ctl_path, sizeof(f->ctl_path), "%s/run/control.sock",
+		 f->dir);
+	f->sink.level = VG_LOG_ERR;
+	f->sink.fd = 2;
+	assert_int_equal(vg_config_parse(test_config, strlen(test_config),
+					 "test", &f->cfg, err, sizeof(err)),
+			 0);
+	p.cfg = f->cfg;
+	p.sink = &f->sink;
+	p.loop_path = f->loop_path;
+	p.ctl_path = f->ctl_path;
+	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char run[112];
+
+	vg_daemon_free(f->d);
+	/* Shutdown removed both sockets. */
+	assert_int_equal(access(f->loop_path, F_OK), -1);
+	assert_int_equal(access(f->ctl_path, F_OK), -1);
+	vg_config_free(f->cfg);
+	snprintf(run, sizeof(run), "%s/run", f->dir);
+	rmdir(run);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* --- a hand-made guest ---------------------------------------------------- */
+
+static int guest_socket(struct fixture *f)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->loop_path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static int ram_new(size_t size, bool sealable)
+{
+	int fd = memfd_create("test-ram",
+			      MFD_CLOEXEC | (sealable ? MFD_ALLOW_SEALING : 0));
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	return fd;
+}
+
+static void hello_init(struct vg_loop_hello *h, const char *domain)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = vg_le16_put(VG_LOOP_HELLO);
+	h->magic = vg_le32_put(VG_LOOP_MAGIC);
+	h->version = vg_le32_put(VG_LOOP_VERSION);
+	snprintf(h->domain, sizeof(h->domain), "%s", domain);
+	h->ram_base = vg_le64_put(0x40000000);
+	h->ram_size = vg_le64_put(RAM_SIZE);
+}
+
+/* Send @len bytes of @buf with @nfds fds attached. */
+static void send_with_fds(int sock, const void *buf, size_t len, const int *fds,
+			  unsigned int nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} cbuf;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	if (nfds) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * Run the daemon until @sock has a packet (returned, its length in the
+ * result) or is closed (0). Fails the test after ~2 s.
+ */
+static ssize_t daemon_recv(struct fixture *f, int sock, void *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		ssize_t r = recv(sock, buf, len, MSG_DONTWAIT);
+
+		if (r >= 0)
+			return r;
+		assert_true(errno == EAGAIN);
+		assert_true(vg_daemon_turn(f->d, 10) >= 0);
+	}
+	fail_msg("daemon did not answer");
+	return -1;
+}
+
+/* Expect a refusing WELCOME with @status, then the daemon's close. */
+static void expect_refused(struct fixture *f, int sock, uint32_t status)
+{
+	struct vg_loop_welcome w;
+	char b;
+
+	assert_int_equal(daemon_recv(f, sock, &w, sizeof(w)), sizeof(w));
+	assert_int_equal(vg_le16_get(w.type), VG_LOOP_WELCOME);
+	assert_int_equal(vg_le32_get(w.status), status);
+	assert_non_null(memchr(w.reason, '\0', sizeof(w.reason)));
+	assert_true(strlen(w.reason) > 0);
+	assert_int_equal(daemon_recv(f, sock, &b, 1), 0);
+}
+
+static void expect_welcome(struct fixture *f, int sock)
+{
+	struct vg_loop_welcome w;
+
+	assert_int_equal(daemon_recv(f, sock, &w, sizeof(w)), sizeof(w));
+	assert_int_equal(vg_le16_get(w.type), VG_LOOP_WELCOME);
+	assert_int_equal(vg_le32_get(w.status), 0);
+}
+
+/* One MMIO access; returns the reply's data (seq checked). */
+static uint64_t mmio(struct fixture *f, int sock, uint16_t type, uint64_t addr,
+		     uint16_t size, uint64_t data)
+{
+	static const uint32_t seq = 0x1234;
+	struct vg_loop_msg m = {
+		.type = vg_le16_put(type),
+		.size = vg_le16_put(size),
+		.seq = vg_le32_put(seq),
+		.addr = vg_le64_put(addr),
+		.data = vg_le64_put(data),
+	};
+	struct vg_loop_msg r;
+
+	assert_int_equal(send(sock, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
+	do {
+		assert_int_equal(daemon_recv(f, sock, &r, sizeof(r)),
+				 sizeof(r));
+	} while (vg_le16_get(r.type) == VG_LOOP_IRQ);
+	assert_int_equal(vg_le16_get(r.type), VG_LOOP_MMIO_REPLY);
+	assert_int_equal(vg_le32_get(r.seq), seq);
+	return vg_le64_get(r.data);
+}
+
+/* A well-behaved guest for @domain: connected, MagicValue readable. */
+static int guest_connect(struct fixture *f, const char *domain)
+{
+	struct vg_loop_hello h;
+	int sock = guest_socket(f), ram = ram_new(RAM_SIZE, true);
+
+	hello_init(&h, domain);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_welcome(f, sock);
+	assert_int_equal(
+		mmio(f, sock, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
+		VG_MMIO_MAGIC);
+	return sock;
+}
+
+/* Control command in process: the reply text up to and including ok/error. */
+static void ctl(struct fixture *f, const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), i;
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->ctl_path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL),
+			 (ssize_t)strlen(cmd));
+	for (i = 0; i < 200; i++) {
+		ssize_t r = recv(fd, out + n, len - 1 - n, MSG_DONTWAIT);
+
+		if (r > 0) {
+			n += (size_t)r;
+			out[n] = '\0';
+			if (strstr(out, "ok\n") || strstr(out, "error: "))
+				if (out[n - 1] == '\n')
+					break;
+			continue;
+		}
+		if (r == 0)
+			break;
+		assert_true(vg_daemon_turn(f->d, 10) >= 0);
+	}
+	out[n] = '\0';
+	close(fd);
+}
+
+/* Close a guest and let the daemon notice (status shows it gone). */
+static void guest_close(struct fixture *f, int sock, const char *domain)
+{
+	char out[4096], want[128];
+
+	close(sock);
+	snprintf(want, sizeof(want), "domain %s connected no", domain);
+	ctl(f, "status\n", out, sizeof(out));
+	assert_non_null(strstr(out, want));
+}
+
+/* Every refusal test ends here: nothing leaked, the next guest is fine. */
+static void check_still_serving(struct fixture *f, int fds_before)
+{
+	int sock = guest_connect(f, "alpha");
+
+	guest_close(f, sock, "alpha");
+	/* Let the daemon see the control client's close too. */
+	while (vg_daemon_turn(f->d, 10) > 0)
+		;
+	assert_int_equal(count_fds(), fds_before);
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void loop_hello_valid_gets_welcome(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+	struct stat st;
+	int sock;
+
+	assert_int_equal(stat(f->loop_path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sock = guest_connect(f, "alpha");
+	ctl(f, "status\n", out, sizeof(out));
+	assert_non_null(strstr(out, "domain alpha connected yes"));
+	assert_non_null(strstr(out, "domain beta connected no"));
+	guest_close(f, sock, "alpha");
+}
+
+static void loop_hello_bad_magic_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.magic = vg_le32_put(0xdeadbeef);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EPROTO);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_wrong_version_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.version = vg_le32_put(VG_LOOP_VERSION + 1);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EPROTONOSUPPORT);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_unknown_flags_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.flags = vg_le32_put(0x80);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_unknown_domain_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "gamma");
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, ENOENT);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_unterminated_domain_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	memset(h.domain, 'a', sizeof(h.domain));
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_duplicate_domain_refused(void **state)
+{
+	struct fixture *f = *state;
+	int first = guest_connect(f, "alpha");
+	int sock = guest_socket(f), ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EBUSY);
+	close(sock);
+	/* The first guest is untouched, and another domain still connects. */
+	assert_int_equal(
+		mmio(f, first, VG_LOOP_MMIO_READ, VG_MMIO_VERSION, 4, 0),
+		VG_MMIO_VERSION_MODERN);
+	sock = guest_connect(f, "beta");
+	guest_close(f, sock, "beta");
+	/* Once the first is gone the domain is free again. */
+	guest_close(f, first, "alpha");
+	guest_close(f, guest_connect(f, "alpha"), "alpha");
+}
+
+static void loop_hello_ram_larger_than_memfd_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE / 2, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_zero_ram_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.ram_size = vg_le64_put(0);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_ram_wrapping_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.ram_base = vg_le64_put(UINT64_MAX - 100);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_grant_table_outside_ram_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	h.flags = vg_le32_put(VG_LOOP_F_GRANTS);
+	/* Starts inside RAM, its last entry sticks out by 8 bytes. */
+	h.gnttab_addr = vg_le64_put(0x40000000 + RAM_SIZE - 4096);
+	h.gnttab_entries = vg_le32_put(4096 / 8 + 1);
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_missing_fd_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), NULL, 0);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_two_fds_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int fds[2] = {ram_new(RAM_SIZE, true), ram_new(RAM_SIZE, true)};
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), fds, 2);
+	close(fds[0]);
+	close(fds[1]);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	/* Includes: the daemon closed both fds it received. */
+	check_still_serving(f, before);
+}
+
+static void loop_hello_not_a_memfd_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f), p[2];
+	struct vg_loop_hello h;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), &p[0], 1);
+	close(p[0]);
+	close(p[1]);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+/* A memfd the daemon cannot seal could be truncated under its mapping. */
+static void loop_hello_unsealable_memfd_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, false);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EPERM);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_truncated_packet_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	struct vg_loop_hello h;
+
+	hello_init(&h, "alpha");
+	send_with_fds(sock, &h, sizeof(h) - 1, &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_oversized_packet_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	int ram = ram_new(RAM_SIZE, true);
+	uint8_t big[sizeof(struct vg_loop_hello) + 16];
+
+	memset(big, 0, sizeof(big));
+	hello_init((struct vg_loop_hello *)big, "alpha");
+	send_with_fds(sock, big, sizeof(big), &ram, 1);
+	close(ram);
+	expect_refused(f, sock, EMSGSIZE);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_hello_mmio_first_refused(void **state)
+{
+	struct fixture *f = *state;
+	int before = count_fds(), sock = guest_socket(f);
+	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_MMIO_READ),
+				.size = vg_le16_put(4)};
+
+	assert_int_equal(send(sock, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
+	expect_refused(f, sock, EINVAL);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+static void loop_mmio_malformed_packet_disconnects_only_that_guest(void **state)
+{
+	struct fixture *f = *state;
+	int a = guest_connect(f, "alpha"), b = guest_connect(f, "beta");
+	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_WELCOME),
+				.size = vg_le16_put(4)};
+	char c, out[4096];
+
+	/* Wrong type: alpha is dropped. */
+	assert_int_equal(send(a, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
+	assert_int_equal(daemon_recv(f, a, &c, 1), 0);
+	close(a);
+	/* Wrong length: beta is dropped too, after alpha reconnected. */
+	a = guest_connect(f, "alpha");
+	m.type = vg_le16_put(VG_LOOP_MMIO_READ);
+	assert_int_equal(send(b, &m, sizeof(m) - 1, MSG_NOSIGNAL),
+			 sizeof(m) - 1);
+	assert_int_equal(daemon_recv(f, b, &c, 1), 0);
+	close(b);
+	assert_int_equal(
+		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
+		VG_MMIO_MAGIC);
+	ctl(f, "status\n", out, sizeof(out));
+	assert_non_null(strstr(out, "domain alpha connected yes"));
+	assert_non_null(strstr(out, "domain beta connected no"));
+	guest_close(f, a, "alpha");
+}
+
+static void loop_mmio_bad_access_answered_with_zero(void **state)
+{
+	struct fixture *f = *state;
+	int a = guest_connect(f, "alpha");
+
+	/* Bad size, then an offset far outside the window: both answered. */
+	assert_int_equal(
+		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 3, 0), 0);
+	assert_int_equal(mmio(f, a, VG_LOOP_MMIO_READ, UINT64_MAX - 3, 4, 0),
+			 0);
+	(void)mmio(f, a, VG_LOOP_MMIO_WRITE, 0x10000000, 4, 1);
+	/* The device is still fine. */
+	assert_int_equal(
+		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
+		VG_MMIO_MAGIC);
+	guest_close(f, a, "alpha");
+}
+
+/*
+ * A guest that pipelines accesses and does not read the replies fills its
+ * socket; the daemon must neither block nor drop a reply, and must answer
+ * in order once the guest reads again.
+ */
+static void loop_mmio_flood_without_reading_loses_no_reply(void **state)
+{
+	struct fixture *f = *state;
+	int a = guest_connect(f, "alpha");
+	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_MMIO_READ),
+				.size = vg_le16_put(4),
+				.addr = vg_le64_put(VG_MMIO_MAGIC_VALUE)};
+	struct vg_loop_msg r;
+	uint32_t sent = 0, got = 0;
+	int i, idle = 0;
+
+	/* Send until both directions are full. */
+	for (i = 0; i < 100000 && idle < 3; i++) {
+		m.seq = vg_le32_put(sent);
+		if (send(a, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    sizeof(m)) {
+			sent++;
+			idle = 0;
+			continue;
+		}
+		assert_true(errno == EAGAIN);
+		if (vg_daemon_turn(f->d, 0) == 0)
+			idle++;
+	}
+	assert_true(sent > 100);
+	while (got < sent) {
+		assert_int_equal(daemon_recv(f, a, &r, sizeof(r)), sizeof(r));
+		if (vg_le16_get(r.type) == VG_LOOP_IRQ)
+			continue;
+		assert_int_equal(vg_le16_get(r.type), VG_LOOP_MMIO_REPLY);
+		assert_int_equal(vg_le32_get(r.seq), got);
+		assert_int_equal(vg_le64_get(r.data), VG_MMIO_MAGIC);
+		got++;
+	}
+	/* Back to normal service. */
+	assert_int_equal(mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_VERSION, 4, 0),
+			 VG_MMIO_VERSION_MODERN);
+	guest_close(f, a, "alpha");
+}
+
+static void ctl_sim_commands_read_and_drive_lines(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+
+	/* Line a is held by alpha in its safe state: output high. */
+	ctl(f, "sim get chip a\n", out, sizeof(out));
+	assert_string_equal(out, "value 1 output 1 pull 0 requested 1\nok\n");
+	ctl(f, "sim set chip c 1\n", out, sizeof(out));
+	assert_string_equal(out, "ok\n");
+	ctl(f, "sim get chip c\n", out, sizeof(out));
+	assert_string_equal(out, "value 1 output 0 pull 1 requested 1\nok\n");
+	ctl(f, "sim set chip c 2\n", out, sizeof(out));
+	assert_non_null(strstr(out, "error: value must be 0 or 1"));
+	ctl(f, "sim get chip nosuch\n", out, sizeof(out));
+	assert_non_null(strstr(out, "error: no sim line chip nosuch"));
+	ctl(f, "sim get chip\n", out, sizeof(out));
+	assert_string_equal(out, "error: usage: sim get CHIP LINE\n");
+	ctl(f, "reboot\n", out, sizeof(out));
+	assert_string_equal(out,
+			    "error: unknown command 'reboot' (try help)\n");
+	ctl(f, "status\n", out, sizeof(out));
+	assert_non_null(strstr(out, "  line 0 name a host chip:a allow out "
+				    "dir none value 1\n"));
+}
+
+static void ctl_long_line_disconnects_client(void **state)
+{
+	struct fixture *f = *state;
+	char line[1024], out[4096];
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	ctl(f, line, out, sizeof(out));
+	assert_non_null(strstr(out, "error: line too long"));
+	/* Others are unaffected. */
+	ctl(f, "help\n", out, sizeof(out));
+	assert_non_null(strstr(out, "sim get CHIP LINE"));
+	assert_non_null(strstr(out, "\nok\n"));
+}
+
+static void daemon_new_refuses_non_socket_path(void **state)
+{
+	struct fixture *f = *state;
+	struct vg_daemon_params p = {
+		.cfg = f->cfg,
+		.sink = &f->sink,
+		.ctl_path = f->ctl_path,
+	};
+	struct vg_daemon *d2 = NULL;
+	char file[100], stale[100];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	/* A regular file where the socket should go is never removed. */
+	snprintf(file, sizeof(file), "%s/file", f->dir);
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	p.loop_path = file;
+	assert_int_equal(vg_daemon_new(&p, &d2), -EEXIST);
+	assert_int_equal(access(file, F_OK), 0);
+	unlink(file);
+	/* A live daemon's socket is not stolen either. */
+	p.loop_path = f->loop_path;
+	assert_int_equal(vg_daemon_new(&p, &d2), -EADDRINUSE);
+	/* A stale socket (nobody listening) is replaced. */
+	snprintf(stale, sizeof(stale), "%s/stale.sock", f->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", stale);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	vg_daemon_free(f->d);
+	f->d = NULL;
+	p.loop_path = stale;
+	assert_int_equal(vg_daemon_new(&p, &d2), 0);
+	vg_daemon_free(d2);
+	assert_int_equal(access(stale, F_OK), -1);
+	/* Teardown wants a daemon on the original paths. */
+	p.loop_path = f->loop_path;
+	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
+}
+
+static void daemon_new_names_line_that_cannot_open(void **state)
+{
+	struct fixture *f = *state;
+	static const char bad[] = "[sim chip2]\n"
+				  "lines = 2\n"
+				  "[domain gamma]\n"
+				  "lines = chip2 0, nochip 3\n";
+	struct vg_log_sink sink = {.level = VG_LOG_WARN};
+	struct vg_config *cfg;
+	struct vg_daemon_params p = {.sink = &sink};
+	struct vg_daemon *d2 = NULL;
+	char err[256], lp[100], cp[100], log[1024];
+	ssize_t n;
+	int pfd[2];
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
+	sink.fd = pfd[1];
+	assert_int_equal(vg_config_parse(bad, strlen(bad), "bad", &cfg, err,
+					 sizeof(err)),
+			 0);
+	snprintf(lp, sizeof(lp), "%s/l2.sock", f->dir);
+	snprintf(cp, sizeof(cp), "%s/c2.sock", f->dir);
+	p.cfg = cfg;
+	p.loop_path = lp;
+	p.ctl_path = cp;
+	assert_int_equal(vg_daemon_new(&p, &d2), -ENOENT);
+	n = read(pfd[0], log, sizeof(log) - 1);
+	assert_true(n > 0);
+	log[n] = '\0';
+	assert_non_null(strstr(log, "domain gamma"));
+	assert_non_null(strstr(log, "nochip 3"));
+	assert_int_equal(access(lp, F_OK), -1);
+
+	/* A later stage failing (control path busy) unwinds the loop socket. */
+	p.ctl_path = f->ctl_path;
+	vg_config_free(cfg);
+	p.cfg = f->cfg;
+	vg_daemon_free(f->d);
+	f->d = NULL;
+	sink.level = VG_LOG_ERR;
+	{
+		/* The fixture's daemon is gone: hold the control path. */
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->ctl_path);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)),
+				 0);
+		assert_int_equal(listen(fd, 1), 0);
+		assert_int_equal(vg_daemon_new(&p, &d2), -EADDRINUSE);
+		assert_int_equal(access(lp, F_OK), -1);
+		close(fd);
+		unlink(f->ctl_path);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	p.sink = &f->sink;
+	p.loop_path = f->loop_path;
+	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(loop_hello_valid_gets_welcome),
+		T(loop_hello_bad_magic_refused),
+		T(loop_hello_wrong_version_refused),
+		T(loop_hello_unknown_flags_refused),
+		T(loop_hello_unknown_domain_refused),
+		T(loop_hello_unterminated_domain_refused),
+		T(loop_hello_duplicate_domain_refused),
+		T(loop_hello_ram_larger_than_memfd_refused),
+		T(loop_hello_zero_ram_refused),
+		T(loop_hello_ram_wrapping_refused),
+		T(loop_hello_grant_table_outside_ram_refused),
+		T(loop_hello_missing_fd_refused),
+		T(loop_hello_two_fds_refused),
+		T(loop_hello_not_a_memfd_refused),
+		T(loop_hello_unsealable_memfd_refused),
+		T(loop_hello_truncated_packet_refused),
+		T(loop_hello_oversized_packet_refused),
+		T(loop_hello_mmio_first_refused),
+		T(loop_mmio_malformed_packet_disconnects_only_that_guest),
+		T(loop_mmio_bad_access_answered_with_zero),
+		T(loop_mmio_flood_without_reading_loses_no_reply),
+		T(ctl_sim_commands_read_and_drive_lines),
+		T(ctl_long_line_disconnects_client),
+		T(daemon_new_refuses_non_socket_path),
+		T(daemon_new_names_line_that_cannot_open),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
