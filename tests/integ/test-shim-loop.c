@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vgpiod + vgpio-shim over the loop transport with sim lines: every
+ * request and interrupt type, output-to-input wiring, two guests at once,
+ * grants (read-only ones included), one-byte pieces, declined features,
+ * disconnects and SIGTERM. Lines are read and driven from outside through
+ * the control socket, as vgpio-ctl does. Hostile guests: test-shim-hostile.c.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <vgpio/virtio_mmio.h>
+#include "../lib/daemon-run.h"
+#include "hostile.h"
+#include "shim.h"
+
+static const char config[] = "[sim board]\n"
+			     "lines = 8\n"
+			     "names = out0 out1 in0 in1 drv irq ro spare\n"
+			     "wire = drv -> irq\n"
+			     "pull = in1 up\n"
+			     "\n"
+			     "[domain alpha]\n"
+			     "lines = board out0 in0 drv irq ro\n"
+			     "line out0 = allow=in,out safe=high\n"
+			     "line in0 = allow=in,irq\n"
+			     "line drv = allow=out safe=low\n"
+			     "line irq = allow=in,irq\n"
+			     "line ro = allow=in\n"
+			     "\n"
+			     "[domain beta]\n"
+			     "lines = board out1 in1\n"
+			     "line out1 = allow=in,out safe=low\n"
+			     "line in1 = allow=in,irq\n";
+
+enum { A_OUT0, A_IN0, A_DRV, A_IRQ, A_RO, A_N };
+enum { B_OUT1, B_IN1, B_N };
+
+#define NO_EVENT_MS 150
+#define MAX_GUESTS 4
+
+/*
+ * What a test started, so that teardown cleans up after a failed
+ * assertion too (cmocka leaves the test function with a longjmp).
+ */
+struct run {
+	struct vg_drun *r;
+	struct vg_shim *g[MAX_GUESTS];
+};
+static struct run *cur;
+
+static int run_setup(void **state)
+{
+	cur = calloc(1, sizeof(*cur));
+	*state = cur;
+	return cur ? 0 : -1;
+}
+
+static int run_teardown(void **state)
+{
+	struct run *run = *state;
+	unsigned int i;
+
+	for (i = 0; i < MAX_GUESTS; i++)
+		vg_shim_free(run->g[i]);
+	vg_drun_kill(run->r);
+	free(run);
+	cur = NULL;
+	return 0;
+}
+
+static struct vg_drun *daemon_start(void)
+{
+	assert_int_equal(vg_drun_start(config, NULL, &cur->r), 0);
+	return cur->r;
+}
+
+/* Stop the daemon with SIGTERM; its exit status. */
+static int daemon_stop(void)
+{
+	struct vg_drun *r = cur->r;
+
+	cur->r = NULL;
+	return vg_drun_stop(r);
+}
+
+/* Disconnect a guest made by guest(). */
+static void guest_free(struct vg_shim *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_GUESTS; i++)
+		if (cur->g[i] == s)
+			cur->g[i] = NULL;
+	vg_shim_free(s);
+}
+
+static struct vg_shim *guest(struct vg_drun *r, const char *domain,
+			     const struct vg_shim_opts *o)
+{
+	struct vg_shim *s;
+	unsigned int i;
+
+	for (i = 0; i < MAX_GUESTS && cur->g[i]; i++)
+		;
+	assert_true(i < MAX_GUESTS);
+	assert_int_equal(vg_shim_new(o, &s), 0);
+	cur->g[i] = s;
+	if (vg_shim_connect_loop(s, vg_drun_socket(r), domain))
+		fail_msg("connect: %s", vg_shim_error(s));
+	if (vg_shim_probe(s))
+		fail_msg("probe: %s", vg_shim_error(s));
+	return s;
+}
+
+/* The level of a sim line, read from outside ("vgpio-ctl sim get"). */
+static int sim_get(struct vg_drun *r, const char *line)
+{
+	char cmd[64], *reply = NULL;
+	int v = -1;
+
+	snprintf(cmd, sizeof(cmd), "sim get board %s", line);
+	assert_int_equal(vg_drun_ctl(r, cmd, &reply), 0);
+	assert_int_equal(sscanf(reply, "value %d", &v), 1);
+	free(reply);
+	return v;
+}
+
+static void sim_set(struct vg_drun *r, const char *line, int v)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "sim set board %s %d", line, v);
+	assert_int_equal(vg_drun_ctl(r, cmd, NULL), 0);
+}
+
+static void expect_event(struct vg_shim *s, unsigned int gpio, uint8_t st)
+{
+	struct vg_shim_event ev;
+
+	assert_int_equal(vg_shim_wait_event(s, 2000, &ev), 1);
+	assert_int_equal(ev.gpio, gpio);
+	assert_int_equal(ev.status, st);
+}
+
+static void expect_no_event(struct vg_shim *s)
+{
+	struct vg_shim_event ev;
+
+	assert_int_equal(vg_shim_wait_event(s, NO_EVENT_MS, &ev), 0);
+}
+
+/* Every request type on alpha's lines, checked from outside. */
+static void alpha_requests(struct vg_drun *r, struct vg_shim *s)
+{
+	uint8_t dir;
+	int v;
+
+	assert_int_equal(vg_shim_ngpio(s), A_N);
+	assert_string_equal(vg_shim_line_name(s, A_IRQ), "irq");
+	assert_int_equal(vg_shim_direction_output(s, A_OUT0, 0), 0);
+	assert_int_equal(sim_get(r, "out0"), 0);
+	assert_int_equal(vg_shim_get_direction(s, A_OUT0, &dir), 0);
+	assert_int_equal(dir, VG_GPIO_DIRECTION_OUT);
+	assert_int_equal(vg_shim_set_value(s, A_OUT0, 1), 0);
+	assert_int_equal(sim_get(r, "out0"), 1);
+	assert_int_equal(vg_shim_get_value(s, A_OUT0, &v), 0);
+	assert_int_equal(v, 1);
+	/* Inputs follow what the host drives. */
+	assert_int_equal(vg_shim_set_direction(s, A_IN0, VG_GPIO_DIRECTION_IN),
+			 0);
+	sim_set(r, "in0", 1);
+	assert_int_equal(vg_shim_get_value(s, A_IN0, &v), 0);
+	assert_int_equal(v, 1);
+	sim_set(r, "in0", 0);
+	assert_int_equal(vg_shim_get_value(s, A_IN0, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vg_shim_get_direction(s, A_IN0, &dir), 0);
+	assert_int_equal(dir, VG_GPIO_DIRECTION_IN);
+	/* NONE releases: back to the safe value (high for out0). */
+	assert_int_equal(vg_shim_set_value(s, A_OUT0, 0), 0);
+	assert_int_equal(
+		vg_shim_set_direction(s, A_OUT0, VG_GPIO_DIRECTION_NONE), 0);
+	assert_int_equal(sim_get(r, "out0"), 1);
+	assert_int_equal(vg_shim_get_direction(s, A_OUT0, &dir), 0);
+	assert_int_equal(dir, VG_GPIO_DIRECTION_NONE);
+	/* The ACL: ro is input only, index 5 does not exist. */
+	assert_int_equal(vg_shim_direction_output(s, A_RO, 1), -EIO);
+	assert_int_equal(vg_shim_get_value(s, A_N, &v), -EIO);
+	if (vg_shim_has_feature(s, VG_GPIO_F_IRQ)) {
+		assert_int_equal(vg_shim_set_irq_type(
+					 s, A_IRQ, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
+				 0);
+		assert_int_equal(
+			vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_NONE),
+			0);
+		/* ro may not take interrupts. */
+		assert_int_equal(vg_shim_set_irq_type(
+					 s, A_RO, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
+				 -EIO);
+	}
+}
+
+/* drv (output) is wired to irq (input): the guest raises its own IRQs. */
+static void alpha_irq(struct vg_shim *s, uint8_t type)
+{
+	bool level = type == VG_GPIO_IRQ_TYPE_LEVEL_HIGH ||
+		     type == VG_GPIO_IRQ_TYPE_LEVEL_LOW;
+	int active = type == VG_GPIO_IRQ_TYPE_EDGE_FALLING ||
+				     type == VG_GPIO_IRQ_TYPE_LEVEL_LOW
+			     ? 0
+			     : 1;
+
+	print_message("  irq type %u\n", type);
+	assert_int_equal(vg_shim_direction_output(s, A_DRV, !active), 0);
+	assert_int_equal(vg_shim_set_direction(s, A_IRQ, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(vg_shim_set_irq_type(s, A_IRQ, type), 0);
+	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	expect_no_event(s);
+	assert_int_equal(vg_shim_set_value(s, A_DRV, active), 0);
+	expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_VALID);
+	if (level) {
+		/* Still active: unmasking fires again at once. */
+		assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+		expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_VALID);
+		/* Inactive first, else the next unmask fires once more. */
+		assert_int_equal(vg_shim_set_value(s, A_DRV, !active), 0);
+		assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	} else {
+		assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+		assert_int_equal(vg_shim_set_value(s, A_DRV, !active), 0);
+	}
+	if (type == VG_GPIO_IRQ_TYPE_EDGE_BOTH)
+		expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_VALID);
+	else
+		expect_no_event(s);
+	if (type == VG_GPIO_IRQ_TYPE_EDGE_BOTH)
+		assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	/* Disabling returns the held buffer INVALID. */
+	assert_int_equal(vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_NONE),
+			 0);
+	expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_INVALID);
+}
+
+static void loop_requests_every_type(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+
+	(void)state;
+	alpha_requests(r, s);
+	guest_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_irq_every_type(void **state)
+{
+	static const uint8_t types[] = {
+		VG_GPIO_IRQ_TYPE_EDGE_RISING, VG_GPIO_IRQ_TYPE_EDGE_FALLING,
+		VG_GPIO_IRQ_TYPE_EDGE_BOTH,   VG_GPIO_IRQ_TYPE_LEVEL_HIGH,
+		VG_GPIO_IRQ_TYPE_LEVEL_LOW,
+	};
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < VG_ARRAY_SIZE(types); i++)
+		alpha_irq(s, types[i]);
+	guest_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_irq_edge_latched_while_masked(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+
+	(void)state;
+	assert_int_equal(vg_shim_direction_output(s, A_DRV, 0), 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_EDGE_RISING),
+		0);
+	assert_int_equal(vg_shim_set_value(s, A_DRV, 1), 0);
+	assert_int_equal(vg_shim_set_value(s, A_DRV, 0), 0);
+	expect_no_event(s);
+	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_VALID);
+	/* One latch for both edges seen while masked. */
+	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	expect_no_event(s);
+	guest_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_irq_from_outside_input(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+
+	(void)state;
+	assert_int_equal(vg_shim_set_direction(s, A_IN0, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(s, A_IN0, VG_GPIO_IRQ_TYPE_EDGE_FALLING),
+		0);
+	assert_int_equal(vg_shim_irq_unmask(s, A_IN0), 0);
+	sim_set(r, "in0", 1);
+	expect_no_event(s);
+	sim_set(r, "in0", 0);
+	expect_event(s, A_IN0, VG_GPIO_IRQ_STATUS_VALID);
+	guest_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_two_guests_at_once(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *a = guest(r, "alpha", NULL);
+	struct vg_shim *b = guest(r, "beta", NULL);
+	int v;
+
+	(void)state;
+	assert_int_equal(vg_shim_ngpio(b), B_N);
+	assert_string_equal(vg_shim_line_name(b, B_IN1), "in1");
+	/* beta cannot name alpha's lines: its index 2 does not exist. */
+	assert_int_equal(vg_shim_get_value(b, 2, &v), -EIO);
+	assert_int_equal(vg_shim_get_value(b, B_IN1, &v), 0);
+	assert_int_equal(v, 1); /* pulled up */
+	assert_int_equal(vg_shim_set_direction(b, B_IN1, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(b, B_IN1, VG_GPIO_IRQ_TYPE_EDGE_FALLING),
+		0);
+	assert_int_equal(vg_shim_irq_unmask(b, B_IN1), 0);
+	alpha_requests(r, a);
+	assert_int_equal(vg_shim_direction_output(b, B_OUT1, 1), 0);
+	assert_int_equal(sim_get(r, "out1"), 1);
+	alpha_irq(a, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	sim_set(r, "in1", 0);
+	expect_event(b, B_IN1, VG_GPIO_IRQ_STATUS_VALID);
+	expect_no_event(a);
+	guest_free(a);
+	guest_free(b);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_options_all_work(void **state)
+{
+	static const struct vg_shim_opts opts[] = {
+		{.grants = true},
+		{.max_piece = 1},
+		{.grants = true, .max_piece = 1, .queue_size = 16},
+		{.no_indirect = true, .no_event_idx = true},
+		{.queue_size = 2},
+	};
+	struct vg_drun *r = daemon_start();
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < VG_ARRAY_SIZE(opts); i++) {
+		struct vg_shim *s = guest(r, "alpha", &opts[i]);
+
+		print_message("  options %u\n", i);
+		assert_int_equal(
+			vg_shim_has_feature(s, VG_F_RING_INDIRECT_DESC),
+			!opts[i].no_indirect);
+		assert_int_equal(vg_shim_has_feature(s, VG_F_RING_EVENT_IDX),
+				 !opts[i].no_event_idx);
+		alpha_requests(r, s);
+		alpha_irq(s, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
+		alpha_irq(s, VG_GPIO_IRQ_TYPE_LEVEL_LOW);
+		guest_free(s);
+	}
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_features_declined(void **state)
+{
+	struct vg_shim_opts o = {
+		.no_irq = true, .no_indirect = true, .no_event_idx = true};
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", &o);
+
+	(void)state;
+	assert_int_equal(vg_shim_features(s),
+			 VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM));
+	alpha_requests(r, s);
+	/* Without F_IRQ there is no eventq and SET_IRQ_TYPE is refused. */
+	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), -EOPNOTSUPP);
+	assert_int_equal(
+		vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_EDGE_RISING),
+		-EIO);
+	vg_shim_write32(s, VG_MMIO_QUEUE_SEL, VG_GPIO_QUEUE_EVENT);
+	assert_int_equal(vg_shim_read32(s, VG_MMIO_QUEUE_NUM_MAX), 0);
+	guest_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_hello_unknown_domain_refused(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s;
+
+	(void)state;
+	assert_int_equal(vg_shim_new(NULL, &s), 0);
+	assert_int_not_equal(
+		vg_shim_connect_loop(s, vg_drun_socket(r), "nobody"), 0);
+	assert_non_null(strstr(vg_shim_error(s), "nobody"));
+	assert_int_equal(vg_shim_probe(s), -ENOTCONN);
+	vg_shim_free(s);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_disconnect_returns_safe_values(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct vg_shim *again;
+
+	(void)state;
+	assert_int_equal(vg_shim_direction_output(s, A_OUT0, 0), 0);
+	assert_int_equal(vg_shim_direction_output(s, A_DRV, 1), 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	assert_int_equal(sim_get(r, "out0"), 0);
+	assert_int_equal(sim_get(r, "drv"), 1);
+	/* Gone mid-way: an eventq buffer held, lines driven. */
+	guest_free(s);
+	assert_int_equal(sim_get(r, "out0"), 1); /* safe=high */
+	assert_int_equal(sim_get(r, "drv"), 0); /* safe=low */
+	/* The domain can come back. */
+	again = guest(r, "alpha", NULL);
+	alpha_requests(r, again);
+	guest_free(again);
+	assert_int_equal(daemon_stop(), 0);
+}
+
+static void loop_sigterm_exits_zero(void **state)
+{
+	struct vg_drun *r = daemon_start();
+	struct vg_shim *s = guest(r, "alpha", NULL);
+	int v;
+
+	(void)state;
+	assert_int_equal(vg_shim_direction_output(s, A_OUT0, 0), 0);
+	assert_int_equal(daemon_stop(), 0);
+	/* The guest sees its connection go. */
+	assert_int_not_equal(vg_shim_get_value(s, A_OUT0, &v), 0);
+	guest_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(loop_requests_every_type,
+						run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(loop_irq_every_type, run_setup,
+						run_teardown),
+		cmocka_unit_test_setup_teardown(
+			loop_irq_edge_latched_while_masked, run_setup,
+			run_teardown),
+		cmocka_unit_test_setup_teardown(loop_irq_from_outside_input,
+						run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(loop_two_guests_at_once,
+						run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(loop_options_all_work,
+						run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(loop_features_declined,
+						run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(
+			loop_hello_unknown_domain_refused, run_setup,
+			run_teardown),
+		cmocka_unit_test_setup_teardown(
+			loop_disconnect_returns_safe_values, run_setup,
+			run_teardown),
+		cmocka_unit_test_setup_teardown(loop_sigterm_exits_zero,
+						run_setup, run_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
