@@ -80,7 +80,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integ/%.c,$(B)/tests/%,$(INTEG_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL)
 
-.PHONY: all help deps check check-unit check-integ check-san fuzz fuzz-smoke \
+.PHONY: all help deps check check-unit check-integ check-san check-globals fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -147,6 +147,10 @@ check-integ: $(INTEG_BINS) $(BINS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)VGPIO_BUILD=$(B) MAKE="$(MAKE)" sh tests/check.sh
+
+# House rule 4: no mutable file-scope state in backend/.
+check-globals: $(CORE_OBJS) $(B)/backend/main.o
+	$(Q)sh tools/check-globals.sh $^
 
 check-san:
 	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ
