@@ -9,19 +9,27 @@ MAKE=${MAKE:-make}
 summary=""
 rc=0
 
+out=$(mktemp /tmp/vgpio-check-XXXXXX)
+trap 'rm -f "$out"' EXIT
+
+# Run one tier, its output shown as it comes; the summary gets its verdict,
+# time and the tier's own count line ("TIER x: PASS (...)"), if any.
 run_tier() {
 	name=$1
 	shift
 	start=$(date +%s)
-	if "$@"; then
+	{ "$@"; echo "rc=$?"; } 2>&1 | tee "$out" | grep -v '^rc=[0-9]*$'
+	if grep -qx 'rc=0' "$out"; then
 		verdict="PASS"
 	else
 		verdict="FAIL"
 		rc=1
 	fi
 	secs=$(( $(date +%s) - start ))
+	detail=$(sed -n 's/^TIER [^:]*: [A-Z]* //p' "$out" | tail -1)
+	[ -n "$detail" ] || detail="($(grep -c '^PASS: ' "$out") passed)"
 	summary="$summary
-$verdict  $name (${secs}s)"
+$verdict  $name ${detail} ${secs}s"
 }
 
 skip_tier() {

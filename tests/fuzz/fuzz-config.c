@@ -12,24 +12,17 @@
 
 #include "config.h"
 #include "sim.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(e)                 \
-	do {                     \
-		if (!(e))        \
-			abort(); \
-	} while (0)
+#include "fuzz-input.h"
 
 static void check_str(const char *s, size_t max)
 {
 	size_t i, n;
 
-	CHECK(s);
+	VG_FUZZ_CHECK(s);
 	n = strlen(s);
-	CHECK(n >= 1 && n <= max);
+	VG_FUZZ_CHECK(n >= 1 && n <= max);
 	for (i = 0; i < n; i++)
-		CHECK(s[i] > ' ' && s[i] < 0x7f);
+		VG_FUZZ_CHECK(s[i] > ' ' && s[i] < 0x7f);
 }
 
 static const struct vg_config_sim *sim_of(const struct vg_config *cfg,
@@ -51,17 +44,17 @@ static void check_sims(const struct vg_config *cfg)
 		const struct vg_config_sim *s = &cfg->sims[i];
 
 		check_str(s->name, VG_CONFIG_NAME_MAX);
-		CHECK(!strchr(s->name, ':'));
+		VG_FUZZ_CHECK(!strchr(s->name, ':'));
 		for (j = 0; j < i; j++)
-			CHECK(strcmp(s->name, cfg->sims[j].name));
-		CHECK(s->nlines >= 1 && s->nlines <= VG_SIM_MAX_LINES);
+			VG_FUZZ_CHECK(strcmp(s->name, cfg->sims[j].name));
+		VG_FUZZ_CHECK(s->nlines >= 1 && s->nlines <= VG_SIM_MAX_LINES);
 		for (j = 0; s->names && j < s->nlines; j++) {
 			if (!s->names[j])
 				continue;
 			check_str(s->names[j], VG_GPIO_NAME_MAX);
 			for (k = 0; k < j; k++)
-				CHECK(!s->names[k] ||
-				      strcmp(s->names[j], s->names[k]));
+				VG_FUZZ_CHECK(!s->names[k] ||
+					      strcmp(s->names[j], s->names[k]));
 		}
 		for (j = 0; j < s->nwires; j++) {
 			check_str(s->wires[j].out_chip, VG_CONFIG_NAME_MAX);
@@ -71,7 +64,8 @@ static void check_sims(const struct vg_config *cfg)
 		}
 		for (j = 0; j < s->npulls; j++) {
 			check_str(s->pulls[j].line, 1000);
-			CHECK(s->pulls[j].value == 0 || s->pulls[j].value == 1);
+			VG_FUZZ_CHECK(s->pulls[j].value == 0 ||
+				      s->pulls[j].value == 1);
 		}
 	}
 }
@@ -84,8 +78,8 @@ static void check_domains(const struct vg_config *cfg)
 		const struct vg_config_domain *d = &cfg->domains[i];
 
 		check_str(d->name, VG_CONFIG_NAME_MAX);
-		CHECK(vg_config_domain(cfg, d->name) == d);
-		CHECK(d->nlines >= 1);
+		VG_FUZZ_CHECK(vg_config_domain(cfg, d->name) == d);
+		VG_FUZZ_CHECK(d->nlines >= 1);
 		for (j = 0; j < d->nlines; j++) {
 			const struct vg_config_line *l = &d->lines[j];
 
@@ -93,13 +87,14 @@ static void check_domains(const struct vg_config *cfg)
 			check_str(l->line, VG_GPIO_NAME_MAX);
 			if (l->name[0])
 				check_str(l->name, VG_GPIO_NAME_MAX);
-			CHECK(!(l->allow & ~VG_ALLOW_ALL) && l->allow);
-			CHECK(l->safe <= VG_SAFE_HIGH);
-			CHECK(l->bias <= VG_BIAS_PULL_DOWN);
-			CHECK(l->drive <= VG_DRIVE_OPEN_SOURCE);
+			VG_FUZZ_CHECK(!(l->allow & ~VG_ALLOW_ALL) && l->allow);
+			VG_FUZZ_CHECK(l->safe <= VG_SAFE_HIGH);
+			VG_FUZZ_CHECK(l->bias <= VG_BIAS_PULL_DOWN);
+			VG_FUZZ_CHECK(l->drive <= VG_DRIVE_OPEN_SOURCE);
 			/* Explicit guest names are unique in a domain. */
 			for (k = 0; l->name[0] && k < j; k++)
-				CHECK(strcmp(l->name, d->lines[k].name));
+				VG_FUZZ_CHECK(
+					strcmp(l->name, d->lines[k].name));
 			/* Host lines off sim chips: unique as written. */
 			if (sim_of(cfg, l->chip))
 				continue;
@@ -107,12 +102,14 @@ static void check_domains(const struct vg_config *cfg)
 				for (k = 0;
 				     k < (m == i ? j : cfg->domains[m].nlines);
 				     k++)
-					CHECK(strcmp(l->chip, cfg->domains[m]
-								      .lines[k]
-								      .chip) ||
-					      strcmp(l->line, cfg->domains[m]
-								      .lines[k]
-								      .line));
+					VG_FUZZ_CHECK(strcmp(l->chip,
+							     cfg->domains[m]
+								     .lines[k]
+								     .chip) ||
+						      strcmp(l->line,
+							     cfg->domains[m]
+								     .lines[k]
+								     .line));
 		}
 	}
 }
@@ -127,19 +124,20 @@ static void check_against_sim(const struct vg_config *cfg)
 	if (vg_sim_new(NULL, &sim))
 		return;
 	for (i = 0; i < cfg->nsims; i++)
-		CHECK(!vg_sim_add_chip(
+		VG_FUZZ_CHECK(!vg_sim_add_chip(
 			sim, cfg->sims[i].name, cfg->sims[i].nlines,
 			(const char *const *)cfg->sims[i].names));
 	for (i = 0; i < cfg->nsims; i++) {
 		const struct vg_config_sim *s = &cfg->sims[i];
 
 		for (j = 0; j < s->nwires; j++)
-			CHECK(!vg_sim_wire(
+			VG_FUZZ_CHECK(!vg_sim_wire(
 				sim, s->wires[j].out_chip, s->wires[j].out_line,
 				s->wires[j].in_chip, s->wires[j].in_line));
 		for (j = 0; j < s->npulls; j++)
-			CHECK(!vg_sim_set_pull(sim, s->name, s->pulls[j].line,
-					       s->pulls[j].value));
+			VG_FUZZ_CHECK(!vg_sim_set_pull(sim, s->name,
+						       s->pulls[j].line,
+						       s->pulls[j].value));
 	}
 	for (i = 0; i < cfg->ndomains; i++) {
 		for (j = 0; j < cfg->domains[i].nlines; j++) {
@@ -161,8 +159,8 @@ static void check_against_sim(const struct vg_config *cfg)
 
 			if (!sim_of(cfg, l->chip))
 				continue;
-			CHECK(!ops->line_open(sim, &spec, "fuzz", NULL, NULL,
-					      &line));
+			VG_FUZZ_CHECK(!ops->line_open(sim, &spec, "fuzz", NULL,
+						      NULL, &line));
 		}
 	}
 	ops->dispatch(sim);
@@ -178,12 +176,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = vg_config_parse((const char *)data, size, "fuzz", &cfg, err,
 			     sizeof(err));
 	if (rc) {
-		CHECK(rc == -EINVAL || rc == -ENOMEM);
-		CHECK(!cfg);
-		CHECK(!strncmp(err, "fuzz:", 5));
+		VG_FUZZ_CHECK(rc == -EINVAL || rc == -ENOMEM);
+		VG_FUZZ_CHECK(!cfg);
+		VG_FUZZ_CHECK(!strncmp(err, "fuzz:", 5));
 		return 0;
 	}
-	CHECK(cfg);
+	VG_FUZZ_CHECK(cfg);
 	check_sims(cfg);
 	check_domains(cfg);
 	check_against_sim(cfg);

@@ -34,49 +34,15 @@
 #include <vgpio/virtio_ring.h>
 #include "drv.h"
 #include "gpio.h"
-#include "../lib/fakeprov.h"
-#include "../lib/inproc.h"
+#include "fakeacl.h"
+#include "fuzz-input.h"
+#include "inproc.h"
 
 #define NL 6u
 #define RAM_BASE 0x40000ull
 #define RAM_SIZE 0x20000u
 #define NREC 40u /* > two full queues of the largest size */
 #define REC_SIZE 512u /* > 2 * 8 + 1 + names block (NL * 32) + gaps */
-
-#define CHECK(x)                 \
-	do {                     \
-		if (!(x))        \
-			abort(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct in *in)
-{
-	uint16_t lo = in_u8(in);
-
-	return (uint16_t)(lo | in_u8(in) << 8);
-}
-
-static uint32_t in_u32(struct in *in)
-{
-	uint32_t lo = in_u16(in);
-
-	return lo | (uint32_t)in_u16(in) << 16;
-}
 
 /* One posted chain (the driver's token). */
 struct rec {
@@ -88,19 +54,10 @@ struct rec {
 	uint64_t area; /* REC_SIZE bytes of RAM owned by this record */
 };
 
-struct fz;
-struct larg {
-	struct fz *z;
-	unsigned int idx;
-};
-
 struct fz {
 	struct vg_drv_mem mem;
 	struct vg_inproc ip;
-	struct vg_fakeprov *fp;
-	struct vg_acl_line lines[NL];
-	struct vg_acl acl;
-	struct larg arg[NL];
+	struct vg_fakeacl fa;
 	struct vg_gpio *g;
 	struct vg_vdev *vd;
 	struct vg_drv_vq vq[2];
@@ -112,13 +69,6 @@ struct fz {
 	uint32_t names_size;
 	bool hostile; /* the script broke the rules: no protocol checks */
 };
-
-static void line_cb(void *arg, unsigned int edge)
-{
-	struct larg *a = arg;
-
-	vg_gpio_line_event(a->z->g, a->idx, edge);
-}
 
 static void queue_setup(struct fz *z, unsigned int q)
 {
@@ -168,12 +118,13 @@ static void probe(struct fz *z, uint8_t feat)
 	vg_vdev_set_guest_features(z->vd, 1, (uint32_t)(want >> 32));
 	vg_vdev_set_status(z->vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
 					  VG_STATUS_FEATURES_OK);
-	CHECK(z->vd->status & VG_STATUS_FEATURES_OK);
+	VG_FUZZ_CHECK(z->vd->status & VG_STATUS_FEATURES_OK);
 	z->nq = (want & VG_BIT(VG_GPIO_F_IRQ)) ? 2 : 1;
 	for (q = 0; q < z->nq; q++) {
-		CHECK(!vg_drv_vq_init(&z->vq[q], &z->mem, z->qsize,
-				      want & VG_BIT(VG_F_RING_INDIRECT_DESC),
-				      want & VG_BIT(VG_F_RING_EVENT_IDX)));
+		VG_FUZZ_CHECK(
+			!vg_drv_vq_init(&z->vq[q], &z->mem, z->qsize,
+					want & VG_BIT(VG_F_RING_INDIRECT_DESC),
+					want & VG_BIT(VG_F_RING_EVENT_IDX)));
 		queue_setup(z, q);
 	}
 	vg_vdev_set_status(z->vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
@@ -189,22 +140,22 @@ static void check_done(struct fz *z, struct rec *r, uint32_t len)
 	if (z->hostile)
 		return;
 	if (r->q == 1) {
-		CHECK(len == 1);
-		CHECK(w[0] <= VG_GPIO_IRQ_STATUS_VALID);
+		VG_FUZZ_CHECK(len == 1);
+		VG_FUZZ_CHECK(w[0] <= VG_GPIO_IRQ_STATUS_VALID);
 		return;
 	}
 	if (r->type == VG_GPIO_MSG_GET_LINE_NAMES && z->names_size &&
 	    len == 1 + z->names_size) {
-		CHECK(w[0] == VG_GPIO_STATUS_OK);
+		VG_FUZZ_CHECK(w[0] == VG_GPIO_STATUS_OK);
 		return;
 	}
 	/* Both bytes of the response, or what fits of them. */
-	CHECK(len == (r->wlen < 2 ? r->wlen : 2));
-	CHECK(w[0] <= VG_GPIO_STATUS_ERR);
+	VG_FUZZ_CHECK(len == (r->wlen < 2 ? r->wlen : 2));
+	VG_FUZZ_CHECK(w[0] <= VG_GPIO_STATUS_ERR);
 	if (w[0] == VG_GPIO_STATUS_ERR)
 		return;
-	CHECK(r->type >= VG_GPIO_MSG_GET_DIRECTION &&
-	      r->type <= VG_GPIO_MSG_SET_IRQ_TYPE);
+	VG_FUZZ_CHECK(r->type >= VG_GPIO_MSG_GET_DIRECTION &&
+		      r->type <= VG_GPIO_MSG_SET_IRQ_TYPE);
 }
 
 static void drain(struct fz *z)
@@ -218,7 +169,7 @@ static void drain(struct fz *z)
 
 			if (!r) {
 				/* An id we never exposed: a device bug. */
-				CHECK(len != UINT32_MAX || z->hostile);
+				VG_FUZZ_CHECK(len != UINT32_MAX || z->hostile);
 				if (len != UINT32_MAX)
 					break;
 				continue;
@@ -248,9 +199,9 @@ static struct rec *rec_get(struct fz *z)
  */
 static void post_chain(struct fz *z, unsigned int q, const void *rd,
 		       uint32_t rlen, uint32_t wneed, uint16_t type,
-		       struct in *in)
+		       struct vg_fuzz_in *in)
 {
-	uint8_t l0 = in_u8(in), l1 = in_u8(in);
+	uint8_t l0 = vg_fuzz_u8(in), l1 = vg_fuzz_u8(in);
 	unsigned int nrd = 1 + (l0 & 3), nwr = 1 + (l0 >> 2 & 3), n = 0, i;
 	int adj = (int)(l1 & 7) - 3; /* -3..+4 */
 	uint32_t wlen, off = 0, gap = l1 >> 3 & 3, piece;
@@ -302,13 +253,13 @@ static void post_chain(struct fz *z, unsigned int q, const void *rd,
 		vg_vdev_queue_notify(z->vd, q);
 }
 
-static void act_request(struct fz *z, struct in *in)
+static void act_request(struct fz *z, struct vg_fuzz_in *in)
 {
-	uint8_t t = in_u8(in);
+	uint8_t t = vg_fuzz_u8(in);
 	uint16_t type = t < 0xf0 ? (uint16_t)(t % 6 + 1) : (uint16_t)(t << 4);
-	uint8_t gsel = in_u8(in);
+	uint8_t gsel = vg_fuzz_u8(in);
 	uint16_t gpio = gsel < 0xf0 ? gsel % (NL + 1) : (uint16_t)(gsel << 8);
-	uint32_t value = in_u32(in);
+	uint32_t value = vg_fuzz_u32(in);
 	struct vg_gpio_request req;
 	uint32_t need = 2;
 
@@ -323,9 +274,9 @@ static void act_request(struct fz *z, struct in *in)
 	post_chain(z, 0, &req, sizeof(req), need, type, in);
 }
 
-static void act_event(struct fz *z, struct in *in)
+static void act_event(struct fz *z, struct vg_fuzz_in *in)
 {
-	uint16_t gpio = in_u16(in);
+	uint16_t gpio = vg_fuzz_u16(in);
 	struct vg_le16 req;
 
 	if (gpio < 0xff00)
@@ -334,11 +285,11 @@ static void act_event(struct fz *z, struct in *in)
 	post_chain(z, 1, &req, sizeof(req), 1, 0, in);
 }
 
-static void act_corrupt(struct fz *z, struct in *in)
+static void act_corrupt(struct fz *z, struct vg_fuzz_in *in)
 {
-	uint8_t qa = in_u8(in);
-	uint16_t off = in_u16(in);
-	uint8_t val = in_u8(in);
+	uint8_t qa = vg_fuzz_u8(in);
+	uint16_t off = vg_fuzz_u16(in);
+	uint8_t val = vg_fuzz_u8(in);
 	struct vg_drv_vq *vq = &z->vq[(qa & 1) % z->nq];
 	uint64_t base, len;
 
@@ -361,14 +312,7 @@ static void act_corrupt(struct fz *z, struct in *in)
 	z->hostile = true;
 }
 
-static void act_revoke(struct fz *z, unsigned int i)
-{
-	/* Revoked for good; as the daemon does, mark it first. */
-	z->lines[i].revoked = true;
-	vg_gpio_line_revoked(z->g, i);
-}
-
-static void setup_lines(struct fz *z, struct in *in)
+static void setup_lines(struct fz *z, struct vg_fuzz_in *in)
 {
 	static const enum vg_safe safes[4] = {VG_SAFE_INPUT, VG_SAFE_LOW,
 					      VG_SAFE_HIGH, VG_SAFE_INPUT};
@@ -378,65 +322,59 @@ static void setup_lines(struct fz *z, struct in *in)
 	unsigned int i, j, len;
 
 	for (i = 0; i < NL; i++) {
-		b[i] = in_u8(in);
-		pol[i] = in_u8(in);
+		b[i] = vg_fuzz_u8(in);
+		pol[i] = vg_fuzz_u8(in);
 		len = (b[i] >> 5) * 6u;
 		for (j = 0; j < len; j++)
-			names[i][j] = (char)in_u8(in);
+			names[i][j] = (char)vg_fuzz_u8(in);
 		names[i][len] = '\0';
 		host[i] = (b[i] & 1) ? names[i] : "";
 	}
-	CHECK(!vg_fakeprov_new(NL, host, &z->fp));
+	VG_FUZZ_CHECK(!vg_fakeacl_init(&z->fa, NL, host));
 	for (i = 0; i < NL; i++) {
-		struct vg_acl_line *l = &z->lines[i];
+		struct vg_acl_line *l = &z->fa.lines[i];
 
-		z->arg[i].z = z;
-		z->arg[i].idx = i;
 		l->allow = (pol[i] & 7) ? (pol[i] & 7) : VG_ALLOW_ALL;
 		l->safe = safes[pol[i] >> 3 & 3];
 		if (!(b[i] & 1))
 			strncpy(l->name, names[i], VG_GPIO_NAME_MAX);
-		l->prov = vg_fakeprov_provider(z->fp);
-		l->line = vg_fakeprov_open(z->fp, i, line_cb, &z->arg[i]);
-		CHECK(l->line);
 	}
-	z->acl.n = NL;
-	z->acl.lines = z->lines;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t pieces[4] = {0, 1, 2, 5};
 	static const int errs[4] = {-EIO, -EBUSY, -EPERM, -EINVAL};
-	struct in in = {data, size};
+	struct vg_fuzz_in in = {data, size};
 	struct vg_gpio_params p = {0};
 	struct fz *z = calloc(1, sizeof(*z));
 	unsigned int i, n, steps = 0;
 	struct vg_gpio_stats st;
-	uint8_t flags = in_u8(&in);
+	uint8_t flags = vg_fuzz_u8(&in);
 	uint64_t v;
 
-	CHECK(z);
-	CHECK(!vg_drv_mem_init(&z->mem, RAM_BASE, RAM_SIZE, flags & 8));
+	VG_FUZZ_CHECK(z);
+	VG_FUZZ_CHECK(!vg_drv_mem_init(&z->mem, RAM_BASE, RAM_SIZE, flags & 8));
 	vg_inproc_init_drv(&z->ip, &z->mem);
 	z->ip.gram.max_piece = pieces[flags >> 6];
 	z->qsize = (uint16_t)(2u << (flags >> 4 & 3));
 	setup_lines(z, &in);
-	p.acl = &z->acl;
+	p.acl = &z->fa.acl;
 	p.bus = z->ip.bus;
-	CHECK(!vg_gpio_new(&p, &z->g));
+	VG_FUZZ_CHECK(!vg_gpio_new(&p, &z->g));
+	z->fa.gpio = z->g;
 	z->vd = vg_gpio_vdev(z->g);
 	vg_vdev_config_read(z->vd, 4, 4, &v);
 	z->names_size = (uint32_t)v;
-	CHECK(z->names_size <= NL * (VG_GPIO_NAME_MAX + 1));
+	VG_FUZZ_CHECK(z->names_size <= NL * (VG_GPIO_NAME_MAX + 1));
 	/* Record areas first, rings after the mark. */
 	z->recs = vg_drv_alloc(&z->mem, NREC * REC_SIZE, 4096);
-	CHECK(z->recs);
+	VG_FUZZ_CHECK(z->recs);
 	z->mark = z->mem.brk;
 	probe(z, flags);
 
 	while (in.n && steps++ < 512) {
-		uint8_t op = in_u8(&in);
+		uint8_t op = vg_fuzz_u8(&in);
 
 		switch (op % 8) {
 		case 0:
@@ -446,32 +384,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			act_event(z, &in);
 			break;
 		case 2:
-			i = in_u8(&in);
-			vg_fakeprov_inject_edge(z->fp, (i & 0x7f) % NL,
+			i = vg_fuzz_u8(&in);
+			vg_fakeprov_inject_edge(z->fa.fp, (i & 0x7f) % NL,
 						i & 0x80 ? VG_EDGE_RISING
 							 : VG_EDGE_FALLING);
-			vg_fakeprov_dispatch(z->fp);
+			vg_fakeprov_dispatch(z->fa.fp);
 			drain(z);
 			break;
 		case 3:
-			i = in_u8(&in) % 8;
+			i = vg_fuzz_u8(&in) % 8;
 			n = vg_gpio_run(z->g, i);
-			CHECK(n <= i);
+			VG_FUZZ_CHECK(n <= i);
 			/* Stopping short of the budget means all work done. */
-			CHECK(n == i || !vg_gpio_pending(z->g));
+			VG_FUZZ_CHECK(n == i || !vg_gpio_pending(z->g));
 			drain(z);
 			break;
 		case 4:
-			probe(z, in_u8(&in));
+			probe(z, vg_fuzz_u8(&in));
 			break;
 		case 5:
-			i = in_u8(&in);
-			vg_fakeprov_fail_next(z->fp,
+			i = vg_fuzz_u8(&in);
+			vg_fakeprov_fail_next(z->fa.fp,
 					      (enum vg_fake_op)(i % VG_FAKE_NR),
 					      errs[i >> 6]);
 			break;
 		case 6:
-			act_revoke(z, in_u8(&in) % NL);
+			vg_fakeacl_revoke(&z->fa, vg_fuzz_u8(&in) % NL);
 			drain(z);
 			break;
 		case 7:
@@ -479,18 +417,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	CHECK(vg_gpio_run(z->g, 64) <= 64);
+	VG_FUZZ_CHECK(vg_gpio_run(z->g, 64) <= 64);
 	drain(z);
 	for (i = 0; i < NL; i++)
-		CHECK(vg_gpio_line_direction(z->g, i) <= VG_GPIO_DIRECTION_IN);
+		VG_FUZZ_CHECK(vg_gpio_line_direction(z->g, i) <=
+			      VG_GPIO_DIRECTION_IN);
 	vg_gpio_get_stats(z->g, &st);
-	CHECK(st.errors <= st.requests);
+	VG_FUZZ_CHECK(st.errors <= st.requests);
 
 	vg_gpio_free(z->g);
-	CHECK(z->ip.maps == z->ip.unmaps);
-	for (i = 0; i < NL; i++)
-		vg_fakeprov_ops.line_close(z->fp, z->lines[i].line);
-	vg_fakeprov_free(z->fp);
+	VG_FUZZ_CHECK(z->ip.maps == z->ip.unmaps);
+	vg_fakeacl_dispose(&z->fa);
 	vg_drv_mem_dispose(&z->mem);
 	free(z);
 	return 0;

@@ -29,47 +29,13 @@
 #include "drv.h"
 #include "gpio.h"
 #include "mmio.h"
-#include "../lib/fakeprov.h"
-#include "../lib/inproc.h"
+#include "fakeacl.h"
+#include "fuzz-input.h"
+#include "inproc.h"
 
 #define NL 4u
 #define RAM_BASE 0x10000ull
 #define RAM_SIZE 0x10000u
-
-#define CHECK(x)                 \
-	do {                     \
-		if (!(x))        \
-			abort(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct in *in)
-{
-	uint16_t lo = in_u8(in);
-
-	return (uint16_t)(lo | in_u8(in) << 8);
-}
-
-static uint32_t in_u32(struct in *in)
-{
-	uint32_t lo = in_u16(in);
-
-	return lo | (uint32_t)in_u16(in) << 16;
-}
 
 static const uint16_t regs[] = {
 	VG_MMIO_MAGIC_VALUE,	   VG_MMIO_VERSION,
@@ -90,63 +56,48 @@ static const uint16_t regs[] = {
 	VG_MMIO_CONFIG + 7,	   VG_MMIO_CONFIG + 8,
 };
 
-static uint64_t pick_off(struct in *in)
+static uint64_t pick_off(struct vg_fuzz_in *in)
 {
-	uint8_t b = in_u8(in);
+	uint8_t b = vg_fuzz_u8(in);
 
 	switch (b >> 6) {
 	case 0:
 	case 1:
 		return regs[b % VG_ARRAY_SIZE(regs)];
 	case 2:
-		return regs[b % VG_ARRAY_SIZE(regs)] + (in_u8(in) & 7);
+		return regs[b % VG_ARRAY_SIZE(regs)] + (vg_fuzz_u8(in) & 7);
 	default:
-		return b & 1 ? in_u32(in) : (uint64_t)in_u32(in) << 32 | b;
+		return b & 1 ? vg_fuzz_u32(in)
+			     : (uint64_t)vg_fuzz_u32(in) << 32 | b;
 	}
 }
 
-static unsigned int pick_size(struct in *in)
+static unsigned int pick_size(struct vg_fuzz_in *in)
 {
 	static const unsigned int sizes[8] = {4, 4, 4, 1, 2, 8, 3, 0};
 
-	return sizes[in_u8(in) % 8];
+	return sizes[vg_fuzz_u8(in) % 8];
 }
 
-static uint64_t pick_val(struct in *in, unsigned int size)
+static uint64_t pick_val(struct vg_fuzz_in *in, unsigned int size)
 {
-	uint8_t b = in_u8(in);
+	uint8_t b = vg_fuzz_u8(in);
 
 	if (b & 0x80)
-		return RAM_BASE + in_u16(in);
+		return RAM_BASE + vg_fuzz_u16(in);
 	if (b & 0x40)
 		return b & 0x3f;
 	if (size == 8)
-		return (uint64_t)in_u32(in) << 32 | in_u32(in);
-	return in_u32(in);
+		return (uint64_t)vg_fuzz_u32(in) << 32 | vg_fuzz_u32(in);
+	return vg_fuzz_u32(in);
 }
-
-struct fz;
-struct larg {
-	struct fz *z;
-	unsigned int idx;
-};
 
 struct fz {
 	struct vg_inproc ip;
-	struct vg_fakeprov *fp;
-	struct vg_acl_line lines[NL];
-	struct vg_acl acl;
-	struct larg arg[NL];
+	struct vg_fakeacl fa;
 	struct vg_gpio *g;
 	struct vg_mmio m;
 };
-
-static void line_cb(void *arg, unsigned int edge)
-{
-	struct larg *a = arg;
-
-	vg_gpio_line_event(a->z->g, a->idx, edge);
-}
 
 static void setup(struct fz *z, uint8_t flags)
 {
@@ -154,36 +105,29 @@ static void setup(struct fz *z, uint8_t flags)
 	struct vg_gpio_params p = {0};
 	unsigned int i;
 
-	CHECK(!vg_inproc_init(&z->ip, RAM_BASE, RAM_SIZE));
+	VG_FUZZ_CHECK(!vg_inproc_init(&z->ip, RAM_BASE, RAM_SIZE));
 	z->ip.gram.max_piece = flags & 3;
-	CHECK(!vg_fakeprov_new(NL, names, &z->fp));
+	VG_FUZZ_CHECK(!vg_fakeacl_init(&z->fa, NL, names));
 	for (i = 0; i < NL; i++) {
-		z->arg[i].z = z;
-		z->arg[i].idx = i;
-		z->lines[i].allow = i == 1 ? VG_ALLOW_IN : VG_ALLOW_ALL;
-		z->lines[i].safe = (enum vg_safe)(i % 3);
-		z->lines[i].prov = vg_fakeprov_provider(z->fp);
-		z->lines[i].line =
-			vg_fakeprov_open(z->fp, i, line_cb, &z->arg[i]);
-		CHECK(z->lines[i].line);
+		z->fa.lines[i].allow = i == 1 ? VG_ALLOW_IN : VG_ALLOW_ALL;
+		z->fa.lines[i].safe = (enum vg_safe)(i % 3);
 	}
-	z->acl.n = NL;
-	z->acl.lines = z->lines;
-	p.acl = &z->acl;
+	p.acl = &z->fa.acl;
 	p.bus = z->ip.bus;
-	CHECK(!vg_gpio_new(&p, &z->g));
+	VG_FUZZ_CHECK(!vg_gpio_new(&p, &z->g));
+	z->fa.gpio = z->g;
 	vg_mmio_init(&z->m, vg_gpio_vdev(z->g), NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = {data, size};
+	struct vg_fuzz_in in = {data, size};
 	struct fz *z = calloc(1, sizeof(*z));
 	unsigned int steps = 0, sz, i;
-	uint8_t flags = in_u8(&in);
+	uint8_t flags = vg_fuzz_u8(&in);
 	uint64_t off, val;
 
-	CHECK(z);
+	VG_FUZZ_CHECK(z);
 	setup(z, flags);
 	if (flags & 4) {
 		/* Grant addressing: the table at the start of RAM (grants
@@ -194,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	while (in.n && steps++ < 1024) {
-		uint8_t op = in_u8(&in);
+		uint8_t op = vg_fuzz_u8(&in);
 
 		switch (op % 8) {
 		case 0:
@@ -210,32 +154,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sz = pick_size(&in);
 			val = vg_mmio_read(&z->m, off, sz);
 			if (sz < 8)
-				CHECK(!(val >> (8 * sz)));
+				VG_FUZZ_CHECK(!(val >> (8 * sz)));
 			break;
 		case 4:
-			off = in_u16(&in) % RAM_SIZE;
-			sz = in_u8(&in) % 64;
+			off = vg_fuzz_u16(&in) % RAM_SIZE;
+			sz = vg_fuzz_u8(&in) % 64;
 			for (i = 0; i < sz && off + i < RAM_SIZE; i++)
-				z->ip.buf[off + i] = in_u8(&in);
+				z->ip.buf[off + i] = vg_fuzz_u8(&in);
 			break;
 		case 5:
-			sz = in_u8(&in) % 16;
-			CHECK(vg_gpio_run(z->g, sz) <= sz);
+			sz = vg_fuzz_u8(&in) % 16;
+			VG_FUZZ_CHECK(vg_gpio_run(z->g, sz) <= sz);
 			break;
 		case 6:
-			i = in_u8(&in);
-			vg_fakeprov_inject_edge(z->fp, (i & 0x7f) % NL,
+			i = vg_fuzz_u8(&in);
+			vg_fakeprov_inject_edge(z->fa.fp, (i & 0x7f) % NL,
 						i & 0x80 ? VG_EDGE_RISING
 							 : VG_EDGE_FALLING);
-			vg_fakeprov_dispatch(z->fp);
+			vg_fakeprov_dispatch(z->fa.fp);
 			break;
 		case 7:
-			i = in_u8(&in);
+			i = vg_fuzz_u8(&in);
 			if (i == 0) {
 				vg_mmio_reset(&z->m);
 			} else if (i == 1) {
-				z->lines[3].revoked = true;
-				vg_gpio_line_revoked(z->g, 3);
+				vg_fakeacl_revoke(&z->fa, 3);
 			}
 			break;
 		}
@@ -244,10 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	vg_gpio_free(z->g);
-	CHECK(z->ip.maps == z->ip.unmaps);
-	for (i = 0; i < NL; i++)
-		vg_fakeprov_ops.line_close(z->fp, z->lines[i].line);
-	vg_fakeprov_free(z->fp);
+	VG_FUZZ_CHECK(z->ip.maps == z->ip.unmaps);
+	vg_fakeacl_dispose(&z->fa);
 	vg_inproc_dispose(&z->ip);
 	free(z);
 	return 0;

@@ -22,7 +22,8 @@
 #include <vgpio/loop_proto.h>
 #include "drv.h"
 #include "vring.h"
-#include "../lib/inproc.h"
+#include "fuzz-input.h"
+#include "inproc.h"
 
 #define RAM_BASE 0x10000ull
 #define RAM_SIZE 0x10000u
@@ -30,14 +31,6 @@
 #define AVAIL_OFF 0x2000u
 #define USED_OFF 0x3000u
 #define DATA_OFF 0x4000u
-
-#define CHECK(x)                 \
-	do {                     \
-		if (!(x))        \
-			abort(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fill(struct vg_drv_mem *m, uint32_t off, uint32_t room,
 		 const uint8_t **data, size_t *size)
@@ -53,20 +46,21 @@ static void check_chain(const struct vg_vq *vq, const struct vg_chain *c)
 {
 	uint64_t rl = 0, wl = 0;
 
-	CHECK(c->head < vq->size);
-	CHECK(c->nread + c->nwrite >= 1);
-	CHECK(c->nread + c->nwrite <= vq->size);
+	VG_FUZZ_CHECK(c->head < vq->size);
+	VG_FUZZ_CHECK(c->nread + c->nwrite >= 1);
+	VG_FUZZ_CHECK(c->nread + c->nwrite <= vq->size);
 	for (unsigned int i = 0; i < c->nread + c->nwrite; i++) {
-		CHECK(c->iov[i].len > 0);
+		VG_FUZZ_CHECK(c->iov[i].len > 0);
 		/* No buffer wraps past 2^64. */
-		CHECK(c->iov[i].addr + (c->iov[i].len - 1) >= c->iov[i].addr);
+		VG_FUZZ_CHECK(c->iov[i].addr + (c->iov[i].len - 1) >=
+			      c->iov[i].addr);
 		if (i < c->nread)
 			rl += c->iov[i].len;
 		else
 			wl += c->iov[i].len;
 	}
-	CHECK(rl == c->read_len && wl == c->write_len);
-	CHECK(rl + wl <= UINT32_MAX);
+	VG_FUZZ_CHECK(rl == c->read_len && wl == c->write_len);
+	VG_FUZZ_CHECK(rl + wl <= UINT32_MAX);
 }
 
 static void run(struct vg_drv_mem *m, uint16_t qsize, uint8_t flags)
@@ -80,7 +74,7 @@ static void run(struct vg_drv_mem *m, uint16_t qsize, uint8_t flags)
 	uint8_t buf[96];
 	int rc;
 
-	CHECK(c);
+	VG_FUZZ_CHECK(c);
 	vg_inproc_init_drv(&ip, m);
 	ip.gram.max_piece = pieces[(flags >> 3) & 3];
 	vg_vq_reset(&vq);
@@ -88,25 +82,27 @@ static void run(struct vg_drv_mem *m, uint16_t qsize, uint8_t flags)
 	vq.desc = vg_drv_dma(m, RAM_BASE + DESC_OFF, false);
 	vq.avail = vg_drv_dma(m, RAM_BASE + AVAIL_OFF, false);
 	vq.used = vg_drv_dma(m, RAM_BASE + USED_OFF, false);
-	CHECK(vg_vq_enable(&vq, indirect, event_idx) == 0);
+	VG_FUZZ_CHECK(vg_vq_enable(&vq, indirect, event_idx) == 0);
 
 	/* At most a full ring can be pending (C.9), so this always ends. */
 	for (unsigned int i = 0; i <= qsize; i++) {
 		long r;
 
 		rc = vg_vq_pop(&vq, &ip.bus, c, &err);
-		CHECK(ip.maps == ip.unmaps);
+		VG_FUZZ_CHECK(ip.maps == ip.unmaps);
 		if (rc <= 0)
 			break;
-		CHECK(err == VG_VRING_OK);
+		VG_FUZZ_CHECK(err == VG_VRING_OK);
 		check_chain(&vq, c);
 
 		r = vg_chain_read(&ip.bus, c, i % 3, buf, sizeof(buf));
-		CHECK(r == -EFAULT || (r >= 0 && (uint64_t)r <= c->read_len));
+		VG_FUZZ_CHECK(r == -EFAULT ||
+			      (r >= 0 && (uint64_t)r <= c->read_len));
 		memset(buf, 0xa5, sizeof(buf));
 		r = vg_chain_write(&ip.bus, c, 0, buf, sizeof(buf));
-		CHECK(r == -EFAULT || (r >= 0 && (uint64_t)r <= c->write_len));
-		CHECK(ip.maps == ip.unmaps);
+		VG_FUZZ_CHECK(r == -EFAULT ||
+			      (r >= 0 && (uint64_t)r <= c->write_len));
+		VG_FUZZ_CHECK(ip.maps == ip.unmaps);
 
 		/*
 		 * Only grants can make the flat used ring unwritable: revoked
@@ -114,25 +110,25 @@ static void run(struct vg_drv_mem *m, uint16_t qsize, uint8_t flags)
 		 * grant table.
 		 */
 		rc = vg_vq_push(&vq, &ip.bus, c->head, r > 0 ? (uint32_t)r : 0);
-		CHECK(rc == 0 || (rc == -EFAULT && (flags & 4)));
+		VG_FUZZ_CHECK(rc == 0 || (rc == -EFAULT && (flags & 4)));
 		rc = 1;
 		(void)vg_vq_should_notify(&vq, &ip.bus);
-		CHECK(ip.maps == ip.unmaps);
+		VG_FUZZ_CHECK(ip.maps == ip.unmaps);
 	}
 	if (rc < 0) {
 		enum vg_vring_err again;
 
-		CHECK(rc == -EPROTO);
-		CHECK(err > VG_VRING_OK && err < VG_VRING_E_NR);
-		CHECK(vg_vring_strerror(err) != NULL);
+		VG_FUZZ_CHECK(rc == -EPROTO);
+		VG_FUZZ_CHECK(err > VG_VRING_OK && err < VG_VRING_E_NR);
+		VG_FUZZ_CHECK(vg_vring_strerror(err) != NULL);
 		/* Sticky until the queue is enabled again. */
-		CHECK(vg_vq_avail(&vq, &ip.bus, &again) == -EPROTO);
-		CHECK(again == err);
+		VG_FUZZ_CHECK(vg_vq_avail(&vq, &ip.bus, &again) == -EPROTO);
+		VG_FUZZ_CHECK(again == err);
 	} else {
-		CHECK(rc == 0);
-		CHECK(vg_vq_avail(&vq, &ip.bus, &err) == 0);
+		VG_FUZZ_CHECK(rc == 0);
+		VG_FUZZ_CHECK(vg_vq_avail(&vq, &ip.bus, &err) == 0);
 	}
-	CHECK(ip.maps == ip.unmaps);
+	VG_FUZZ_CHECK(ip.maps == ip.unmaps);
 	free(c);
 }
 

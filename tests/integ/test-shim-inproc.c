@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <vgpio/virtio_mmio.h>
 #include "hostile.h"
-#include "../lib/inproc-wire.h"
+#include "inproc-wire.h"
 #include "shim.h"
 #include "sim.h"
 
@@ -331,21 +331,15 @@ static void hostile_case(enum vg_hostile_kind k, unsigned int q,
 
 static void hostile_ring_violations_need_reset(void **state)
 {
-	static const enum vg_hostile_kind kinds[] = {
-		VG_HOSTILE_DESC_LOOP,	      VG_HOSTILE_HEAD_OOB,
-		VG_HOSTILE_NEXT_OOB,	      VG_HOSTILE_AVAIL_JUMP,
-		VG_HOSTILE_INDIRECT_NESTED,   VG_HOSTILE_INDIRECT_NEXT,
-		VG_HOSTILE_INDIRECT_BAD_LEN,  VG_HOSTILE_INDIRECT_LONG,
-		VG_HOSTILE_WRITE_BEFORE_READ, VG_HOSTILE_ZERO_LEN,
-		VG_HOSTILE_OUTSIDE_RAM,	      VG_HOSTILE_NO_RESPONSE,
-	};
 	struct vg_shim_opts grants = {.grants = true};
-	unsigned int i, q;
+	unsigned int k, q;
 
 	(void)state;
+	/* Every kind is a violation but a negotiated indirect table. */
 	for (q = 0; q < 2; q++)
-		for (i = 0; i < VG_ARRAY_SIZE(kinds); i++)
-			hostile_case(kinds[i], q, NULL);
+		for (k = 0; k < VG_HOSTILE_NR; k++)
+			if (k != VG_HOSTILE_INDIRECT)
+				hostile_case((enum vg_hostile_kind)k, q, NULL);
 	hostile_case(VG_HOSTILE_OUTSIDE_RAM, 0, &grants);
 }
 

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <vgpio/virtio_mmio.h>
-#include "../lib/daemon-run.h"
-#include "hostile.h"
+#include "daemon-run.h"
 #include "shim.h"
 
 static const char config[] = "[sim board]\n"
@@ -46,98 +45,89 @@ enum { B_OUT1, B_IN1, B_N };
 #define MAX_GUESTS 4
 
 /*
- * What a test started, so that teardown cleans up after a failed
- * assertion too (cmocka leaves the test function with a longjmp).
+ * Each test gets a daemon and the guests it made, so that teardown cleans
+ * up after a failed assertion too (cmocka leaves the test function with
+ * a longjmp).
  */
 struct run {
 	struct vg_drun *r;
 	struct vg_shim *g[MAX_GUESTS];
 };
-static struct run *cur;
 
 static int run_setup(void **state)
 {
-	cur = calloc(1, sizeof(*cur));
-	*state = cur;
-	return cur ? 0 : -1;
+	struct run *run = calloc(1, sizeof(*run));
+
+	if (!run || vg_drun_start(config, NULL, &run->r)) {
+		free(run);
+		return -1;
+	}
+	*state = run;
+	return 0;
 }
 
 static int run_teardown(void **state)
 {
 	struct run *run = *state;
 	unsigned int i;
+	int rc = 0;
 
 	for (i = 0; i < MAX_GUESTS; i++)
 		vg_shim_free(run->g[i]);
-	vg_drun_kill(run->r);
+	/* Whatever the test did, the daemon exits cleanly on SIGTERM. */
+	if (run->r)
+		rc = vg_drun_stop(run->r);
 	free(run);
-	cur = NULL;
-	return 0;
+	if (rc)
+		print_error("vgpiod exited with status %d\n", rc);
+	return rc ? -1 : 0;
 }
 
-static struct vg_drun *daemon_start(void)
+/* Stop the daemon with SIGTERM now; its exit status. */
+static int daemon_stop(struct run *run)
 {
-	assert_int_equal(vg_drun_start(config, NULL, &cur->r), 0);
-	return cur->r;
-}
+	struct vg_drun *r = run->r;
 
-/* Stop the daemon with SIGTERM; its exit status. */
-static int daemon_stop(void)
-{
-	struct vg_drun *r = cur->r;
-
-	cur->r = NULL;
+	run->r = NULL;
 	return vg_drun_stop(r);
 }
 
-/* Disconnect a guest made by guest(). */
-static void guest_free(struct vg_shim *s)
+/* A connected, probed guest that teardown frees. */
+static struct vg_shim *guest(struct run *run, const char *domain,
+			     const struct vg_shim_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_GUESTS && run->g[i]; i++)
+		;
+	assert_true(i < MAX_GUESTS);
+	assert_int_equal(vg_drun_guest(run->r, domain, o, &run->g[i]), 0);
+	return run->g[i];
+}
+
+/* Disconnect a guest made by guest() now. */
+static void guest_free(struct run *run, struct vg_shim *s)
 {
 	unsigned int i;
 
 	for (i = 0; i < MAX_GUESTS; i++)
-		if (cur->g[i] == s)
-			cur->g[i] = NULL;
+		if (run->g[i] == s)
+			run->g[i] = NULL;
 	vg_shim_free(s);
-}
-
-static struct vg_shim *guest(struct vg_drun *r, const char *domain,
-			     const struct vg_shim_opts *o)
-{
-	struct vg_shim *s;
-	unsigned int i;
-
-	for (i = 0; i < MAX_GUESTS && cur->g[i]; i++)
-		;
-	assert_true(i < MAX_GUESTS);
-	assert_int_equal(vg_shim_new(o, &s), 0);
-	cur->g[i] = s;
-	if (vg_shim_connect_loop(s, vg_drun_socket(r), domain))
-		fail_msg("connect: %s", vg_shim_error(s));
-	if (vg_shim_probe(s))
-		fail_msg("probe: %s", vg_shim_error(s));
-	return s;
 }
 
 /* The level of a sim line, read from outside ("vgpio-ctl sim get"). */
 static int sim_get(struct vg_drun *r, const char *line)
 {
-	char cmd[64], *reply = NULL;
 	int v = -1;
 
-	snprintf(cmd, sizeof(cmd), "sim get board %s", line);
-	assert_int_equal(vg_drun_ctl(r, cmd, &reply), 0);
-	assert_int_equal(sscanf(reply, "value %d", &v), 1);
-	free(reply);
+	assert_int_equal(vg_drun_sim_get(r, "board", line, &v), 0);
 	return v;
 }
 
 static void sim_set(struct vg_drun *r, const char *line, int v)
 {
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "sim set board %s %d", line, v);
-	assert_int_equal(vg_drun_ctl(r, cmd, NULL), 0);
+	assert_int_equal(vg_drun_sim_set(r, "board", line, v), 0);
 }
 
 static void expect_event(struct vg_shim *s, unsigned int gpio, uint8_t st)
@@ -251,13 +241,11 @@ static void alpha_irq(struct vg_shim *s, uint8_t type)
 
 static void loop_requests_every_type(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 
-	(void)state;
 	alpha_requests(r, s);
-	guest_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_irq_every_type(void **state)
@@ -267,23 +255,19 @@ static void loop_irq_every_type(void **state)
 		VG_GPIO_IRQ_TYPE_EDGE_BOTH,   VG_GPIO_IRQ_TYPE_LEVEL_HIGH,
 		VG_GPIO_IRQ_TYPE_LEVEL_LOW,
 	};
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 	unsigned int i;
 
-	(void)state;
 	for (i = 0; i < VG_ARRAY_SIZE(types); i++)
 		alpha_irq(s, types[i]);
-	guest_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_irq_edge_latched_while_masked(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 
-	(void)state;
 	assert_int_equal(vg_shim_direction_output(s, A_DRV, 0), 0);
 	assert_int_equal(
 		vg_shim_set_irq_type(s, A_IRQ, VG_GPIO_IRQ_TYPE_EDGE_RISING),
@@ -296,16 +280,14 @@ static void loop_irq_edge_latched_while_masked(void **state)
 	/* One latch for both edges seen while masked. */
 	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
 	expect_no_event(s);
-	guest_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_irq_from_outside_input(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 
-	(void)state;
 	assert_int_equal(vg_shim_set_direction(s, A_IN0, VG_GPIO_DIRECTION_IN),
 			 0);
 	assert_int_equal(
@@ -316,18 +298,16 @@ static void loop_irq_from_outside_input(void **state)
 	expect_no_event(s);
 	sim_set(r, "in0", 0);
 	expect_event(s, A_IN0, VG_GPIO_IRQ_STATUS_VALID);
-	guest_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_two_guests_at_once(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *a = guest(r, "alpha", NULL);
-	struct vg_shim *b = guest(r, "beta", NULL);
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
+	struct vg_shim *a = guest(run, "alpha", NULL);
+	struct vg_shim *b = guest(run, "beta", NULL);
 	int v;
 
-	(void)state;
 	assert_int_equal(vg_shim_ngpio(b), B_N);
 	assert_string_equal(vg_shim_line_name(b, B_IN1), "in1");
 	/* beta cannot name alpha's lines: its index 2 does not exist. */
@@ -347,9 +327,6 @@ static void loop_two_guests_at_once(void **state)
 	sim_set(r, "in1", 0);
 	expect_event(b, B_IN1, VG_GPIO_IRQ_STATUS_VALID);
 	expect_no_event(a);
-	guest_free(a);
-	guest_free(b);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_options_all_work(void **state)
@@ -361,12 +338,12 @@ static void loop_options_all_work(void **state)
 		{.no_indirect = true, .no_event_idx = true},
 		{.queue_size = 2},
 	};
-	struct vg_drun *r = daemon_start();
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
 	unsigned int i;
 
-	(void)state;
 	for (i = 0; i < VG_ARRAY_SIZE(opts); i++) {
-		struct vg_shim *s = guest(r, "alpha", &opts[i]);
+		struct vg_shim *s = guest(run, "alpha", &opts[i]);
 
 		print_message("  options %u\n", i);
 		assert_int_equal(
@@ -377,19 +354,18 @@ static void loop_options_all_work(void **state)
 		alpha_requests(r, s);
 		alpha_irq(s, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
 		alpha_irq(s, VG_GPIO_IRQ_TYPE_LEVEL_LOW);
-		guest_free(s);
+		guest_free(run, s);
 	}
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_features_declined(void **state)
 {
 	struct vg_shim_opts o = {
 		.no_irq = true, .no_indirect = true, .no_event_idx = true};
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", &o);
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
+	struct vg_shim *s = guest(run, "alpha", &o);
 
-	(void)state;
 	assert_int_equal(vg_shim_features(s),
 			 VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM));
 	alpha_requests(r, s);
@@ -400,32 +376,29 @@ static void loop_features_declined(void **state)
 		-EIO);
 	vg_shim_write32(s, VG_MMIO_QUEUE_SEL, VG_GPIO_QUEUE_EVENT);
 	assert_int_equal(vg_shim_read32(s, VG_MMIO_QUEUE_NUM_MAX), 0);
-	guest_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_hello_unknown_domain_refused(void **state)
 {
-	struct vg_drun *r = daemon_start();
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
 	struct vg_shim *s;
 
-	(void)state;
 	assert_int_equal(vg_shim_new(NULL, &s), 0);
 	assert_int_not_equal(
 		vg_shim_connect_loop(s, vg_drun_socket(r), "nobody"), 0);
 	assert_non_null(strstr(vg_shim_error(s), "nobody"));
 	assert_int_equal(vg_shim_probe(s), -ENOTCONN);
 	vg_shim_free(s);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_disconnect_returns_safe_values(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_drun *r = run->r;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 	struct vg_shim *again;
 
-	(void)state;
 	assert_int_equal(vg_shim_direction_output(s, A_OUT0, 0), 0);
 	assert_int_equal(vg_shim_direction_output(s, A_DRV, 1), 0);
 	assert_int_equal(
@@ -434,57 +407,42 @@ static void loop_disconnect_returns_safe_values(void **state)
 	assert_int_equal(sim_get(r, "out0"), 0);
 	assert_int_equal(sim_get(r, "drv"), 1);
 	/* Gone mid-way: an eventq buffer held, lines driven. */
-	guest_free(s);
+	guest_free(run, s);
 	assert_int_equal(sim_get(r, "out0"), 1); /* safe=high */
 	assert_int_equal(sim_get(r, "drv"), 0); /* safe=low */
 	/* The domain can come back. */
-	again = guest(r, "alpha", NULL);
+	again = guest(run, "alpha", NULL);
 	alpha_requests(r, again);
-	guest_free(again);
-	assert_int_equal(daemon_stop(), 0);
 }
 
 static void loop_sigterm_exits_zero(void **state)
 {
-	struct vg_drun *r = daemon_start();
-	struct vg_shim *s = guest(r, "alpha", NULL);
+	struct run *run = *state;
+	struct vg_shim *s = guest(run, "alpha", NULL);
 	int v;
 
-	(void)state;
 	assert_int_equal(vg_shim_direction_output(s, A_OUT0, 0), 0);
-	assert_int_equal(daemon_stop(), 0);
+	assert_int_equal(daemon_stop(run), 0);
 	/* The guest sees its connection go. */
 	assert_int_not_equal(vg_shim_get_value(s, A_OUT0, &v), 0);
-	guest_free(s);
 }
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, run_setup, run_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(loop_requests_every_type,
-						run_setup, run_teardown),
-		cmocka_unit_test_setup_teardown(loop_irq_every_type, run_setup,
-						run_teardown),
-		cmocka_unit_test_setup_teardown(
-			loop_irq_edge_latched_while_masked, run_setup,
-			run_teardown),
-		cmocka_unit_test_setup_teardown(loop_irq_from_outside_input,
-						run_setup, run_teardown),
-		cmocka_unit_test_setup_teardown(loop_two_guests_at_once,
-						run_setup, run_teardown),
-		cmocka_unit_test_setup_teardown(loop_options_all_work,
-						run_setup, run_teardown),
-		cmocka_unit_test_setup_teardown(loop_features_declined,
-						run_setup, run_teardown),
-		cmocka_unit_test_setup_teardown(
-			loop_hello_unknown_domain_refused, run_setup,
-			run_teardown),
-		cmocka_unit_test_setup_teardown(
-			loop_disconnect_returns_safe_values, run_setup,
-			run_teardown),
-		cmocka_unit_test_setup_teardown(loop_sigterm_exits_zero,
-						run_setup, run_teardown),
+		T(loop_requests_every_type),
+		T(loop_irq_every_type),
+		T(loop_irq_edge_latched_while_masked),
+		T(loop_irq_from_outside_input),
+		T(loop_two_guests_at_once),
+		T(loop_options_all_work),
+		T(loop_features_declined),
+		T(loop_hello_unknown_domain_refused),
+		T(loop_disconnect_returns_safe_values),
+		T(loop_sigterm_exits_zero),
 	};
+#undef T
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,12 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon-run.h"
+#include "shim.h"
+#include "tmpdir.h"
 
 #define DRUN_ARGS_MAX 32
 #define DRUN_CTL_TIMEOUT_MS 10000
 
 struct vg_drun {
 	pid_t pid;
+	pid_t guard; /* 0: none */
+	int guard_fd; /* write end of the guard's pipe, or -1 */
 	char dir[64];
 	char config[96];
 	char socket[96];
@@ -43,13 +47,29 @@ static void dump_log(const struct vg_drun *r)
 	fprintf(stderr, "---- end of vgpiod log ----\n");
 }
 
+/* Tell the guard all is done (it exits without touching anything). */
+static void guard_release(struct vg_drun *r)
+{
+	if (r->guard_fd >= 0) {
+		if (write(r->guard_fd, "x", 1) != 1)
+			fprintf(stderr, "daemon-run: guard: %s\n",
+				strerror(errno));
+		close(r->guard_fd);
+	}
+	if (r->guard > 0)
+		while (waitpid(r->guard, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* Remove the temp dir with whatever is in it (also after a crash). */
 static void cleanup(struct vg_drun *r)
 {
-	unlink(r->config);
-	unlink(r->socket);
-	unlink(r->control);
-	unlink(r->log);
-	rmdir(r->dir);
+	int rc = vg_tmpdir_remove(r->dir);
+
+	if (rc)
+		fprintf(stderr, "daemon-run: cannot remove %s: %s\n", r->dir,
+			strerror(-rc));
+	guard_release(r);
 	free(r);
 }
 
@@ -135,6 +155,87 @@ static _Noreturn void child(struct vg_drun *r, int ready_fd,
 	_exit(127);
 }
 
+/* Is @pid a live vgpiod? A zombie is not: its parent (the test) is gone. */
+static bool daemon_alive(pid_t pid)
+{
+	char path[64], buf[512], *p, *comm;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "pid (comm) state ...": comm may even hold ')'. */
+	comm = strchr(buf, '(');
+	p = strrchr(buf, ')');
+	if (!comm || !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return false;
+	/* The pid may have been reused once the daemon was reaped. */
+	return !strncmp(comm, "(vgpiod) ", 9);
+}
+
+/*
+ * The guard: blocks on its pipe until the test either says it cleaned up
+ * itself (one byte) or dies (EOF, the kernel closed the write end). In
+ * the second case the daemon already got SIGTERM (PR_SET_PDEATHSIG); wait
+ * for it to finish removing its sockets, then remove the temp dir. Its own
+ * session keeps it out of a signal sent to the test's process group.
+ */
+static _Noreturn void guard(const struct vg_drun *r, int fd)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	ssize_t n;
+	char c;
+	int i;
+
+	setsid();
+	/* Hold nothing of the test's: not its stdout, not its sockets. */
+	for (i = 0; i < 1024; i++)
+		if (i != fd)
+			close(i);
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		_exit(0);
+	for (i = 0; i < 1000 && daemon_alive(r->pid); i++)
+		nanosleep(&ts, NULL);
+	if (daemon_alive(r->pid)) {
+		kill(r->pid, SIGKILL);
+		for (i = 0; i < 100 && daemon_alive(r->pid); i++)
+			nanosleep(&ts, NULL);
+	}
+	vg_tmpdir_remove(r->dir);
+	_exit(0);
+}
+
+static int guard_start(struct vg_drun *r)
+{
+	int gfd[2], rc;
+
+	if (pipe2(gfd, O_CLOEXEC) < 0)
+		return -errno;
+	r->guard = fork();
+	if (r->guard < 0) {
+		rc = -errno;
+		r->guard = 0;
+		close(gfd[0]);
+		close(gfd[1]);
+		return rc;
+	}
+	if (r->guard == 0)
+		guard(r, gfd[0]);
+	close(gfd[0]);
+	r->guard_fd = gfd[1];
+	return 0;
+}
+
 /* Wait for "READY\n" on @fd. 0, -ECHILD (EOF: it died) or -ETIMEDOUT. */
 static int wait_ready(int fd)
 {
@@ -170,9 +271,9 @@ int vg_drun_start(const char *config, const char *const *extra_args,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	snprintf(r->dir, sizeof(r->dir), "/tmp/vgpio-test-XXXXXX");
-	if (!mkdtemp(r->dir)) {
-		rc = -errno;
+	r->guard_fd = -1;
+	rc = vg_tmpdir_new(r->dir, sizeof(r->dir), "");
+	if (rc) {
 		free(r);
 		return rc;
 	}
@@ -200,6 +301,15 @@ int vg_drun_start(const char *config, const char *const *extra_args,
 		child(r, pfd[1], extra_args, parent);
 	}
 	close(pfd[1]);
+	/* After the daemon's fork, so that it never holds the guard's pipe. */
+	rc = guard_start(r);
+	if (rc) {
+		fprintf(stderr, "daemon-run: cannot start the guard: %s\n",
+			strerror(-rc));
+		close(pfd[0]);
+		vg_drun_kill(r);
+		return rc;
+	}
 	rc = wait_ready(pfd[0]);
 	close(pfd[0]);
 	if (rc) {
@@ -327,6 +437,81 @@ out:
 	else
 		free(out);
 	return rc;
+}
+
+int vg_drun_status(struct vg_drun *r, const char *domain,
+		   struct vg_drun_dom *st)
+{
+	char *reply = NULL, *line, *save = NULL, name[64], conn[4];
+	int rc = vg_drun_ctl(r, "status", &reply);
+
+	if (rc)
+		return rc < 0 ? rc : -EIO;
+	rc = -ENOENT;
+	for (line = strtok_r(reply, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line,
+			   "domain %63s connected %3s requests %llu errors "
+			   "%llu "
+			   "events %llu invalid %llu resets %llu broken %llu "
+			   "lines %u",
+			   name, conn, &st->requests, &st->errors, &st->events,
+			   &st->invalid, &st->resets, &st->broken,
+			   &st->lines) != 9 ||
+		    strcmp(name, domain))
+			continue;
+		st->connected = !strcmp(conn, "yes");
+		rc = 0;
+		break;
+	}
+	free(reply);
+	return rc;
+}
+
+int vg_drun_sim_get(struct vg_drun *r, const char *chip, const char *line,
+		    int *value)
+{
+	char cmd[160], *reply = NULL;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "sim get %s %s", chip, line);
+	rc = vg_drun_ctl(r, cmd, &reply);
+	if (!rc && sscanf(reply, "value %d", value) != 1)
+		rc = -EPROTO;
+	free(reply);
+	return rc > 0 ? -EIO : rc;
+}
+
+int vg_drun_sim_set(struct vg_drun *r, const char *chip, const char *line,
+		    int value)
+{
+	char cmd[160];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "sim set %s %s %d", chip, line, value);
+	rc = vg_drun_ctl(r, cmd, NULL);
+	return rc > 0 ? -EIO : rc;
+}
+
+int vg_drun_guest(struct vg_drun *r, const char *domain,
+		  const struct vg_shim_opts *o, struct vg_shim **out)
+{
+	struct vg_shim *s;
+	int rc = vg_shim_new(o, &s);
+
+	if (rc)
+		return rc;
+	rc = vg_shim_connect_loop(s, r->socket, domain);
+	if (!rc)
+		rc = vg_shim_probe(s);
+	if (rc) {
+		fprintf(stderr, "daemon-run: guest %s: %s\n", domain,
+			vg_shim_error(s));
+		vg_shim_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
 }
 
 int vg_drun_stop(struct vg_drun *r)

@@ -7,14 +7,23 @@
  * loop socket, the control socket and the daemon's log (stderr), and is
  * started with --ready-fd so vg_drun_start() returns only once both
  * sockets listen. Failure paths kill the child; nothing is left behind.
- * The child gets SIGTERM if the test process dies without stopping it.
+ * The child gets SIGTERM if the test process dies without stopping it,
+ * and a small guard process (it outlives the test, in its own session)
+ * then waits for the daemon to go, SIGKILLs it after 10 s, and removes
+ * the temp dir: a test that crashes or is killed leaves nothing either.
+ *
+ * Nothing here uses cmocka: functions return 0 or -errno and the caller
+ * asserts; messages go to stderr.
  */
 #ifndef VGPIO_TEST_DAEMON_RUN_H
 #define VGPIO_TEST_DAEMON_RUN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct vg_drun;
+struct vg_shim;
+struct vg_shim_opts;
 
 #define VG_DRUN_READY_TIMEOUT_MS 10000
 
@@ -39,6 +48,32 @@ pid_t vg_drun_pid(const struct vg_drun *r);
  * line is then the last line of *reply), -errno on connection trouble.
  */
 int vg_drun_ctl(struct vg_drun *r, const char *cmd, char **reply);
+
+/* One domain's line of the `status` command (counters are cumulative). */
+struct vg_drun_dom {
+	bool connected;
+	unsigned long long requests, errors, events, invalid, resets, broken;
+	unsigned int lines;
+};
+
+/* @domain's status. 0, -ENOENT if there is no such domain, -errno. */
+int vg_drun_status(struct vg_drun *r, const char *domain,
+		   struct vg_drun_dom *st);
+
+/* `sim get CHIP LINE`: the line's physical level to *value. 0 or -errno. */
+int vg_drun_sim_get(struct vg_drun *r, const char *chip, const char *line,
+		    int *value);
+/* `sim set CHIP LINE VALUE`: drive a simulated input. 0 or -errno. */
+int vg_drun_sim_set(struct vg_drun *r, const char *chip, const char *line,
+		    int value);
+
+/*
+ * A guest of @domain with options @o (NULL: defaults), connected to the
+ * daemon and probed, in *out (the caller frees it with vg_shim_free()).
+ * 0, or -errno with the shim's reason printed to stderr.
+ */
+int vg_drun_guest(struct vg_drun *r, const char *domain,
+		  const struct vg_shim_opts *o, struct vg_shim **out);
 
 /*
  * SIGTERM, wait (up to 10 s, then SIGKILL), remove the temp dir, free.

@@ -14,7 +14,7 @@
 #include <vgpio/loop_proto.h>
 #include <vgpio/transport.h>
 #include "gram.h"
-#include "../lib/inproc.h"
+#include "inproc.h"
 
 #define BASE 0x100000ull
 #define SIZE (16u * 4096u)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tmpdir.h"
 
 static struct vg_config *parse_ok(const char *text, size_t len)
 {
@@ -518,15 +519,35 @@ static void config_parse_small_error_buffer(void **state)
 	assert_null(cfg);
 }
 
+/* A temp dir as the state; removed even when the test fails. */
+static int tmpdir_setup(void **state)
+{
+	char *dir = malloc(64);
+
+	if (!dir || vg_tmpdir_new(dir, 64, "config")) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int tmpdir_teardown(void **state)
+{
+	int rc = vg_tmpdir_remove(*state);
+
+	free(*state);
+	return rc ? -1 : 0;
+}
+
 static void config_load_reads_file(void **state)
 {
-	char path[] = "/tmp/vgpio-test-config-XXXXXX";
 	struct vg_config *cfg = NULL;
-	char err[256];
+	char path[96], err[256];
 	int fd;
 
-	(void)state;
-	fd = mkstemp(path);
+	snprintf(path, sizeof(path), "%s/vgpio.conf", (const char *)*state);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, vg_config_demo, strlen(vg_config_demo)),
 			 (ssize_t)strlen(vg_config_demo));
@@ -571,7 +592,8 @@ int main(void)
 		cmocka_unit_test(config_parse_comment_may_hold_utf8),
 		cmocka_unit_test(config_parse_empty_input_is_empty_config),
 		cmocka_unit_test(config_parse_small_error_buffer),
-		cmocka_unit_test(config_load_reads_file),
+		cmocka_unit_test_setup_teardown(config_load_reads_file,
+						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(config_free_accepts_null),
 	};
 

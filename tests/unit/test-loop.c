@@ -25,6 +25,7 @@
 #include <vgpio/virtio_mmio.h>
 #include "config.h"
 #include "daemon.h"
+#include "tmpdir.h"
 
 #define RAM_SIZE (64u * 1024)
 
@@ -66,8 +67,7 @@ static int setup(void **state)
 	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vgpio-test-loop-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(vg_tmpdir_new(f->dir, sizeof(f->dir), "loop"), 0);
 	/* A socket dir that does not exist yet: the daemon creates it. */
 	snprintf(f->loop_path, sizeof(f->loop_path), "%s/run/loop.sock",
 		 f->dir);
@@ -90,17 +90,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char run[112];
+	bool loop_left, ctl_left;
+	int rc;
 
 	vg_daemon_free(f->d);
-	/* Shutdown removed both sockets. */
-	assert_int_equal(access(f->loop_path, F_OK), -1);
-	assert_int_equal(access(f->ctl_path, F_OK), -1);
+	loop_left = access(f->loop_path, F_OK) == 0;
+	ctl_left = access(f->ctl_path, F_OK) == 0;
 	vg_config_free(f->cfg);
-	snprintf(run, sizeof(run), "%s/run", f->dir);
-	rmdir(run);
-	rmdir(f->dir);
+	/* Whatever a failed test left there goes too. */
+	rc = vg_tmpdir_remove(f->dir);
 	free(f);
+	/* Shutdown removed both sockets. */
+	assert_false(loop_left);
+	assert_false(ctl_left);
+	assert_int_equal(rc, 0);
 	return 0;
 }
 
@@ -161,6 +164,21 @@ static void send_with_fds(int sock, const void *buf, size_t len, const int *fds,
 		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	}
 	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Send @len bytes of @hello with @nfds fresh memfds of @ram_size attached. */
+static void send_hello(int sock, const void *hello, size_t len,
+		       unsigned int nfds, size_t ram_size, bool sealable)
+{
+	int fds[2];
+	unsigned int i;
+
+	assert_true(nfds <= VG_ARRAY_SIZE(fds));
+	for (i = 0; i < nfds; i++)
+		fds[i] = ram_new(ram_size, sealable);
+	send_with_fds(sock, hello, len, fds, nfds);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
 }
 
 /*
@@ -234,11 +252,10 @@ static uint64_t mmio(struct fixture *f, int sock, uint16_t type, uint64_t addr,
 static int guest_connect(struct fixture *f, const char *domain)
 {
 	struct vg_loop_hello h;
-	int sock = guest_socket(f), ram = ram_new(RAM_SIZE, true);
+	int sock = guest_socket(f);
 
 	hello_init(&h, domain);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
+	send_hello(sock, &h, sizeof(h), 1, RAM_SIZE, true);
 	expect_welcome(f, sock);
 	assert_int_equal(
 		mmio(f, sock, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
@@ -300,6 +317,36 @@ static void check_still_serving(struct fixture *f, int fds_before)
 	assert_int_equal(count_fds(), fds_before);
 }
 
+/* The guest on @sock is refused with @status; nothing leaked since @before. */
+static void refused_cleanly(struct fixture *f, int before, int sock,
+			    uint32_t status)
+{
+	expect_refused(f, sock, status);
+	close(sock);
+	check_still_serving(f, before);
+}
+
+/*
+ * A fresh connection sends @len bytes of @hello with @nfds memfds of
+ * @ram_size (@sealable) and is refused with @status, cleanly.
+ */
+static void hello_refused_with(struct fixture *f, const void *hello, size_t len,
+			       unsigned int nfds, size_t ram_size,
+			       bool sealable, uint32_t status)
+{
+	int before = count_fds(), sock = guest_socket(f);
+
+	send_hello(sock, hello, len, nfds, ram_size, sealable);
+	refused_cleanly(f, before, sock, status);
+}
+
+/* The common case: one good memfd. */
+static void hello_refused(struct fixture *f, const struct vg_loop_hello *h,
+			  uint32_t status)
+{
+	hello_refused_with(f, h, sizeof(*h), 1, RAM_SIZE, true, status);
+}
+
 /* --- tests ---------------------------------------------------------------- */
 
 static void loop_hello_valid_gets_welcome(void **state)
@@ -322,92 +369,61 @@ static void loop_hello_valid_gets_welcome(void **state)
 static void loop_hello_bad_magic_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	h.magic = vg_le32_put(0xdeadbeef);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EPROTO);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EPROTO);
 }
 
 static void loop_hello_wrong_version_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	h.version = vg_le32_put(VG_LOOP_VERSION + 1);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EPROTONOSUPPORT);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EPROTONOSUPPORT);
 }
 
 static void loop_hello_unknown_flags_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	h.flags = vg_le32_put(0x80);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_unknown_domain_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "gamma");
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, ENOENT);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, ENOENT);
 }
 
 static void loop_hello_unterminated_domain_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	memset(h.domain, 'a', sizeof(h.domain));
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_duplicate_domain_refused(void **state)
 {
 	struct fixture *f = *state;
 	int first = guest_connect(f, "alpha");
-	int sock = guest_socket(f), ram = ram_new(RAM_SIZE, true);
+	int sock = guest_socket(f);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
+	send_hello(sock, &h, sizeof(h), 1, RAM_SIZE, true);
 	expect_refused(f, sock, EBUSY);
 	close(sock);
 	/* The first guest is untouched, and another domain still connects. */
@@ -424,55 +440,35 @@ static void loop_hello_duplicate_domain_refused(void **state)
 static void loop_hello_ram_larger_than_memfd_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE / 2, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused_with(f, &h, sizeof(h), 1, RAM_SIZE / 2, true, EINVAL);
 }
 
 static void loop_hello_zero_ram_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	h.ram_size = vg_le64_put(0);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_ram_wrapping_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
 	h.ram_base = vg_le64_put(UINT64_MAX - 100);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_grant_table_outside_ram_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
@@ -480,41 +476,26 @@ static void loop_hello_grant_table_outside_ram_refused(void **state)
 	/* Starts inside RAM, its last entry sticks out by 8 bytes. */
 	h.gnttab_addr = vg_le64_put(0x40000000 + RAM_SIZE - 4096);
 	h.gnttab_entries = vg_le32_put(4096 / 8 + 1);
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_missing_fd_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), NULL, 0);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused_with(f, &h, sizeof(h), 0, 0, false, EINVAL);
 }
 
 static void loop_hello_two_fds_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int fds[2] = {ram_new(RAM_SIZE, true), ram_new(RAM_SIZE, true)};
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), fds, 2);
-	close(fds[0]);
-	close(fds[1]);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	/* Includes: the daemon closed both fds it received. */
-	check_still_serving(f, before);
+	/* Checked on the way: the daemon closed both fds it received. */
+	hello_refused_with(f, &h, sizeof(h), 2, RAM_SIZE, true, EINVAL);
 }
 
 static void loop_hello_not_a_memfd_refused(void **state)
@@ -528,56 +509,36 @@ static void loop_hello_not_a_memfd_refused(void **state)
 	send_with_fds(sock, &h, sizeof(h), &p[0], 1);
 	close(p[0]);
 	close(p[1]);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	refused_cleanly(f, before, sock, EINVAL);
 }
 
 /* A memfd the daemon cannot seal could be truncated under its mapping. */
 static void loop_hello_unsealable_memfd_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, false);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EPERM);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused_with(f, &h, sizeof(h), 1, RAM_SIZE, false, EPERM);
 }
 
 static void loop_hello_truncated_packet_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	struct vg_loop_hello h;
 
 	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h) - 1, &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused_with(f, &h, sizeof(h) - 1, 1, RAM_SIZE, true, EINVAL);
 }
 
 static void loop_hello_oversized_packet_refused(void **state)
 {
 	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
-	int ram = ram_new(RAM_SIZE, true);
 	uint8_t big[sizeof(struct vg_loop_hello) + 16];
 
 	memset(big, 0, sizeof(big));
 	hello_init((struct vg_loop_hello *)big, "alpha");
-	send_with_fds(sock, big, sizeof(big), &ram, 1);
-	close(ram);
-	expect_refused(f, sock, EMSGSIZE);
-	close(sock);
-	check_still_serving(f, before);
+	hello_refused_with(f, big, sizeof(big), 1, RAM_SIZE, true, EMSGSIZE);
 }
 
 static void loop_hello_mmio_first_refused(void **state)
@@ -588,9 +549,7 @@ static void loop_hello_mmio_first_refused(void **state)
 				.size = vg_le16_put(4)};
 
 	assert_int_equal(send(sock, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
-	expect_refused(f, sock, EINVAL);
-	close(sock);
-	check_still_serving(f, before);
+	refused_cleanly(f, before, sock, EINVAL);
 }
 
 static void loop_mmio_malformed_packet_disconnects_only_that_guest(void **state)

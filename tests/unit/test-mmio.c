@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,88 +6,29 @@
 #include <string.h>
 #include <cmocka.h>
 #include <vgpio/virtio_mmio.h>
-#include "../lib/inproc.h"
+#include "dummydev.h"
 #include "mmio.h"
 
-/* A dummy device: queue 1 exists only with feature bit 0 (like F_IRQ). */
-#define DUMMY_F_Q1 0
-#define DUMMY_ID 41u
-#define DUMMY_CFG_SIZE 12u
 #define RAM_BASE 0x10000u
 #define RAM_SIZE 0x10000u
-
-struct dummy {
-	struct vg_vdev *vd;
-	uint8_t config[DUMMY_CFG_SIZE];
-	unsigned int kicks[VG_VDEV_MAX_QUEUES];
-	unsigned int resets;
-};
-
-static unsigned int dummy_num_queues(void *dev)
-{
-	struct dummy *d = dev;
-
-	return vg_vdev_has_feature(d->vd, DUMMY_F_Q1) ? 2 : 1;
-}
-
-static void dummy_config_read(void *dev, uint8_t *buf)
-{
-	struct dummy *d = dev;
-
-	memcpy(buf, d->config, sizeof(d->config));
-}
-
-static void dummy_kick(void *dev, unsigned int q)
-{
-	struct dummy *d = dev;
-
-	assert_true(q < VG_VDEV_MAX_QUEUES);
-	d->kicks[q]++;
-}
-
-static void dummy_reset(void *dev)
-{
-	struct dummy *d = dev;
-
-	d->resets++;
-}
-
+/* No EVENT_IDX, so that a driver asking for it is refused. */
 #define OFFERED                                                  \
 	(VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM) | \
-	 VG_BIT(VG_F_RING_INDIRECT_DESC) | VG_BIT(DUMMY_F_Q1))
-
-static const struct vg_vdev_class dummy_class = {
-	.name = "dummy",
-	.device_id = DUMMY_ID,
-	.features = OFFERED,
-	.config_size = DUMMY_CFG_SIZE,
-	.num_queues = dummy_num_queues,
-	.config_read = dummy_config_read,
-	.kick = dummy_kick,
-	.reset = dummy_reset,
-};
+	 VG_BIT(VG_F_RING_INDIRECT_DESC) | VG_BIT(VG_DUMMY_F_Q1))
 
 struct fixture {
-	struct vg_inproc ram;
-	struct dummy dummy;
-	struct vg_vdev vd;
+	struct vg_dummy d;
 	struct vg_mmio m;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	unsigned int i;
 
 	assert_non_null(f);
-	assert_int_equal(vg_inproc_init(&f->ram, RAM_BASE, RAM_SIZE), 0);
-	for (i = 0; i < DUMMY_CFG_SIZE; i++)
-		f->dummy.config[i] = (uint8_t)(0xa0 + i);
-	f->dummy.vd = &f->vd;
-	assert_int_equal(vg_vdev_init(&f->vd, &dummy_class, &f->dummy,
-				      &f->ram.bus, NULL),
-			 0);
-	vg_mmio_init(&f->m, &f->vd, NULL);
+	assert_int_equal(
+		vg_dummy_init(&f->d, OFFERED, 0xa0, RAM_BASE, RAM_SIZE), 0);
+	vg_mmio_init(&f->m, &f->d.vd, NULL);
 	*state = f;
 	return 0;
 }
@@ -96,9 +36,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	unsigned int bad_kicks = f->d.bad_kicks;
 
-	vg_inproc_dispose(&f->ram);
+	vg_dummy_dispose(&f->d);
 	free(f);
+	/* The generic layer only kicks queues that exist. */
+	assert_int_equal(bad_kicks, 0);
 	return 0;
 }
 
@@ -152,7 +95,7 @@ static void mmio_read_identity_registers(void **state)
 
 	assert_int_equal(rd(f, VG_MMIO_MAGIC_VALUE), 0x74726976);
 	assert_int_equal(rd(f, VG_MMIO_VERSION), 2);
-	assert_int_equal(rd(f, VG_MMIO_DEVICE_ID), DUMMY_ID);
+	assert_int_equal(rd(f, VG_MMIO_DEVICE_ID), VG_DUMMY_ID);
 	assert_int_equal(rd(f, VG_MMIO_VENDOR_ID), VG_MMIO_VENDOR);
 	assert_int_equal(f->m.bad_accesses, 0);
 }
@@ -173,11 +116,12 @@ static void mmio_features_subset_accepted(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_true(negotiate(f, VG_BIT(VG_F_VERSION_1) | VG_BIT(DUMMY_F_Q1)) &
-		    VG_STATUS_FEATURES_OK);
-	assert_true(vg_vdev_has_feature(&f->vd, DUMMY_F_Q1));
+	assert_true(
+		negotiate(f, VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_DUMMY_F_Q1)) &
+		VG_STATUS_FEATURES_OK);
+	assert_true(vg_vdev_has_feature(&f->d.vd, VG_DUMMY_F_Q1));
 	/* ACCESS_PLATFORM offered but declined is fine. */
-	assert_false(vg_vdev_has_feature(&f->vd, VG_F_ACCESS_PLATFORM));
+	assert_false(vg_vdev_has_feature(&f->d.vd, VG_F_ACCESS_PLATFORM));
 }
 
 static void mmio_features_superset_refused(void **state)
@@ -194,7 +138,7 @@ static void mmio_features_without_version1_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(negotiate(f, VG_BIT(DUMMY_F_Q1)),
+	assert_int_equal(negotiate(f, VG_BIT(VG_DUMMY_F_Q1)),
 			 VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER);
 }
 
@@ -204,8 +148,8 @@ static void mmio_features_frozen_after_features_ok(void **state)
 
 	negotiate(f, VG_BIT(VG_F_VERSION_1));
 	wr(f, VG_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(f, VG_MMIO_DRIVER_FEATURES, VG_BIT(DUMMY_F_Q1));
-	assert_false(vg_vdev_has_feature(&f->vd, DUMMY_F_Q1));
+	wr(f, VG_MMIO_DRIVER_FEATURES, VG_BIT(VG_DUMMY_F_Q1));
+	assert_false(vg_vdev_has_feature(&f->d.vd, VG_DUMMY_F_Q1));
 	wr(f, VG_MMIO_QUEUE_SEL, 1);
 	assert_int_equal(rd(f, VG_MMIO_QUEUE_NUM_MAX), 0);
 }
@@ -226,7 +170,7 @@ static void mmio_status_handshake_reads_back(void **state)
 	/* So is a value that would truncate to 0 (a reset). */
 	wr(f, VG_MMIO_STATUS, 0x100);
 	assert_int_equal(rd(f, VG_MMIO_STATUS), ALL_OK);
-	assert_int_equal(f->dummy.resets, 1); /* negotiate()'s own reset */
+	assert_int_equal(f->d.resets, 1); /* negotiate()'s own reset */
 }
 
 static void mmio_status_zero_resets_queues_and_isr(void **state)
@@ -237,24 +181,24 @@ static void mmio_status_zero_resets_queues_and_isr(void **state)
 	queue_setup(f, 0, 16);
 	queue_setup(f, 1, 8);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	vg_vdev_needs_reset(&f->vd, "test");
+	vg_vdev_needs_reset(&f->d.vd, "test");
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_level, 1);
+	assert_int_equal(f->d.ram.irq_level, 1);
 	wr(f, VG_MMIO_DEVICE_FEATURES_SEL, 1);
 
 	wr(f, VG_MMIO_STATUS, 0);
 	assert_int_equal(rd(f, VG_MMIO_STATUS), 0);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), 0);
-	assert_int_equal(f->ram.irq_level, 0);
+	assert_int_equal(f->d.ram.irq_level, 0);
 	assert_int_equal(f->m.queue_sel, 0);
 	assert_int_equal(f->m.device_features_sel, 0);
 	assert_int_equal(f->m.driver_features_sel, 0);
 	assert_int_equal(rd(f, VG_MMIO_QUEUE_READY), 0);
-	assert_int_equal(f->vd.vq[0].size, 0);
-	assert_int_equal(f->vd.vq[1].size, 0);
-	assert_false(f->vd.vq[1].ready);
-	assert_false(f->vd.broken);
-	assert_int_equal(f->dummy.resets, 2);
+	assert_int_equal(f->d.vd.vq[0].size, 0);
+	assert_int_equal(f->d.vd.vq[1].size, 0);
+	assert_false(f->d.vd.vq[1].ready);
+	assert_false(f->d.vd.broken);
+	assert_int_equal(f->d.resets, 2);
 }
 
 static void mmio_reset_from_host_same_as_status_zero(void **state)
@@ -264,24 +208,13 @@ static void mmio_reset_from_host_same_as_status_zero(void **state)
 	negotiate(f, OFFERED);
 	queue_setup(f, 0, 16);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	vg_vdev_config_changed(&f->vd);
+	vg_vdev_config_changed(&f->d.vd);
 	vg_mmio_reset(&f->m);
 	assert_int_equal(rd(f, VG_MMIO_STATUS), 0);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), 0);
-	assert_int_equal(f->ram.irq_level, 0);
+	assert_int_equal(f->d.ram.irq_level, 0);
 	assert_int_equal(rd(f, VG_MMIO_QUEUE_READY), 0);
 	assert_int_equal(rd(f, VG_MMIO_CONFIG_GENERATION), 1);
-}
-
-static uint64_t expect_config(const struct dummy *d, uint32_t off,
-			      unsigned int size)
-{
-	uint8_t b[8] = {0};
-	uint64_t v;
-
-	memcpy(b, d->config + off, size);
-	memcpy(&v, b, sizeof(v));
-	return le64toh(v);
 }
 
 static void mmio_config_read_every_offset_and_width(void **state)
@@ -296,11 +229,11 @@ static void mmio_config_read_every_offset_and_width(void **state)
 	assert_int_equal(vg_mmio_read(&f->m, VG_MMIO_CONFIG + 4, 8),
 			 0xabaaa9a8a7a6a5a4ULL);
 	for (i = 0; i < VG_ARRAY_SIZE(widths); i++) {
-		for (off = 0; off + widths[i] <= DUMMY_CFG_SIZE; off++)
+		for (off = 0; off + widths[i] <= VG_DUMMY_CFG_SIZE; off++)
 			assert_int_equal(
 				vg_mmio_read(&f->m, VG_MMIO_CONFIG + off,
 					     widths[i]),
-				expect_config(&f->dummy, off, widths[i]));
+				vg_dummy_config_value(&f->d, off, widths[i]));
 	}
 	assert_int_equal(f->m.bad_accesses, 0);
 }
@@ -313,7 +246,7 @@ static void mmio_config_read_out_of_range_reads_zero(void **state)
 	size_t i;
 
 	for (i = 0; i < VG_ARRAY_SIZE(widths); i++) {
-		off = VG_MMIO_CONFIG + DUMMY_CFG_SIZE - widths[i] + 1;
+		off = VG_MMIO_CONFIG + VG_DUMMY_CFG_SIZE - widths[i] + 1;
 		for (; off + widths[i] <= VG_MMIO_WINDOW; off++)
 			assert_int_equal(vg_mmio_read(&f->m, off, widths[i]),
 					 0);
@@ -338,17 +271,17 @@ static void mmio_config_generation_stable_until_changed(void **state)
 	uint32_t gen = rd(f, VG_MMIO_CONFIG_GENERATION);
 	uint32_t off;
 
-	for (off = 0; off < DUMMY_CFG_SIZE; off++)
+	for (off = 0; off < VG_DUMMY_CFG_SIZE; off++)
 		vg_mmio_read(&f->m, VG_MMIO_CONFIG + off, 1);
 	assert_int_equal(rd(f, VG_MMIO_CONFIG_GENERATION), gen);
 
 	negotiate(f, OFFERED);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	f->ram.irq_raises = 0;
-	vg_vdev_config_changed(&f->vd);
+	f->d.ram.irq_raises = 0;
+	vg_vdev_config_changed(&f->d.vd);
 	assert_int_equal(rd(f, VG_MMIO_CONFIG_GENERATION), gen + 1);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_raises, 1);
+	assert_int_equal(f->d.ram.irq_raises, 1);
 }
 
 static void mmio_needs_reset_raises_config_interrupt(void **state)
@@ -358,16 +291,16 @@ static void mmio_needs_reset_raises_config_interrupt(void **state)
 	negotiate(f, OFFERED);
 	queue_setup(f, 0, 16);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	vg_vdev_needs_reset(&f->vd, "descriptor loop");
+	vg_vdev_needs_reset(&f->d.vd, "descriptor loop");
 	assert_int_equal(rd(f, VG_MMIO_STATUS),
 			 ALL_OK | VG_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_level, 1);
-	assert_int_equal(f->ram.irq_raises, 1);
+	assert_int_equal(f->d.ram.irq_level, 1);
+	assert_int_equal(f->d.ram.irq_raises, 1);
 	/* A broken device does not take notifications. */
-	f->dummy.kicks[0] = 0;
+	f->d.kicks[0] = 0;
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 0);
-	assert_int_equal(f->dummy.kicks[0], 0);
+	assert_int_equal(f->d.kicks[0], 0);
 }
 
 static void mmio_interrupt_ack_clears_only_written_bits(void **state)
@@ -378,23 +311,23 @@ static void mmio_interrupt_ack_clears_only_written_bits(void **state)
 	queue_setup(f, 0, 16);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
 	/* A used-buffer notification through the real path... */
-	assert_int_equal(vg_vq_push(&f->vd.vq[0], &f->ram.bus, 0, 1), 0);
-	vg_vdev_used(&f->vd, 0);
+	assert_int_equal(vg_vq_push(&f->d.vd.vq[0], &f->d.ram.bus, 0, 1), 0);
+	vg_vdev_used(&f->d.vd, 0);
 	/* ...and a config one. */
-	vg_vdev_config_changed(&f->vd);
+	vg_vdev_config_changed(&f->d.vd);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS),
 			 VG_INT_VRING | VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_raises, 2);
+	assert_int_equal(f->d.ram.irq_raises, 2);
 
 	wr(f, VG_MMIO_INTERRUPT_ACK, VG_INT_VRING);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_level, 1);
+	assert_int_equal(f->d.ram.irq_level, 1);
 	wr(f, VG_MMIO_INTERRUPT_ACK, 0);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), VG_INT_CONFIG);
-	assert_int_equal(f->ram.irq_level, 1);
+	assert_int_equal(f->d.ram.irq_level, 1);
 	wr(f, VG_MMIO_INTERRUPT_ACK, VG_INT_CONFIG);
 	assert_int_equal(rd(f, VG_MMIO_INTERRUPT_STATUS), 0);
-	assert_int_equal(f->ram.irq_level, 0);
+	assert_int_equal(f->d.ram.irq_level, 0);
 }
 
 static void mmio_queue_sel_out_of_range_reads_zero(void **state)
@@ -411,9 +344,9 @@ static void mmio_queue_sel_out_of_range_reads_zero(void **state)
 		assert_int_equal(rd(f, VG_MMIO_QUEUE_NUM_MAX), 0);
 		assert_int_equal(rd(f, VG_MMIO_QUEUE_READY), 0);
 	}
-	assert_int_equal(f->vd.vq[1].size, 0);
-	assert_int_equal(f->vd.vq[1].desc, 0);
-	assert_false(f->vd.vq[1].ready);
+	assert_int_equal(f->d.vd.vq[1].size, 0);
+	assert_int_equal(f->d.vd.vq[1].desc, 0);
+	assert_false(f->d.vd.vq[1].ready);
 	/* Probing for queues is legitimate: not a bad access. */
 	assert_int_equal(f->m.bad_accesses, 0);
 }
@@ -428,9 +361,9 @@ static void mmio_queue_registers_ignored_while_ready(void **state)
 	wr(f, VG_MMIO_QUEUE_NUM, 64);
 	wr(f, VG_MMIO_QUEUE_DESC_LOW, 0x30000);
 	wr(f, VG_MMIO_QUEUE_DRIVER_HIGH, 5);
-	assert_int_equal(f->vd.vq[0].size, 16);
-	assert_int_equal(f->vd.vq[0].desc, RAM_BASE);
-	assert_int_equal(f->vd.vq[0].avail, RAM_BASE + 0x1000u);
+	assert_int_equal(f->d.vd.vq[0].size, 16);
+	assert_int_equal(f->d.vd.vq[0].desc, RAM_BASE);
+	assert_int_equal(f->d.vd.vq[0].avail, RAM_BASE + 0x1000u);
 }
 
 static void mmio_queue_ready_bad_size_refused(void **state)
@@ -494,7 +427,7 @@ static void mmio_ro_write_ignored(void **state)
 
 	negotiate(f, OFFERED);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	vg_vdev_config_changed(&f->vd);
+	vg_vdev_config_changed(&f->d.vd);
 	f->m.bad_accesses = 0;
 	wr(f, VG_MMIO_MAGIC_VALUE, 0);
 	wr(f, VG_MMIO_DEVICE_FEATURES, 0);
@@ -586,20 +519,20 @@ static void mmio_notify_kicks_only_live_queues(void **state)
 	negotiate(f, OFFERED);
 	queue_setup(f, 0, 16);
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 0);
-	assert_int_equal(f->dummy.kicks[0], 0); /* no DRIVER_OK yet */
+	assert_int_equal(f->d.kicks[0], 0); /* no DRIVER_OK yet */
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	f->dummy.kicks[0] = 0;
+	f->d.kicks[0] = 0;
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 0);
-	assert_int_equal(f->dummy.kicks[0], 1);
+	assert_int_equal(f->d.kicks[0], 1);
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 1); /* exists, not ready */
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 2); /* no such queue */
 	wr(f, VG_MMIO_QUEUE_NOTIFY, UINT32_MAX);
-	assert_int_equal(f->dummy.kicks[0], 1);
-	assert_int_equal(f->dummy.kicks[1], 0);
+	assert_int_equal(f->d.kicks[0], 1);
+	assert_int_equal(f->d.kicks[1], 0);
 	/* QueueNotify names its queue; QueueSel is irrelevant. */
 	wr(f, VG_MMIO_QUEUE_SEL, 7);
 	wr(f, VG_MMIO_QUEUE_NOTIFY, 0);
-	assert_int_equal(f->dummy.kicks[0], 2);
+	assert_int_equal(f->d.kicks[0], 2);
 }
 
 static void mmio_driver_ok_kicks_ready_queues(void **state)
@@ -609,10 +542,10 @@ static void mmio_driver_ok_kicks_ready_queues(void **state)
 	negotiate(f, OFFERED);
 	queue_setup(f, 0, 16);
 	queue_setup(f, 1, 16);
-	assert_int_equal(f->dummy.kicks[0], 0);
+	assert_int_equal(f->d.kicks[0], 0);
 	wr(f, VG_MMIO_STATUS, ALL_OK);
-	assert_int_equal(f->dummy.kicks[0], 1);
-	assert_int_equal(f->dummy.kicks[1], 1);
+	assert_int_equal(f->d.kicks[0], 1);
+	assert_int_equal(f->d.kicks[1], 1);
 }
 
 static void mmio_shm_registers_read_no_region(void **state)
@@ -636,7 +569,7 @@ static void mmio_queue_reset_reads_zero_writes_ignored(void **state)
 	wr(f, VG_MMIO_QUEUE_RESET, 1);
 	assert_int_equal(rd(f, VG_MMIO_QUEUE_RESET), 0);
 	assert_int_equal(rd(f, VG_MMIO_QUEUE_READY), 1);
-	assert_int_equal(f->vd.vq[0].size, 16);
+	assert_int_equal(f->d.vd.vq[0].size, 16);
 	assert_int_equal(f->m.bad_accesses, 0);
 }
 

@@ -8,74 +8,21 @@
 #include <string.h>
 #include <cmocka.h>
 #include <vgpio/virtio_mmio.h>
-#include "../lib/inproc.h"
+#include "dummydev.h"
 #include "vdev.h"
 
-/* A dummy device: queue 1 exists only with feature bit 0 (like F_IRQ). */
-#define DUMMY_F_Q1 0
-#define DUMMY_CFG_SIZE 12u
 #define RAM_BASE 0x10000u
 #define RAM_SIZE 0x10000u
 #define DESC_GPA RAM_BASE
 #define AVAIL_GPA (RAM_BASE + 0x1000u)
 #define USED_GPA (RAM_BASE + 0x2000u)
-
-struct dummy {
-	struct vg_vdev *vd;
-	uint8_t config[DUMMY_CFG_SIZE];
-	unsigned int kicks[VG_VDEV_MAX_QUEUES];
-	unsigned int resets;
-};
-
-static unsigned int dummy_num_queues(void *dev)
-{
-	struct dummy *d = dev;
-
-	return vg_vdev_has_feature(d->vd, DUMMY_F_Q1) ? 2 : 1;
-}
-
-static void dummy_config_read(void *dev, uint8_t *buf)
-{
-	struct dummy *d = dev;
-
-	memcpy(buf, d->config, sizeof(d->config));
-}
-
-static void dummy_kick(void *dev, unsigned int q)
-{
-	struct dummy *d = dev;
-
-	assert_true(q < VG_VDEV_MAX_QUEUES);
-	d->kicks[q]++;
-}
-
-static void dummy_reset(void *dev)
-{
-	struct dummy *d = dev;
-
-	d->resets++;
-}
-
 #define OFFERED                                                          \
 	(VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM) |         \
 	 VG_BIT(VG_F_RING_INDIRECT_DESC) | VG_BIT(VG_F_RING_EVENT_IDX) | \
-	 VG_BIT(DUMMY_F_Q1))
-
-static const struct vg_vdev_class dummy_class = {
-	.name = "dummy",
-	.device_id = 41,
-	.features = OFFERED,
-	.config_size = DUMMY_CFG_SIZE,
-	.num_queues = dummy_num_queues,
-	.config_read = dummy_config_read,
-	.kick = dummy_kick,
-	.reset = dummy_reset,
-};
+	 VG_BIT(VG_DUMMY_F_Q1))
 
 struct fixture {
-	struct vg_inproc ram;
-	struct dummy dummy;
-	struct vg_vdev vd;
+	struct vg_dummy d;
 	unsigned int irqs[4]; /* by bit: [VG_INT_VRING], [VG_INT_CONFIG] */
 };
 
@@ -90,17 +37,11 @@ static void front_interrupt(void *front, unsigned int bits)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	unsigned int i;
 
 	assert_non_null(f);
-	assert_int_equal(vg_inproc_init(&f->ram, RAM_BASE, RAM_SIZE), 0);
-	for (i = 0; i < DUMMY_CFG_SIZE; i++)
-		f->dummy.config[i] = (uint8_t)(0x10 + i);
-	f->dummy.vd = &f->vd;
-	assert_int_equal(vg_vdev_init(&f->vd, &dummy_class, &f->dummy,
-				      &f->ram.bus, NULL),
-			 0);
-	vg_vdev_set_front(&f->vd, front_interrupt, f);
+	assert_int_equal(
+		vg_dummy_init(&f->d, OFFERED, 0x10, RAM_BASE, RAM_SIZE), 0);
+	vg_vdev_set_front(&f->d.vd, front_interrupt, f);
 	*state = f;
 	return 0;
 }
@@ -108,9 +49,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	unsigned int bad_kicks = f->d.bad_kicks;
 
-	vg_inproc_dispose(&f->ram);
+	vg_dummy_dispose(&f->d);
 	free(f);
+	/* The generic layer only kicks queues that exist. */
+	assert_int_equal(bad_kicks, 0);
 	return 0;
 }
 
@@ -149,27 +93,27 @@ static void queue_setup(struct vg_vdev *vd, unsigned int q, uint32_t size)
 static void vdev_init_rejects_incomplete_class(void **state)
 {
 	struct fixture *f = *state;
-	struct vg_vdev_class cls = dummy_class;
+	struct vg_vdev_class cls = f->d.cls;
 	struct vg_bus bad_bus = {NULL, NULL};
 	struct vg_vdev vd;
 
-	assert_int_equal(vg_vdev_init(&vd, NULL, NULL, &f->ram.bus, NULL),
+	assert_int_equal(vg_vdev_init(&vd, NULL, NULL, &f->d.ram.bus, NULL),
 			 -EINVAL);
 	cls.kick = NULL;
-	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->ram.bus, NULL),
+	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->d.ram.bus, NULL),
 			 -EINVAL);
-	cls = dummy_class;
+	cls = f->d.cls;
 	cls.features &= ~VG_BIT(VG_F_VERSION_1);
-	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->ram.bus, NULL),
+	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->d.ram.bus, NULL),
 			 -EINVAL);
-	cls = dummy_class;
+	cls = f->d.cls;
 	cls.config_size = VG_VDEV_CONFIG_MAX + 1;
-	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->ram.bus, NULL),
+	assert_int_equal(vg_vdev_init(&vd, &cls, NULL, &f->d.ram.bus, NULL),
 			 -EINVAL);
-	assert_int_equal(vg_vdev_init(&vd, &dummy_class, NULL, &bad_bus, NULL),
+	assert_int_equal(vg_vdev_init(&vd, &f->d.cls, NULL, &bad_bus, NULL),
 			 -EINVAL);
 	assert_int_equal(
-		vg_vdev_init(&vd, &dummy_class, NULL, &f->ram.bus, NULL), 0);
+		vg_vdev_init(&vd, &f->d.cls, NULL, &f->d.ram.bus, NULL), 0);
 	assert_int_equal(vd.status, 0);
 }
 
@@ -177,44 +121,44 @@ static void vdev_host_features_reads_32bit_words(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(vg_vdev_host_features(&f->vd, 0), (uint32_t)OFFERED);
-	assert_int_equal(vg_vdev_host_features(&f->vd, 1),
+	assert_int_equal(vg_vdev_host_features(&f->d.vd, 0), (uint32_t)OFFERED);
+	assert_int_equal(vg_vdev_host_features(&f->d.vd, 1),
 			 (uint32_t)(OFFERED >> 32));
-	assert_int_equal(vg_vdev_host_features(&f->vd, 2), 0);
-	assert_int_equal(vg_vdev_host_features(&f->vd, UINT32_MAX), 0);
+	assert_int_equal(vg_vdev_host_features(&f->d.vd, 2), 0);
+	assert_int_equal(vg_vdev_host_features(&f->d.vd, UINT32_MAX), 0);
 }
 
 static void vdev_features_subset_accepted(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t want = VG_BIT(VG_F_VERSION_1) | VG_BIT(DUMMY_F_Q1);
+	uint64_t want = VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_DUMMY_F_Q1);
 
-	assert_true(negotiate(&f->vd, want) & VG_STATUS_FEATURES_OK);
-	assert_true(vg_vdev_has_feature(&f->vd, DUMMY_F_Q1));
-	assert_true(vg_vdev_has_feature(&f->vd, VG_F_VERSION_1));
-	assert_false(vg_vdev_has_feature(&f->vd, VG_F_RING_EVENT_IDX));
-	assert_false(vg_vdev_has_feature(&f->vd, 64));
+	assert_true(negotiate(&f->d.vd, want) & VG_STATUS_FEATURES_OK);
+	assert_true(vg_vdev_has_feature(&f->d.vd, VG_DUMMY_F_Q1));
+	assert_true(vg_vdev_has_feature(&f->d.vd, VG_F_VERSION_1));
+	assert_false(vg_vdev_has_feature(&f->d.vd, VG_F_RING_EVENT_IDX));
+	assert_false(vg_vdev_has_feature(&f->d.vd, 64));
 }
 
 static void vdev_features_superset_refused(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t st = negotiate(&f->vd, OFFERED | VG_BIT(5));
+	uint8_t st = negotiate(&f->d.vd, OFFERED | VG_BIT(5));
 
 	assert_false(st & VG_STATUS_FEATURES_OK);
 	assert_int_equal(st, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER);
 	/* Refusal leaves negotiation open: the driver may retry. */
-	vg_vdev_set_guest_features(&f->vd, 0, (uint32_t)OFFERED);
-	vg_vdev_set_status(&f->vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
-					   VG_STATUS_FEATURES_OK);
-	assert_true(f->vd.status & VG_STATUS_FEATURES_OK);
+	vg_vdev_set_guest_features(&f->d.vd, 0, (uint32_t)OFFERED);
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
+					     VG_STATUS_FEATURES_OK);
+	assert_true(f->d.vd.status & VG_STATUS_FEATURES_OK);
 }
 
 static void vdev_features_without_version1_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_false(negotiate(&f->vd, VG_BIT(DUMMY_F_Q1)) &
+	assert_false(negotiate(&f->d.vd, VG_BIT(VG_DUMMY_F_Q1)) &
 		     VG_STATUS_FEATURES_OK);
 }
 
@@ -222,122 +166,124 @@ static void vdev_features_access_platform_declined_accepted(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_true(negotiate(&f->vd, OFFERED & ~VG_BIT(VG_F_ACCESS_PLATFORM)) &
-		    VG_STATUS_FEATURES_OK);
-	assert_false(vg_vdev_has_feature(&f->vd, VG_F_ACCESS_PLATFORM));
+	assert_true(
+		negotiate(&f->d.vd, OFFERED & ~VG_BIT(VG_F_ACCESS_PLATFORM)) &
+		VG_STATUS_FEATURES_OK);
+	assert_false(vg_vdev_has_feature(&f->d.vd, VG_F_ACCESS_PLATFORM));
 }
 
 static void vdev_features_frozen_after_features_ok(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_true(negotiate(&f->vd, VG_BIT(VG_F_VERSION_1)) &
+	assert_true(negotiate(&f->d.vd, VG_BIT(VG_F_VERSION_1)) &
 		    VG_STATUS_FEATURES_OK);
-	vg_vdev_set_guest_features(&f->vd, 0, VG_BIT(DUMMY_F_Q1));
-	vg_vdev_set_guest_features(&f->vd, 1, 0);
-	assert_int_equal(f->vd.guest_features, VG_BIT(VG_F_VERSION_1));
-	assert_false(vg_vdev_queue_exists(&f->vd, 1));
+	vg_vdev_set_guest_features(&f->d.vd, 0, VG_BIT(VG_DUMMY_F_Q1));
+	vg_vdev_set_guest_features(&f->d.vd, 1, 0);
+	assert_int_equal(f->d.vd.guest_features, VG_BIT(VG_F_VERSION_1));
+	assert_false(vg_vdev_queue_exists(&f->d.vd, 1));
 }
 
 static void vdev_features_ignored_before_driver(void **state)
 {
 	struct fixture *f = *state;
 
-	vg_vdev_set_guest_features(&f->vd, 1, 1);
-	assert_int_equal(f->vd.guest_features, 0);
-	vg_vdev_set_status(&f->vd, VG_STATUS_ACKNOWLEDGE);
-	vg_vdev_set_guest_features(&f->vd, 1, 1);
-	assert_int_equal(f->vd.guest_features, 0);
+	vg_vdev_set_guest_features(&f->d.vd, 1, 1);
+	assert_int_equal(f->d.vd.guest_features, 0);
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_ACKNOWLEDGE);
+	vg_vdev_set_guest_features(&f->d.vd, 1, 1);
+	assert_int_equal(f->d.vd.guest_features, 0);
 }
 
 static void vdev_status_clearing_bits_ignored(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	vg_vdev_set_status(&f->vd, VG_STATUS_ACKNOWLEDGE);
-	assert_int_equal(f->vd.status, VG_STATUS_ACKNOWLEDGE |
-					       VG_STATUS_DRIVER |
-					       VG_STATUS_FEATURES_OK);
-	assert_int_equal(f->dummy.resets, 0);
+	negotiate(&f->d.vd, OFFERED);
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_ACKNOWLEDGE);
+	assert_int_equal(f->d.vd.status, VG_STATUS_ACKNOWLEDGE |
+						 VG_STATUS_DRIVER |
+						 VG_STATUS_FEATURES_OK);
+	assert_int_equal(f->d.resets, 0);
 	/* A write that clears bits is ignored whole, even its new bits. */
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_set_status(&f->vd, VG_STATUS_DRIVER_OK);
-	assert_false(f->vd.status & VG_STATUS_DRIVER_OK);
-	assert_int_equal(f->dummy.kicks[0], 0);
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_DRIVER_OK);
+	assert_false(f->d.vd.status & VG_STATUS_DRIVER_OK);
+	assert_int_equal(f->d.kicks[0], 0);
 	/* The driver cannot set the device-owned NEEDS_RESET either. */
-	vg_vdev_set_status(&f->vd, f->vd.status | VG_STATUS_DEVICE_NEEDS_RESET);
-	assert_false(f->vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
+	vg_vdev_set_status(&f->d.vd,
+			   f->d.vd.status | VG_STATUS_DEVICE_NEEDS_RESET);
+	assert_false(f->d.vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
 }
 
 static void vdev_status_zero_resets_device(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	queue_setup(&f->vd, 1, 8);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	vg_vdev_config_changed(&f->vd);
-	vg_vdev_config_changed(&f->vd);
-	vg_vdev_needs_reset(&f->vd, "test");
-	assert_true(vg_vdev_queue_ready(&f->vd, 0));
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	queue_setup(&f->d.vd, 1, 8);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	vg_vdev_config_changed(&f->d.vd);
+	vg_vdev_config_changed(&f->d.vd);
+	vg_vdev_needs_reset(&f->d.vd, "test");
+	assert_true(vg_vdev_queue_ready(&f->d.vd, 0));
 
-	vg_vdev_set_status(&f->vd, 0);
-	assert_int_equal(f->vd.status, 0);
-	assert_int_equal(f->vd.guest_features, 0);
-	assert_false(f->vd.broken);
-	assert_int_equal(f->dummy.resets, 1);
-	assert_false(f->vd.vq[0].ready);
-	assert_int_equal(f->vd.vq[0].size, 0);
-	assert_int_equal(f->vd.vq[0].desc, 0);
-	assert_false(f->vd.vq[1].ready);
-	assert_int_equal(f->vd.vq[1].size, 0);
+	vg_vdev_set_status(&f->d.vd, 0);
+	assert_int_equal(f->d.vd.status, 0);
+	assert_int_equal(f->d.vd.guest_features, 0);
+	assert_false(f->d.vd.broken);
+	assert_int_equal(f->d.resets, 1);
+	assert_false(f->d.vd.vq[0].ready);
+	assert_int_equal(f->d.vd.vq[0].size, 0);
+	assert_int_equal(f->d.vd.vq[0].desc, 0);
+	assert_false(f->d.vd.vq[1].ready);
+	assert_int_equal(f->d.vd.vq[1].size, 0);
 	/* §2.5: the generation never goes backwards. */
-	assert_int_equal(vg_vdev_config_generation(&f->vd), 2);
+	assert_int_equal(vg_vdev_config_generation(&f->d.vd), 2);
 }
 
 static void vdev_queue_exists_depends_on_features(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, VG_BIT(VG_F_VERSION_1));
-	assert_true(vg_vdev_queue_exists(&f->vd, 0));
-	assert_false(vg_vdev_queue_exists(&f->vd, 1));
-	assert_int_equal(vg_vdev_queue_max(&f->vd, 0), VG_VQ_MAX_SIZE);
-	assert_int_equal(vg_vdev_queue_max(&f->vd, 1), 0);
-	assert_int_equal(vg_vdev_queue_max(&f->vd, UINT32_MAX), 0);
-	queue_setup(&f->vd, 1, 8);
-	assert_false(vg_vdev_queue_ready(&f->vd, 1));
-	assert_int_equal(f->vd.vq[1].size, 0);
+	negotiate(&f->d.vd, VG_BIT(VG_F_VERSION_1));
+	assert_true(vg_vdev_queue_exists(&f->d.vd, 0));
+	assert_false(vg_vdev_queue_exists(&f->d.vd, 1));
+	assert_int_equal(vg_vdev_queue_max(&f->d.vd, 0), VG_VQ_MAX_SIZE);
+	assert_int_equal(vg_vdev_queue_max(&f->d.vd, 1), 0);
+	assert_int_equal(vg_vdev_queue_max(&f->d.vd, UINT32_MAX), 0);
+	queue_setup(&f->d.vd, 1, 8);
+	assert_false(vg_vdev_queue_ready(&f->d.vd, 1));
+	assert_int_equal(f->d.vd.vq[1].size, 0);
 
-	vg_vdev_set_status(&f->vd, 0);
-	negotiate(&f->vd, OFFERED);
-	assert_true(vg_vdev_queue_exists(&f->vd, 1));
-	assert_false(vg_vdev_queue_exists(&f->vd, 2));
+	vg_vdev_set_status(&f->d.vd, 0);
+	negotiate(&f->d.vd, OFFERED);
+	assert_true(vg_vdev_queue_exists(&f->d.vd, 1));
+	assert_false(vg_vdev_queue_exists(&f->d.vd, 2));
 }
 
 static void vdev_queue_set_ignored_while_ready(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	assert_true(vg_vdev_queue_ready(&f->vd, 0));
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_SIZE, 32);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_DESC_LO, 0x8000);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_DEVICE_HI, 1);
-	assert_int_equal(f->vd.vq[0].size, 16);
-	assert_int_equal(f->vd.vq[0].desc, DESC_GPA);
-	assert_int_equal(f->vd.vq[0].used, USED_GPA);
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	assert_true(vg_vdev_queue_ready(&f->d.vd, 0));
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_SIZE, 32);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_DESC_LO, 0x8000);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_DEVICE_HI, 1);
+	assert_int_equal(f->d.vd.vq[0].size, 16);
+	assert_int_equal(f->d.vd.vq[0].desc, DESC_GPA);
+	assert_int_equal(f->d.vd.vq[0].used, USED_GPA);
 
 	/* QueueReady 0 makes the fields writable again. */
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_READY, 0);
-	assert_false(vg_vdev_queue_ready(&f->vd, 0));
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_SIZE, 32);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_DESC_HI, 2);
-	assert_int_equal(f->vd.vq[0].size, 32);
-	assert_int_equal(f->vd.vq[0].desc, (2ULL << 32) | DESC_GPA);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_READY, 0);
+	assert_false(vg_vdev_queue_ready(&f->d.vd, 0));
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_SIZE, 32);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_DESC_HI, 2);
+	assert_int_equal(f->d.vd.vq[0].size, 32);
+	assert_int_equal(f->d.vd.vq[0].desc, (2ULL << 32) | DESC_GPA);
 }
 
 static void vdev_queue_ready_bad_size_refused(void **state)
@@ -346,129 +292,118 @@ static void vdev_queue_ready_bad_size_refused(void **state)
 	const uint32_t bad[] = {0, 3, 24, 2 * VG_VQ_MAX_SIZE, 0x10010};
 	size_t i;
 
-	negotiate(&f->vd, OFFERED);
+	negotiate(&f->d.vd, OFFERED);
 	for (i = 0; i < VG_ARRAY_SIZE(bad); i++) {
-		queue_setup(&f->vd, 0, bad[i]);
-		assert_false(vg_vdev_queue_ready(&f->vd, 0));
+		queue_setup(&f->d.vd, 0, bad[i]);
+		assert_false(vg_vdev_queue_ready(&f->d.vd, 0));
 	}
 	/* A misaligned ring is refused too. */
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_READY, 0);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_DESC_LO, DESC_GPA + 8);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_READY, 1);
-	assert_false(vg_vdev_queue_ready(&f->vd, 0));
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_DESC_LO, DESC_GPA);
-	vg_vdev_queue_set(&f->vd, 0, VG_VDEV_Q_READY, 1);
-	assert_true(vg_vdev_queue_ready(&f->vd, 0));
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_READY, 0);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_DESC_LO, DESC_GPA + 8);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_READY, 1);
+	assert_false(vg_vdev_queue_ready(&f->d.vd, 0));
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_DESC_LO, DESC_GPA);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_READY, 1);
+	assert_true(vg_vdev_queue_ready(&f->d.vd, 0));
 }
 
 static void vdev_queue_ready_before_features_ok_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	vg_vdev_set_status(&f->vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER);
-	queue_setup(&f->vd, 0, 16);
-	assert_false(vg_vdev_queue_ready(&f->vd, 0));
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER);
+	queue_setup(&f->d.vd, 0, 16);
+	assert_false(vg_vdev_queue_ready(&f->d.vd, 0));
 }
 
 static void vdev_queue_ready_latches_ring_features(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_RING_EVENT_IDX));
-	queue_setup(&f->vd, 0, 16);
-	assert_true(f->vd.vq[0].event_idx);
-	assert_false(f->vd.vq[0].indirect);
+	negotiate(&f->d.vd,
+		  VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_RING_EVENT_IDX));
+	queue_setup(&f->d.vd, 0, 16);
+	assert_true(f->d.vd.vq[0].event_idx);
+	assert_false(f->d.vd.vq[0].indirect);
 }
 
 static void vdev_driver_ok_kicks_ready_queues(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
 	/* Not live yet: no kick on ready, none on notify. */
-	vg_vdev_queue_notify(&f->vd, 0);
-	assert_int_equal(f->dummy.kicks[0], 0);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	assert_int_equal(f->dummy.kicks[0], 1);
-	assert_int_equal(f->dummy.kicks[1], 0); /* exists, not ready */
+	vg_vdev_queue_notify(&f->d.vd, 0);
+	assert_int_equal(f->d.kicks[0], 0);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	assert_int_equal(f->d.kicks[0], 1);
+	assert_int_equal(f->d.kicks[1], 0); /* exists, not ready */
 	/* Re-writing the same status does not kick again. */
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	assert_int_equal(f->dummy.kicks[0], 1);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	assert_int_equal(f->d.kicks[0], 1);
 }
 
 static void vdev_queue_ready_while_driver_ok_kicks(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	queue_setup(&f->vd, 1, 16);
-	assert_int_equal(f->dummy.kicks[1], 1);
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	queue_setup(&f->d.vd, 1, 16);
+	assert_int_equal(f->d.kicks[1], 1);
 	/* Writing ready=1 again is not a new transition. */
-	vg_vdev_queue_set(&f->vd, 1, VG_VDEV_Q_READY, 1);
-	assert_int_equal(f->dummy.kicks[1], 1);
+	vg_vdev_queue_set(&f->d.vd, 1, VG_VDEV_Q_READY, 1);
+	assert_int_equal(f->d.kicks[1], 1);
 }
 
 static void vdev_notify_kicks_only_live_queues(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	f->dummy.kicks[0] = 0;
-	vg_vdev_queue_notify(&f->vd, 0);
-	assert_int_equal(f->dummy.kicks[0], 1);
-	vg_vdev_queue_notify(&f->vd, 1); /* not ready */
-	vg_vdev_queue_notify(&f->vd, 2); /* no such queue */
-	vg_vdev_queue_notify(&f->vd, UINT32_MAX);
-	assert_int_equal(f->dummy.kicks[1], 0);
-	assert_false(vg_vdev_queue_live(&f->vd, 1));
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	f->d.kicks[0] = 0;
+	vg_vdev_queue_notify(&f->d.vd, 0);
+	assert_int_equal(f->d.kicks[0], 1);
+	vg_vdev_queue_notify(&f->d.vd, 1); /* not ready */
+	vg_vdev_queue_notify(&f->d.vd, 2); /* no such queue */
+	vg_vdev_queue_notify(&f->d.vd, UINT32_MAX);
+	assert_int_equal(f->d.kicks[1], 0);
+	assert_false(vg_vdev_queue_live(&f->d.vd, 1));
 
-	vg_vdev_needs_reset(&f->vd, "test");
-	assert_false(vg_vdev_queue_live(&f->vd, 0));
-	vg_vdev_queue_notify(&f->vd, 0);
-	assert_int_equal(f->dummy.kicks[0], 1);
+	vg_vdev_needs_reset(&f->d.vd, "test");
+	assert_false(vg_vdev_queue_live(&f->d.vd, 0));
+	vg_vdev_queue_notify(&f->d.vd, 0);
+	assert_int_equal(f->d.kicks[0], 1);
 }
 
 static void vdev_driver_ok_without_features_ok_not_live(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED | VG_BIT(7)); /* refused */
-	vg_vdev_set_status(&f->vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
-					   VG_STATUS_DRIVER_OK);
-	assert_true(f->vd.status & VG_STATUS_DRIVER_OK);
-	assert_false(vg_vdev_queue_live(&f->vd, 0));
-	vg_vdev_queue_notify(&f->vd, 0);
-	assert_int_equal(f->dummy.kicks[0], 0);
+	negotiate(&f->d.vd, OFFERED | VG_BIT(7)); /* refused */
+	vg_vdev_set_status(&f->d.vd, VG_STATUS_ACKNOWLEDGE | VG_STATUS_DRIVER |
+					     VG_STATUS_DRIVER_OK);
+	assert_true(f->d.vd.status & VG_STATUS_DRIVER_OK);
+	assert_false(vg_vdev_queue_live(&f->d.vd, 0));
+	vg_vdev_queue_notify(&f->d.vd, 0);
+	assert_int_equal(f->d.kicks[0], 0);
 }
 
 static void vdev_failed_status_not_live(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	assert_true(vg_vdev_queue_live(&f->vd, 0));
-	vg_vdev_set_status(&f->vd, ALL_OK | VG_STATUS_FAILED);
-	assert_false(vg_vdev_queue_live(&f->vd, 0));
-}
-
-/* Little-endian assembly done differently from the code under test. */
-static uint64_t expect_config(const struct dummy *d, uint32_t off,
-			      unsigned int size)
-{
-	uint8_t b[8] = {0};
-	uint64_t v;
-
-	memcpy(b, d->config + off, size);
-	memcpy(&v, b, sizeof(v));
-	return le64toh(v);
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	assert_true(vg_vdev_queue_live(&f->d.vd, 0));
+	vg_vdev_set_status(&f->d.vd, ALL_OK | VG_STATUS_FAILED);
+	assert_false(vg_vdev_queue_live(&f->d.vd, 0));
 }
 
 static void vdev_config_read_every_offset_and_width(void **state)
@@ -479,21 +414,21 @@ static void vdev_config_read_every_offset_and_width(void **state)
 	uint32_t off;
 	size_t i;
 
-	vg_vdev_config_read(&f->vd, 0, 4, &v);
+	vg_vdev_config_read(&f->d.vd, 0, 4, &v);
 	assert_int_equal(v, 0x13121110);
-	vg_vdev_config_read(&f->vd, 3, 2, &v);
+	vg_vdev_config_read(&f->d.vd, 3, 2, &v);
 	assert_int_equal(v, 0x1413);
-	vg_vdev_config_read(&f->vd, 4, 8, &v);
+	vg_vdev_config_read(&f->d.vd, 4, 8, &v);
 	assert_int_equal(v, 0x1b1a191817161514ULL);
 
 	for (i = 0; i < VG_ARRAY_SIZE(widths); i++) {
-		for (off = 0; off < DUMMY_CFG_SIZE + 2; off++) {
+		for (off = 0; off < VG_DUMMY_CFG_SIZE + 2; off++) {
 			v = 0xdead;
-			vg_vdev_config_read(&f->vd, off, widths[i], &v);
-			if (off + widths[i] <= DUMMY_CFG_SIZE)
-				assert_int_equal(v,
-						 expect_config(&f->dummy, off,
-							       widths[i]));
+			vg_vdev_config_read(&f->d.vd, off, widths[i], &v);
+			if (off + widths[i] <= VG_DUMMY_CFG_SIZE)
+				assert_int_equal(
+					v, vg_dummy_config_value(&f->d, off,
+								 widths[i]));
 			else
 				assert_int_equal(v, 0);
 		}
@@ -503,50 +438,50 @@ static void vdev_config_read_every_offset_and_width(void **state)
 static void vdev_config_read_out_of_range_reads_zero(void **state)
 {
 	struct fixture *f = *state;
-	const uint32_t offs[] = {DUMMY_CFG_SIZE, VG_VDEV_CONFIG_MAX, UINT32_MAX,
-				 UINT32_MAX - 3, UINT32_MAX - 7};
+	const uint32_t offs[] = {VG_DUMMY_CFG_SIZE, VG_VDEV_CONFIG_MAX,
+				 UINT32_MAX, UINT32_MAX - 3, UINT32_MAX - 7};
 	uint64_t v;
 	size_t i;
 
 	for (i = 0; i < VG_ARRAY_SIZE(offs); i++) {
 		v = 1;
-		vg_vdev_config_read(&f->vd, offs[i], 4, &v);
+		vg_vdev_config_read(&f->d.vd, offs[i], 4, &v);
 		assert_int_equal(v, 0);
 		v = 1;
-		vg_vdev_config_read(&f->vd, offs[i], 8, &v);
+		vg_vdev_config_read(&f->d.vd, offs[i], 8, &v);
 		assert_int_equal(v, 0);
 	}
 	/* Widths that are not a register width. */
 	v = 1;
-	vg_vdev_config_read(&f->vd, 0, 0, &v);
+	vg_vdev_config_read(&f->d.vd, 0, 0, &v);
 	assert_int_equal(v, 0);
 	v = 1;
-	vg_vdev_config_read(&f->vd, 0, 9, &v);
+	vg_vdev_config_read(&f->d.vd, 0, 9, &v);
 	assert_int_equal(v, 0);
 	v = 1;
-	vg_vdev_config_read(&f->vd, 0, UINT32_MAX, &v);
+	vg_vdev_config_read(&f->d.vd, 0, UINT32_MAX, &v);
 	assert_int_equal(v, 0);
 }
 
 static void vdev_config_generation_bumped_by_change(void **state)
 {
 	struct fixture *f = *state;
-	uint32_t gen = vg_vdev_config_generation(&f->vd);
+	uint32_t gen = vg_vdev_config_generation(&f->d.vd);
 	uint64_t v;
 
-	vg_vdev_config_read(&f->vd, 0, 1, &v);
-	vg_vdev_config_read(&f->vd, 1, 1, &v);
-	assert_int_equal(vg_vdev_config_generation(&f->vd), gen);
+	vg_vdev_config_read(&f->d.vd, 0, 1, &v);
+	vg_vdev_config_read(&f->d.vd, 1, 1, &v);
+	assert_int_equal(vg_vdev_config_generation(&f->d.vd), gen);
 
 	/* Before DRIVER_OK: bumped, but no one to interrupt. */
-	vg_vdev_config_changed(&f->vd);
-	assert_int_equal(vg_vdev_config_generation(&f->vd), gen + 1);
+	vg_vdev_config_changed(&f->d.vd);
+	assert_int_equal(vg_vdev_config_generation(&f->d.vd), gen + 1);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 0);
 
-	negotiate(&f->vd, OFFERED);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	vg_vdev_config_changed(&f->vd);
-	assert_int_equal(vg_vdev_config_generation(&f->vd), gen + 2);
+	negotiate(&f->d.vd, OFFERED);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	vg_vdev_config_changed(&f->d.vd);
+	assert_int_equal(vg_vdev_config_generation(&f->d.vd), gen + 2);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 1);
 	assert_int_equal(f->irqs[VG_INT_VRING], 0);
 }
@@ -555,58 +490,58 @@ static void vdev_needs_reset_sets_status_and_interrupts(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	vg_vdev_needs_reset(&f->vd, "descriptor loop");
-	assert_true(f->vd.broken);
-	assert_int_equal(f->vd.status, ALL_OK | VG_STATUS_DEVICE_NEEDS_RESET);
+	negotiate(&f->d.vd, OFFERED);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	vg_vdev_needs_reset(&f->d.vd, "descriptor loop");
+	assert_true(f->d.vd.broken);
+	assert_int_equal(f->d.vd.status, ALL_OK | VG_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 1);
 	/* Idempotent. */
-	vg_vdev_needs_reset(&f->vd, "again");
+	vg_vdev_needs_reset(&f->d.vd, "again");
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 1);
 	/* The driver writing back status keeps the device-owned bit. */
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	assert_true(f->vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	assert_true(f->d.vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
 }
 
 static void vdev_needs_reset_before_driver_ok_deferred(void **state)
 {
 	struct fixture *f = *state;
 
-	negotiate(&f->vd, OFFERED);
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_needs_reset(&f->vd, "early");
-	assert_true(f->vd.broken);
-	assert_false(f->vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_needs_reset(&f->d.vd, "early");
+	assert_true(f->d.vd.broken);
+	assert_false(f->d.vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 0);
 
-	vg_vdev_set_status(&f->vd, ALL_OK);
-	assert_true(f->vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
+	assert_true(f->d.vd.status & VG_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 1);
-	assert_int_equal(f->dummy.kicks[0], 0);
+	assert_int_equal(f->d.kicks[0], 0);
 }
 
 static void vdev_used_interrupts_when_driver_wants(void **state)
 {
 	struct fixture *f = *state;
-	uint16_t *avail_flags = vg_inproc_ptr(&f->ram, AVAIL_GPA);
+	uint16_t *avail_flags = vg_inproc_ptr(&f->d.ram, AVAIL_GPA);
 
-	negotiate(&f->vd, VG_BIT(VG_F_VERSION_1));
-	queue_setup(&f->vd, 0, 16);
-	vg_vdev_set_status(&f->vd, ALL_OK);
+	negotiate(&f->d.vd, VG_BIT(VG_F_VERSION_1));
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, ALL_OK);
 
-	assert_int_equal(vg_vq_push(&f->vd.vq[0], &f->ram.bus, 0, 2), 0);
-	vg_vdev_used(&f->vd, 0);
+	assert_int_equal(vg_vq_push(&f->d.vd.vq[0], &f->d.ram.bus, 0, 2), 0);
+	vg_vdev_used(&f->d.vd, 0);
 	assert_int_equal(f->irqs[VG_INT_VRING], 1);
 
 	*avail_flags = htole16(VG_VRING_AVAIL_F_NO_INTERRUPT);
-	assert_int_equal(vg_vq_push(&f->vd.vq[0], &f->ram.bus, 1, 2), 0);
-	vg_vdev_used(&f->vd, 0);
+	assert_int_equal(vg_vq_push(&f->d.vd.vq[0], &f->d.ram.bus, 1, 2), 0);
+	vg_vdev_used(&f->d.vd, 0);
 	assert_int_equal(f->irqs[VG_INT_VRING], 1);
 
 	/* No such queue: nothing happens. */
-	vg_vdev_used(&f->vd, 1);
-	vg_vdev_used(&f->vd, 7);
+	vg_vdev_used(&f->d.vd, 1);
+	vg_vdev_used(&f->d.vd, 7);
 	assert_int_equal(f->irqs[VG_INT_VRING], 1);
 }
 

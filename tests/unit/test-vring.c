@@ -16,7 +16,7 @@
 #include <vgpio/loop_proto.h>
 #include <vgpio/virtio_ring.h>
 #include "drv.h"
-#include "../lib/inproc.h"
+#include "inproc.h"
 #include "vring.h"
 
 #define RAM_BASE 0x40000000ull
@@ -187,6 +187,37 @@ static uint64_t new_table(struct fx *f, unsigned int entries)
 	return t;
 }
 
+/* Entries 0..@n-1 of @table: readable 4-byte buffers linked in order. */
+static void put_chain(struct fx *f, uint64_t table, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		put_desc(f, table, i, rbuf(f, 4 * (uint32_t)i), 4,
+			 i + 1 < n ? VG_VRING_DESC_F_NEXT : 0,
+			 (uint16_t)(i + 1));
+}
+
+/* Expose head 0: one readable 4-byte buffer. */
+static void expose_one(struct fx *f)
+{
+	put_desc(f, f->d.desc, 0, rbuf(f, 0), 4, 0, 0);
+	expose(f, 0);
+}
+
+/* Expose head 0: an indirect table at device address @addr, @len bytes. */
+static void expose_indirect(struct fx *f, uint64_t addr, uint32_t len)
+{
+	put_desc(f, f->d.desc, 0, addr, len, VG_VRING_DESC_F_INDIRECT, 0);
+	expose(f, 0);
+}
+
+/* Move ring area @area of the device's queue off guest memory. */
+static void unmap_ring_area(struct fx *f, uint64_t *area)
+{
+	*area = bad_addr(f);
+	assert_int_equal(vg_vq_enable(&f->vq, f->vq.indirect, f->vq.event_idx),
+			 0);
+}
+
 static void expect_reject(struct fx *f, enum vg_vring_err e)
 {
 	enum vg_vring_err e2;
@@ -278,9 +309,7 @@ static void vring_pop_rejects_indirect_loop(void **state)
 	t = new_table(f, 2);
 	put_desc(f, t, 0, rbuf(f, 0), 4, VG_VRING_DESC_F_NEXT, 1);
 	put_desc(f, t, 1, rbuf(f, 4), 4, VG_VRING_DESC_F_NEXT, 0);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 32, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, dma(f, t, true), 32);
 	expect_reject(f, VG_VRING_E_CHAIN_LONG);
 }
 
@@ -291,12 +320,8 @@ static void vring_pop_rejects_indirect_table_over_size(void **state)
 
 	fx_queue(f, 8, true, false);
 	t = new_table(f, 9);
-	for (uint16_t i = 0; i < 9; i++)
-		put_desc(f, t, i, rbuf(f, 4 * i), 4,
-			 i < 8 ? VG_VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 9 * 16,
-		 VG_VRING_DESC_F_INDIRECT, 0);
-	expose(f, 0);
+	put_chain(f, t, 9);
+	expose_indirect(f, dma(f, t, true), 9 * 16);
 	expect_reject(f, VG_VRING_E_CHAIN_LONG);
 }
 
@@ -308,9 +333,7 @@ static void vring_pop_rejects_direct_plus_indirect_over_size(void **state)
 
 	fx_queue(f, 8, true, false);
 	t = new_table(f, 7);
-	for (uint16_t i = 0; i < 7; i++)
-		put_desc(f, t, i, rbuf(f, 4 * i), 4,
-			 i < 6 ? VG_VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	put_chain(f, t, 7);
 	put_desc(f, f->d.desc, 0, rbuf(f, 100), 4, VG_VRING_DESC_F_NEXT, 1);
 	put_desc(f, f->d.desc, 1, rbuf(f, 104), 4, VG_VRING_DESC_F_NEXT, 2);
 	put_desc(f, f->d.desc, 2, dma(f, t, true), 7 * 16,
@@ -330,9 +353,7 @@ static void vring_pop_rejects_nested_indirect(void **state)
 	put_desc(f, t2, 0, rbuf(f, 0), 4, 0, 0);
 	put_desc(f, t, 0, rbuf(f, 0), 4, VG_VRING_DESC_F_NEXT, 1);
 	put_desc(f, t, 1, dma(f, t2, true), 16, VG_VRING_DESC_F_INDIRECT, 0);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 32, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, dma(f, t, true), 32);
 	expect_reject(f, VG_VRING_E_INDIRECT_NESTED);
 }
 
@@ -344,9 +365,7 @@ static void vring_pop_rejects_indirect_without_feature(void **state)
 	fx_queue(f, 8, false, false);
 	t = new_table(f, 1);
 	put_desc(f, t, 0, rbuf(f, 0), 4, 0, 0);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 16, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, dma(f, t, true), 16);
 	expect_reject(f, VG_VRING_E_INDIRECT_FEATURE);
 }
 
@@ -372,9 +391,7 @@ static void vring_pop_rejects_indirect_len_zero(void **state)
 
 	fx_queue(f, 8, true, false);
 	t = new_table(f, 1);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 0, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, dma(f, t, true), 0);
 	expect_reject(f, VG_VRING_E_INDIRECT_LEN);
 }
 
@@ -386,9 +403,7 @@ static void vring_pop_rejects_indirect_len_unaligned(void **state)
 	fx_queue(f, 8, true, false);
 	t = new_table(f, 2);
 	put_desc(f, t, 0, rbuf(f, 0), 4, 0, 0);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 24, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, dma(f, t, true), 24);
 	expect_reject(f, VG_VRING_E_INDIRECT_LEN);
 }
 
@@ -400,12 +415,8 @@ static void vring_pop_rejects_indirect_next_out_of_range(void **state)
 	fx_queue(f, 8, true, false);
 	/* Next 2 is inside the queue size but outside the 2-entry table. */
 	t = new_table(f, 4);
-	put_desc(f, t, 0, rbuf(f, 0), 4, VG_VRING_DESC_F_NEXT, 1);
-	put_desc(f, t, 1, rbuf(f, 4), 4, VG_VRING_DESC_F_NEXT, 2);
-	put_desc(f, t, 2, rbuf(f, 8), 4, 0, 0);
-	put_desc(f, f->d.desc, 0, dma(f, t, true), 32, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	put_chain(f, t, 3);
+	expose_indirect(f, dma(f, t, true), 32);
 	expect_reject(f, VG_VRING_E_INDIRECT_NEXT);
 }
 
@@ -491,10 +502,8 @@ static void vring_pop_rejects_unmapped_desc_table(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, false);
-	put_desc(f, f->d.desc, 0, rbuf(f, 0), 4, 0, 0);
-	expose(f, 0);
-	f->vq.desc = bad_addr(f);
-	assert_int_equal(vg_vq_enable(&f->vq, false, false), 0);
+	expose_one(f);
+	unmap_ring_area(f, &f->vq.desc);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
 
@@ -503,8 +512,7 @@ static void vring_pop_rejects_unmapped_avail_ring(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, false);
-	f->vq.avail = bad_addr(f);
-	assert_int_equal(vg_vq_enable(&f->vq, false, false), 0);
+	unmap_ring_area(f, &f->vq.avail);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
 
@@ -513,8 +521,7 @@ static void vring_pop_rejects_unmapped_indirect_table(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, true, false);
-	put_desc(f, f->d.desc, 0, bad_addr(f), 32, VG_VRING_DESC_F_INDIRECT, 0);
-	expose(f, 0);
+	expose_indirect(f, bad_addr(f), 32);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
 
@@ -523,9 +530,7 @@ static void vring_pop_rejects_indirect_table_wrapping(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, true, false);
-	put_desc(f, f->d.desc, 0, UINT64_MAX - 15, 32, VG_VRING_DESC_F_INDIRECT,
-		 0);
-	expose(f, 0);
+	expose_indirect(f, UINT64_MAX - 15, 32);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
 
@@ -534,10 +539,8 @@ static void vring_pop_rejects_unwritable_avail_event(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, true);
-	put_desc(f, f->d.desc, 0, rbuf(f, 0), 4, 0, 0);
-	expose(f, 0);
-	f->vq.used = bad_addr(f);
-	assert_int_equal(vg_vq_enable(&f->vq, false, true), 0);
+	expose_one(f);
+	unmap_ring_area(f, &f->vq.used);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
 
@@ -609,8 +612,7 @@ static void vring_pop_ignores_queue_not_ready(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, false);
-	put_desc(f, f->d.desc, 0, rbuf(f, 0), 4, 0, 0);
-	expose(f, 0);
+	expose_one(f);
 	f->vq.ready = false;
 	assert_int_equal(pop(f), 0);
 	assert_int_equal(push(f, 0, 0), -EINVAL);
@@ -632,8 +634,7 @@ static void vring_push_fails_on_unmapped_used(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, false);
-	f->vq.used = bad_addr(f);
-	assert_int_equal(vg_vq_enable(&f->vq, false, false), 0);
+	unmap_ring_area(f, &f->vq.used);
 	assert_int_equal(push(f, 0, 0), -EFAULT);
 	assert_int_equal(f->vq.used_idx, 0);
 }
@@ -1005,8 +1006,7 @@ static void vring_pop_rejects_revoked_ring_grant(void **state)
 	struct fx *f = *state;
 
 	fx_queue(f, 8, false, false);
-	put_desc(f, f->d.desc, 0, rbuf(f, 0), 4, 0, 0);
-	expose(f, 0);
+	expose_one(f);
 	vg_drv_grant_set(&f->mem, f->d.desc, false);
 	expect_reject(f, VG_VRING_E_ACCESS);
 }
