@@ -11,7 +11,13 @@
 #include "ctl.h"
 #include "loop.h"
 
+/*
+ * Clients at once. A new one beyond this evicts the oldest: with no timers
+ * to reap idle clients, sitting on every slot would lock the admin out.
+ */
 #define VG_CTL_MAX_CLIENTS 16
+/* Connections accepted per wakeup, so a connect flood cannot hog a turn. */
+#define VG_CTL_ACCEPT_BATCH 16
 /* Output queued for a client that does not read, before we give up. */
 #define VG_CTL_OUT_MAX (1u << 20)
 
@@ -37,7 +43,7 @@ struct vg_ctl {
 	unsigned int ncmds;
 	void *arg;
 	struct vg_log *log;
-	struct vg_ctl_client *clients;
+	struct vg_ctl_client *clients; /* newest first */
 	unsigned int nclients;
 };
 
@@ -310,14 +316,26 @@ drop:
 	client_drop(cl);
 }
 
+static void evict_oldest(struct vg_ctl *ctl)
+{
+	struct vg_ctl_client *cl = ctl->clients;
+
+	while (cl && cl->next)
+		cl = cl->next;
+	if (!cl)
+		return;
+	vg_log_guest(ctl->log, "too many control clients, closing the oldest");
+	client_drop(cl);
+}
+
 static void listen_event(void *arg, uint32_t events)
 {
 	struct vg_ctl *ctl = arg;
 	struct vg_ctl_client *cl;
-	int fd;
+	int i, fd;
 
 	(void)events;
-	for (;;) {
+	for (i = 0; i < VG_CTL_ACCEPT_BATCH; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -325,15 +343,16 @@ static void listen_event(void *arg, uint32_t events)
 				vg_log_warn(ctl->log, "control accept");
 			return;
 		}
-		cl = ctl->nclients < VG_CTL_MAX_CLIENTS ? calloc(1, sizeof(*cl))
-							: NULL;
+		if (ctl->nclients >= VG_CTL_MAX_CLIENTS)
+			evict_oldest(ctl);
+		cl = calloc(1, sizeof(*cl));
 		if (cl) {
 			cl->ctl = ctl;
 			cl->fd = fd;
 		}
 		if (!cl ||
 		    vg_evloop_add(ctl->ev, fd, EPOLLIN, client_event, cl)) {
-			vg_log_warnx(ctl->log, "refusing a control client");
+			vg_log_guest(ctl->log, "refusing a control client");
 			free(cl);
 			close(fd);
 			continue;

@@ -13,15 +13,28 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <vgpio/loop_proto.h>
 #include "gram.h"
 #include "loop.h"
 
 /* Packets read from one guest per wakeup, so a flood cannot starve others. */
 #define VG_LOOP_READ_BATCH 32
-/* Connections at once; more are accepted and closed at once. */
-#define VG_LOOP_MAX_CONNS 64
+/*
+ * Connections that have not said HELLO yet. A new one beyond this evicts
+ * the oldest: with no timers to reap them, a client sitting on idle
+ * connections would otherwise lock every guest out. Attached connections
+ * are bounded by the configured domains (one guest per domain).
+ */
+#define VG_LOOP_MAX_IDLE 16
+/*
+ * Largest guest RAM we map. A device needs a few pages; a sparse memfd of
+ * many TiB would otherwise take the daemon's address space from the other
+ * guests (and from malloc).
+ */
+#define VG_LOOP_RAM_MAX (1ull << 30)
 /* fds we make room for in one packet; more are discarded by the kernel. */
 #define VG_LOOP_MAX_FDS 8
 
@@ -50,8 +63,8 @@ struct vg_loop {
 	void *arg;
 	struct vg_log log;
 	bool has_log;
-	struct vg_loop_conn *conns;
-	unsigned int nconns;
+	struct vg_loop_conn *conns; /* newest first */
+	unsigned int nidle; /* connections without an accepted HELLO */
 };
 
 static struct vg_log *loop_log(struct vg_loop *loop)
@@ -230,6 +243,8 @@ static void conn_drop(struct vg_loop_conn *c)
 
 	if (c->attached)
 		loop->hooks->detach(loop->arg, c);
+	else
+		loop->nidle--;
 	vg_evloop_del(loop->ev, c->fd);
 	close(c->fd);
 	if (c->ram)
@@ -240,7 +255,6 @@ static void conn_drop(struct vg_loop_conn *c)
 		loop->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	loop->nconns--;
 	free(c);
 }
 
@@ -278,6 +292,7 @@ static int refuse(struct vg_loop_conn *c, int status, const char *fmt, ...)
  */
 static int map_ram(struct vg_loop_conn *c, int fd, uint64_t size)
 {
+	struct statfs sfs;
 	struct stat st;
 	void *p;
 	int seals;
@@ -285,6 +300,13 @@ static int map_ram(struct vg_loop_conn *c, int fd, uint64_t size)
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
 		return refuse(c, EINVAL, "guest RAM fd is not a memfd");
+	/*
+	 * hugetlbfs memfds can be sealed too, but a huge page punched out of
+	 * the file is allocated again at our next fault, and an empty pool
+	 * turns that fault into SIGBUS. tmpfs allocates or OOMs, never that.
+	 */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)
+		return refuse(c, EINVAL, "guest RAM fd is not a tmpfs memfd");
 	if (!(seals & F_SEAL_SHRINK) &&
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
 		return refuse(c, EPERM,
@@ -305,6 +327,18 @@ static int map_ram(struct vg_loop_conn *c, int fd, uint64_t size)
 	c->ram = p;
 	c->ram_len = (size_t)size;
 	return 0;
+}
+
+/*
+ * The claimed name goes into log lines and WELCOME reasons: no control
+ * bytes, so a guest cannot forge log lines or terminal escapes.
+ */
+static bool domain_printable(const char *name)
+{
+	for (; *name; name++)
+		if ((unsigned char)*name < 0x20 || *name == 0x7f)
+			return false;
+	return true;
 }
 
 /* Every field of a HELLO copy, in wire order; then map, then attach. */
@@ -338,6 +372,8 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 			      flags & ~VG_LOOP_F_GRANTS);
 	if (!memchr(h->domain, '\0', sizeof(h->domain)) || !h->domain[0])
 		return refuse(c, EINVAL, "domain name empty or unterminated");
+	if (!domain_printable(h->domain))
+		return refuse(c, EINVAL, "domain name has control characters");
 	if (p->nfds != 1)
 		return refuse(c, EINVAL,
 			      "HELLO needs exactly one memfd, got %u", p->nfds);
@@ -345,6 +381,9 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 	size = vg_le64_get(h->ram_size);
 	if (size == 0 || size - 1 > UINT64_MAX - base)
 		return refuse(c, EINVAL, "bad RAM range");
+	if (size > VG_LOOP_RAM_MAX)
+		return refuse(c, EINVAL, "ram_size %llu over the limit of %llu",
+			      (unsigned long long)size, VG_LOOP_RAM_MAX);
 	gt_addr = vg_le64_get(h->gnttab_addr);
 	entries = vg_le32_get(h->gnttab_entries);
 	gt_len = (uint64_t)entries * sizeof(struct vg_grant_entry);
@@ -378,9 +417,11 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 		return refuse(c, rc > 0 ? rc : -rc, "%s", reason);
 	}
 	c->attached = true;
-	vg_log_info(loop_log(loop), "%s: guest connected (ram %llu bytes%s)",
-		    c->domain, (unsigned long long)size,
-		    c->gram.grants ? ", grants" : "");
+	loop->nidle--;
+	/* Guest-triggered like every line here: a reconnect loop is limited. */
+	vg_log_guest(loop_log(loop), "%s: guest connected (ram %llu bytes%s)",
+		     c->domain, (unsigned long long)size,
+		     c->gram.grants ? ", grants" : "");
 	send_welcome(c, 0, "");
 	return 0;
 }
@@ -442,16 +483,17 @@ static bool conn_read(struct vg_loop_conn *c)
 			return true;
 		if (rc == 0) {
 			if (c->attached)
-				vg_log_info(loop_log(c->loop),
-					    "%s: guest disconnected",
-					    c->domain);
+				vg_log_guest(loop_log(c->loop),
+					     "%s: guest disconnected",
+					     c->domain);
 			conn_drop(c);
 			return false;
 		}
 		if (rc < 0) {
-			errno = -rc;
-			vg_log_warn(loop_log(c->loop), "%s: guest connection",
-				    c->attached ? c->domain : "(no HELLO)");
+			vg_log_guest(loop_log(c->loop),
+				     "%s: guest connection: %s",
+				     c->attached ? c->domain : "(no HELLO)",
+				     strerror(-rc));
 			conn_drop(c);
 			return false;
 		}
@@ -487,10 +529,25 @@ static void conn_event(void *arg, uint32_t events)
 	/* Hung up with nothing left to read (or an error on the socket). */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
 		if (c->attached)
-			vg_log_info(loop_log(c->loop), "%s: guest hung up",
-				    c->domain);
+			vg_log_guest(loop_log(c->loop), "%s: guest hung up",
+				     c->domain);
 		conn_drop(c);
 	}
+}
+
+/* Make room for a new connection: close the oldest one without HELLO. */
+static void evict_oldest_idle(struct vg_loop *loop)
+{
+	struct vg_loop_conn *c, *oldest = NULL;
+
+	for (c = loop->conns; c; c = c->next)
+		if (!c->attached)
+			oldest = c;
+	if (!oldest)
+		return;
+	vg_log_guest(loop_log(loop),
+		     "too many connections without HELLO, closing the oldest");
+	conn_drop(oldest);
 }
 
 static void listen_event(void *arg, uint32_t events)
@@ -509,12 +566,8 @@ static void listen_event(void *arg, uint32_t events)
 				vg_log_warn(loop_log(loop), "accept");
 			return;
 		}
-		if (loop->nconns >= VG_LOOP_MAX_CONNS) {
-			vg_log_guest(loop_log(loop),
-				     "too many connections, refusing one");
-			close(fd);
-			continue;
-		}
+		if (loop->nidle >= VG_LOOP_MAX_IDLE)
+			evict_oldest_idle(loop);
 		c = calloc(1, sizeof(*c));
 		if (c) {
 			c->loop = loop;
@@ -531,7 +584,7 @@ static void listen_event(void *arg, uint32_t events)
 		if (c->next)
 			c->next->prev = c;
 		loop->conns = c;
-		loop->nconns++;
+		loop->nidle++;
 	}
 }
 

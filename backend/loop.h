@@ -23,7 +23,8 @@
  * stops reading that guest until the reply is out.
  *
  * Logs through the owner's log: connection errors and guest-caused
- * problems, the latter rate-limited per guest connection.
+ * problems, the latter rate-limited (one limiter for the listener's
+ * connection events, one per attached guest's device).
  */
 #ifndef VGPIO_LOOP_H
 #define VGPIO_LOOP_H

@@ -28,6 +28,10 @@
  * a guest may revoke or change grants at any time. Read-only grants are
  * refused for device writes.
  *
+ * Limits: the memfd must be on tmpfs (not hugetlbfs) and sealable; the
+ * daemon seals it against shrinking before mapping it. ram_size is at most
+ * 1 GiB. The domain name must not contain control characters.
+ *
  * Trust: the socket is created mode 0600 in a root-only directory; the
  * domain name a guest claims in HELLO is trusted because only root can
  * connect. See docs/architecture.md.

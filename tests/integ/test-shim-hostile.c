@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <vgpio/virtio_mmio.h>
 #include <vgpio/virtio_ring.h>
@@ -392,6 +395,76 @@ static void hostile_disconnect_during_request(void **state)
 	bad_works(run);
 }
 
+/*
+ * A client that opens many connections and never says HELLO: the daemon
+ * has no timers to reap them, so they must not use up the slots other
+ * guests need.
+ */
+static void hostile_idle_connections_do_not_lock_out(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct run *run = *state;
+	int idle[100], i;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+		 vg_drun_socket(run->r));
+	for (i = 0; i < 100; i++) {
+		idle[i] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		assert_true(idle[i] >= 0);
+		assert_int_equal(
+			connect(idle[i], (struct sockaddr *)&sa, sizeof(sa)),
+			0);
+	}
+	/* Let the daemon accept them all before the real guest comes. */
+	assert_int_equal(vg_drun_ctl(run->r, "status", NULL), 0);
+	run->bad = connect_guest(run->r, "bad", NULL);
+	assert_non_null(run->bad);
+	bad_works(run);
+	good_works(run);
+	for (i = 0; i < 100; i++)
+		close(idle[i]);
+}
+
+/*
+ * An edge latched while the interrupt is masked belongs to the driver
+ * instance that enabled it: a device reset discards it (spec: reset
+ * discards all line state), so the next driver never sees a stale event.
+ */
+static void hostile_reset_discards_latched_edge(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim_event ev;
+
+	run->bad = connect_guest(run->r, "bad", NULL);
+	assert_non_null(run->bad);
+	assert_int_equal(vg_shim_direction_output(run->bad, 1, 0), 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(run->bad, 0, VG_GPIO_IRQ_TYPE_EDGE_RISING),
+		0);
+	/* Positive control: masked rising edge, unmask, it is delivered. */
+	assert_int_equal(vg_shim_set_value(run->bad, 1, 1), 0);
+	assert_int_equal(vg_shim_irq_unmask(run->bad, 0), 0);
+	assert_int_equal(vg_shim_wait_event(run->bad, 2000, &ev), 1);
+	assert_int_equal(ev.status, VG_GPIO_IRQ_STATUS_VALID);
+	/* Latch another one (masked again), then reset the device. */
+	assert_int_equal(vg_shim_set_value(run->bad, 1, 0), 0);
+	assert_int_equal(vg_shim_set_value(run->bad, 1, 1), 0);
+	assert_int_equal(vg_shim_probe(run->bad), 0);
+	assert_int_equal(sim_get(run->r, "a1"), 0); /* back to safe=low */
+	assert_int_equal(
+		vg_shim_set_irq_type(run->bad, 0, VG_GPIO_IRQ_TYPE_EDGE_RISING),
+		0);
+	assert_int_equal(vg_shim_irq_unmask(run->bad, 0), 0);
+	assert_int_equal(vg_shim_wait_event(run->bad, 300, &ev), 0);
+	/* Disable: the held buffer comes back INVALID, nothing else. */
+	assert_int_equal(
+		vg_shim_set_irq_type(run->bad, 0, VG_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(vg_shim_wait_event(run->bad, 2000, &ev), 1);
+	assert_int_equal(ev.status, VG_GPIO_IRQ_STATUS_INVALID);
+	bad_works(run);
+	good_works(run);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
@@ -405,6 +478,8 @@ int main(void)
 		T(hostile_revoked_grants),
 		T(hostile_register_accesses_ignored),
 		T(hostile_disconnect_during_request),
+		T(hostile_idle_connections_do_not_lock_out),
+		T(hostile_reset_discards_latched_edge),
 	};
 #undef T
 
