@@ -26,8 +26,12 @@
  *   status. The latch of the old type is discarded, as for NONE.
  * - Level interrupts are built from both edges plus get_value(): the
  *   level is sampled when a buffer arrives (spec: notify again if still
- *   active on unmask) and an edge into the active level fires a held
- *   buffer. Nothing is latched for level types (spec MUST NOT).
+ *   active on unmask) and again on every edge while a buffer is held; only
+ *   an active level fires. Nothing is latched for level types (spec MUST
+ *   NOT), and a stale edge cannot fire after the guest acknowledged.
+ * - A line that SET_IRQ_TYPE made an input (no SET_DIRECTION before it)
+ *   stays an input after SET_IRQ_TYPE(NONE): disable_irq()/enable_irq()
+ *   must not toggle the host line through its safe state.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -637,10 +641,14 @@ void vg_gpio_line_event(struct vg_gpio *g, unsigned int gpio, unsigned int edge)
 	if (s->irq == VG_GPIO_IRQ_TYPE_NONE || !(irq_edges(s->irq) & edge))
 		return;
 	if (irq_is_level(s->irq)) {
-		/* Only an edge into the active level; never latched. */
-		if (edge != (s->irq == VG_GPIO_IRQ_TYPE_LEVEL_HIGH
-				     ? VG_EDGE_RISING
-				     : VG_EDGE_FALLING))
+		/*
+		 * Never latched (spec MUST NOT). An edge only says the level
+		 * may have changed, and it may be stale: queued before the
+		 * guest acknowledged at the source and unmasked again. The
+		 * live level decides, else that guest sees the spurious
+		 * interrupt the spec's eventq flow warns about.
+		 */
+		if (!s->held || !gpio_level_active(l, s->irq))
 			return;
 	} else if (!s->held) {
 		/* Spec MUST: latch while masked; one latch coalesces all. */

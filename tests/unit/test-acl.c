@@ -114,7 +114,17 @@ static void acl_check_unopened_line_denied(void **state)
 
 	f->lines[3].line = NULL;
 	assert_null(vg_acl_check(&f->acl, 3, VG_OP_QUERY));
+	assert_null(vg_acl_check(&f->acl, 3, VG_OP_RELEASE));
 	f->lines[3].line = saved;
+	/* A line without a provider is not a line either. */
+	f->lines[3].prov.ops = NULL;
+	assert_null(vg_acl_check(&f->acl, 3, VG_OP_QUERY));
+	f->lines[3].prov = vg_fakeprov_provider(f->fp);
+	assert_non_null(vg_acl_check(&f->acl, 3, VG_OP_QUERY));
+	/* Nor is an index into a table that is not there. */
+	f->acl.lines = NULL;
+	assert_null(vg_acl_check(&f->acl, 0, VG_OP_QUERY));
+	f->acl.lines = f->lines;
 }
 
 static void acl_check_unknown_op_denied(void **state)

@@ -19,6 +19,7 @@
 #include "drv.h"
 #include "../lib/fakeprov.h"
 #include "gpio.h"
+#include "mmio.h"
 #include "../lib/inproc.h"
 
 #define NL 8u
@@ -611,6 +612,28 @@ static void gpio_get_line_names_short_buffer_err(void **state)
 	fx_free(f);
 }
 
+/* The message's gpio and value fields are not used: not checked either. */
+static void gpio_get_line_names_ignores_gpio_and_value(void **state)
+{
+	struct opts o = {.host_names = {"one"}};
+	struct fx *f = fx_new(&o);
+	uint32_t n = (uint32_t)cfg(f, 4, 4), rd = 8, wr = 1 + n, len;
+	uint8_t buf[16];
+	struct xfer *x;
+
+	(void)state;
+	assert_true(1 + n <= sizeof(buf));
+	x = msg_post_split(f, VG_GPIO_MSG_GET_LINE_NAMES, 0xffff, 0xffffffffu,
+			   &rd, 1, &wr, 1);
+	vg_gpio_run(f->g, 64);
+	assert_ptr_equal(fx_get(f, 0, &len), x);
+	assert_int_equal(len, 1 + n);
+	xfer_out(f, x, buf, 1 + n);
+	assert_int_equal(buf[0], VG_GPIO_STATUS_OK);
+	assert_memory_equal(buf + 1, "one", 4);
+	fx_free(f);
+}
+
 static void gpio_names_size_zero_when_unnamed(void **state)
 {
 	struct fx *f = fx_new(&plain);
@@ -785,6 +808,36 @@ static void gpio_set_value_cached_until_output(void **state)
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
 	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 5);
+	assert_int_equal(c->a, VG_DIR_OUT);
+	assert_int_equal(c->b, 1);
+	fx_free(f);
+}
+
+/*
+ * gpiolib's open-drain emulation toggles OUT(0) and IN; a switch to
+ * output without a SET_VALUE before it drives the last value the guest
+ * set, not 0 and not the level the input saw.
+ */
+static void gpio_set_direction_out_reuses_last_value(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	const struct vg_fake_call *c;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 6, 1, NULL),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
+			     VG_GPIO_DIRECTION_OUT, NULL),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	vg_fakeprov_set_input(f->fp, 6, 0);
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
+			     VG_GPIO_DIRECTION_OUT, NULL),
+			 VG_GPIO_STATUS_OK);
+	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 6);
+	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
 	fx_free(f);
@@ -1385,6 +1438,368 @@ static void gpio_eventq_no_status_byte_needs_reset(void **state)
 	fx_free(f);
 }
 
+/* --- Linux message sequences (reference 2.4, 2.5) ------------------------ */
+
+/*
+ * The eventq buffer @x came back with @status, and the driver was told
+ * through a VRING interrupt (vring_interrupt() runs the eventq callback).
+ */
+static void expect_irq_interrupt(struct fx *f, const struct xfer *x,
+				 uint8_t status, unsigned long *ints)
+{
+	assert_true(f->vring_ints > *ints);
+	*ints = f->vring_ints;
+	expect_irq(f, x, status);
+}
+
+/*
+ * gpiomon on a guest line (cdev line request with both edges): request
+ * (GET_DIRECTION), input, then one bus-lock section with SET_IRQ_TYPE and
+ * the eventq buffer; each VALID is followed by GET_VALUE (the cdev reads
+ * the level to classify the edge) and the requeue; release sends
+ * SET_IRQ_TYPE(NONE), which returns the held buffer INVALID at once, and
+ * gc->free's SET_DIRECTION(NONE).
+ */
+static void gpio_linux_gpiomon_sequence_served(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	const struct vg_fake_call *c;
+	unsigned long ints = f->vring_ints;
+	struct xfer *x, *r;
+	uint32_t len;
+	uint8_t v;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 1, 0, &v),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(v, VG_GPIO_DIRECTION_NONE);
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 1,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 1, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
+	x = irq_post(f, 1);
+	assert_null(irq_get(f));
+	ints = f->vring_ints;
+
+	edge(f, 1, VG_EDGE_RISING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 1, 0, &v),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(v, 1);
+	x = irq_post(f, 1);
+	assert_null(irq_get(f));
+	ints = f->vring_ints;
+
+	edge(f, 1, VG_EDGE_FALLING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 1, 0, &v),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(v, 0);
+	x = irq_post(f, 1);
+	ints = f->vring_ints;
+
+	/* Release: the NONE request alone brings the buffer back. */
+	r = msg_post(f, VG_GPIO_MSG_SET_IRQ_TYPE, 1, VG_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(vg_gpio_run(f->g, 1), 1);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_INVALID, &ints);
+	assert_int_equal(msg_wait(f, r, NULL), VG_GPIO_STATUS_OK);
+	vg_fakeprov_clear_log(f->fp);
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 1,
+			     VG_GPIO_DIRECTION_NONE, NULL),
+			 VG_GPIO_STATUS_OK);
+	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	assert_non_null(c);
+	assert_int_equal(c->a, VG_DIR_IN); /* the safe state */
+	assert_int_equal(f->fp->lines[1].edges, VG_EDGE_NONE);
+	edge(f, 1, VG_EDGE_RISING);
+	assert_null(fx_get(f, 1, &len));
+	assert_int_equal(stats(f).events, 2);
+	assert_int_equal(stats(f).invalid, 1);
+	fx_free(f);
+}
+
+/*
+ * A device-tree interrupt consumer (interrupts-extended = <&vgpio 3 2>):
+ * the mapping sends SET_IRQ_TYPE(NONE) on a line that is already NONE,
+ * request_irq() sends SET_IRQ_TYPE(type) and the buffer without any
+ * SET_DIRECTION, free_irq() sends only SET_IRQ_TYPE(NONE).
+ */
+static void gpio_linux_dt_consumer_sequence_served(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	unsigned long ints;
+	struct xfer *x;
+	uint32_t len;
+	uint8_t v;
+
+	(void)state;
+	set_irq(f, 3, VG_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(f->fp->ncalls, 0);
+
+	set_irq(f, 3, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(f->fp->lines[3].dir, VG_DIR_IN);
+	assert_int_equal(f->fp->lines[3].edges, VG_EDGE_FALLING);
+	x = irq_post(f, 3);
+	assert_null(irq_get(f));
+	ints = f->vring_ints;
+	edge(f, 3, VG_EDGE_RISING);
+	assert_null(irq_get(f));
+	edge(f, 3, VG_EDGE_FALLING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	x = irq_post(f, 3);
+
+	/* free_irq(): the buffer comes back, the line stays an input. */
+	vg_fakeprov_clear_log(f->fp);
+	set_irq(f, 3, VG_GPIO_IRQ_TYPE_NONE);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_INVALID, &ints);
+	assert_int_equal(f->fp->lines[3].edges, VG_EDGE_NONE);
+	assert_int_equal(calls(f, VG_FAKE_SET_DIRECTION, 3), 0);
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 3, 0, &v),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(v, VG_GPIO_DIRECTION_IN);
+	edge(f, 3, VG_EDGE_RISING);
+	edge(f, 3, VG_EDGE_FALLING);
+	assert_null(fx_get(f, 1, &len));
+
+	/* request_irq() again: no stale latch, works as before. */
+	set_irq(f, 3, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
+	x = irq_post(f, 3);
+	assert_null(irq_get(f));
+	edge(f, 3, VG_EDGE_RISING);
+	edge(f, 3, VG_EDGE_FALLING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	fx_free(f);
+}
+
+/*
+ * irq_enable() marks an update even when nothing changed, and
+ * irq_set_irq_type() with the current type sends it too: SET_IRQ_TYPE(X)
+ * arrives while X is enabled and the buffer is held. Nothing may change:
+ * the buffer stays held, no provider call. Then disable_irq()/enable_irq()
+ * (virtio-gpio has irq_disable, so it is not lazy): NONE returns the
+ * buffer INVALID and drops what happened meanwhile; X plus a new buffer.
+ */
+static void gpio_linux_same_type_twice_keeps_buffer(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	unsigned long ints;
+	struct xfer *x;
+	uint32_t len;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 2,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	x = irq_post(f, 2);
+	vg_fakeprov_clear_log(f->fp);
+	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_null(fx_get(f, 1, &len));
+	assert_int_equal(f->fp->ncalls, 0);
+	ints = f->vring_ints;
+	edge(f, 2, VG_EDGE_RISING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	x = irq_post(f, 2);
+
+	/* disable_irq() */
+	set_irq(f, 2, VG_GPIO_IRQ_TYPE_NONE);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_INVALID, &ints);
+	edge(f, 2, VG_EDGE_FALLING);
+	edge(f, 2, VG_EDGE_RISING);
+	/* enable_irq() */
+	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	x = irq_post(f, 2);
+	assert_null(irq_get(f));
+	edge(f, 2, VG_EDGE_FALLING);
+	edge(f, 2, VG_EDGE_RISING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	fx_free(f);
+}
+
+/*
+ * irq_set_irq_type(Y) on an enabled line sends SET_IRQ_TYPE(Y) with no
+ * NONE first and no new buffer (only irq_enable() queues one): the held
+ * buffer must serve the new type.
+ */
+static void gpio_linux_type_change_without_none_keeps_buffer(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	unsigned long ints;
+	struct xfer *x;
+	uint32_t len;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 5,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 5, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	x = irq_post(f, 5);
+	set_irq(f, 5, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_null(fx_get(f, 1, &len));
+	assert_int_equal(f->fp->lines[5].edges, VG_EDGE_FALLING);
+	ints = f->vring_ints;
+	edge(f, 5, VG_EDGE_RISING);
+	assert_null(irq_get(f));
+	edge(f, 5, VG_EDGE_FALLING);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+
+	/* To a level type while held: the level decides at once. */
+	x = irq_post(f, 5);
+	set_irq(f, 5, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	assert_null(irq_get(f));
+	set_irq(f, 5, VG_GPIO_IRQ_TYPE_LEVEL_LOW);
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	fx_free(f);
+}
+
+/*
+ * handle_level_irq with a level-high source that the guest's handler
+ * acknowledges (the device behind the line lets it go low) before the
+ * unmask requeues the buffer: exactly one event per assertion.
+ */
+static void gpio_level_acked_at_source_fires_once(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	unsigned long ints;
+	struct xfer *x;
+	unsigned int i;
+	uint8_t v;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 4,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 4, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	x = irq_post(f, 4);
+	ints = f->vring_ints;
+	for (i = 0; i < 3; i++) {
+		assert_null(irq_get(f));
+		edge(f, 4, VG_EDGE_RISING);
+		expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+		assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 4, 0, &v),
+				 VG_GPIO_STATUS_OK);
+		assert_int_equal(v, 1);
+		edge(f, 4, VG_EDGE_FALLING); /* acknowledged at the source */
+		x = irq_post(f, 4);
+	}
+	assert_null(irq_get(f));
+	assert_int_equal(stats(f).events, 3);
+	fx_free(f);
+}
+
+/* ... and one that is not acknowledged: every unmask fires again. */
+static void gpio_level_not_acked_refires(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	unsigned long ints;
+	struct xfer *x;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 4,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 4, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	x = irq_post(f, 4);
+	ints = f->vring_ints;
+	edge(f, 4, VG_EDGE_RISING);
+	for (i = 0; i < 3; i++) {
+		expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+		x = irq_post(f, 4);
+	}
+	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
+	assert_int_equal(stats(f).events, 4);
+	fx_free(f);
+}
+
+/*
+ * The edges of a level line reach the device late (the provider's queue
+ * is drained after the guest's buffers): the rising edge that made the
+ * line active is still queued when the guest, having handled the VALID
+ * the device sent on its own level read, acknowledges and unmasks. That
+ * stale edge must not fire a second time.
+ */
+static void gpio_level_stale_edge_after_ack_ignored(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	struct xfer *x;
+	uint32_t len;
+
+	(void)state;
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 4,
+			     VG_GPIO_DIRECTION_IN, NULL),
+			 VG_GPIO_STATUS_OK);
+	set_irq(f, 4, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	vg_fakeprov_inject_edge(f->fp, 4, VG_EDGE_RISING); /* not dispatched */
+	x = irq_post(f, 4);
+	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID);
+	vg_fakeprov_inject_edge(f->fp, 4, VG_EDGE_FALLING); /* acknowledged */
+	x = irq_post(f, 4);
+	assert_null(irq_get(f));
+	vg_fakeprov_dispatch(f->fp);
+	assert_null(fx_get(f, 1, &len));
+	/* The next real assertion still fires. */
+	edge(f, 4, VG_EDGE_RISING);
+	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID);
+	fx_free(f);
+}
+
+/*
+ * What vm_interrupt() relies on, through the real register file: each
+ * completion, on either queue, sets InterruptStatus.VRING and raises the
+ * line; InterruptACK lowers it; used lengths are exact (2, 1 + names, 1).
+ */
+static void gpio_isr_vring_bit_for_each_queue(void **state)
+{
+	struct opts o = {.host_names = {"a"}};
+	struct fx *f = fx_new(&o);
+	uint32_t n = (uint32_t)cfg(f, 4, 4), rd = 8, wr = 1 + n, len;
+	struct vg_mmio m;
+	struct xfer *x, *r;
+
+	(void)state;
+	vg_mmio_init(&m, f->vd, NULL);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4), 0);
+
+	x = msg_post_split(f, VG_GPIO_MSG_GET_LINE_NAMES, 0, 0, &rd, 1, &wr, 1);
+	vg_gpio_run(f->g, 64);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4),
+			 VG_INT_VRING);
+	assert_int_equal(f->ip.irq_level, 1);
+	assert_ptr_equal(fx_get(f, 0, &len), x);
+	assert_int_equal(len, 1 + n);
+	vg_mmio_write(&m, VG_MMIO_INTERRUPT_ACK, 4, VG_INT_VRING);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4), 0);
+	assert_int_equal(f->ip.irq_level, 0);
+
+	set_irq(f, 0, VG_GPIO_IRQ_TYPE_EDGE_RISING); /* len 2 checked */
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4),
+			 VG_INT_VRING);
+	vg_mmio_write(&m, VG_MMIO_INTERRUPT_ACK, 4, VG_INT_VRING);
+	x = irq_post(f, 0);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4), 0);
+	edge(f, 0, VG_EDGE_RISING);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4),
+			 VG_INT_VRING);
+	assert_int_equal(f->ip.irq_level, 1);
+	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID); /* len 1 checked */
+	vg_mmio_write(&m, VG_MMIO_INTERRUPT_ACK, 4, VG_INT_VRING);
+
+	/* NONE: both queues complete in one run, one interrupt. */
+	x = irq_post(f, 0);
+	r = msg_post(f, VG_GPIO_MSG_SET_IRQ_TYPE, 0, VG_GPIO_IRQ_TYPE_NONE);
+	vg_gpio_run(f->g, 64);
+	assert_int_equal(vg_mmio_read(&m, VG_MMIO_INTERRUPT_STATUS, 4),
+			 VG_INT_VRING);
+	assert_int_equal(f->ip.irq_level, 1);
+	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
+	assert_int_equal(msg_wait(f, r, NULL), VG_GPIO_STATUS_OK);
+	vg_mmio_write(&m, VG_MMIO_INTERRUPT_ACK, 4, VG_INT_VRING);
+	assert_int_equal(f->ip.irq_level, 0);
+	assert_false(f->vd->broken);
+	fx_free(f);
+}
+
 /* --- layouts ---------------------------------------------------------- */
 
 static void check_split_layout(bool indirect)
@@ -1731,6 +2146,7 @@ int main(void)
 		cmocka_unit_test(gpio_get_line_names_sanitised_unique),
 		cmocka_unit_test(gpio_get_line_names_split_response),
 		cmocka_unit_test(gpio_get_line_names_short_buffer_err),
+		cmocka_unit_test(gpio_get_line_names_ignores_gpio_and_value),
 		cmocka_unit_test(gpio_names_size_zero_when_unnamed),
 		cmocka_unit_test(gpio_probe_sequence_like_linux),
 		cmocka_unit_test(gpio_set_direction_in_out_none),
@@ -1738,6 +2154,7 @@ int main(void)
 		cmocka_unit_test(gpio_set_direction_provider_error_err),
 		cmocka_unit_test(gpio_get_value_reads_line),
 		cmocka_unit_test(gpio_set_value_cached_until_output),
+		cmocka_unit_test(gpio_set_direction_out_reuses_last_value),
 		cmocka_unit_test(gpio_set_value_on_output_drives),
 		cmocka_unit_test(gpio_set_value_not_0_or_1_err),
 		cmocka_unit_test(gpio_set_direction_out_with_irq_err),
@@ -1764,6 +2181,15 @@ int main(void)
 		cmocka_unit_test(gpio_eventq_duplicate_invalid),
 		cmocka_unit_test(gpio_eventq_short_buffer_invalid),
 		cmocka_unit_test(gpio_eventq_no_status_byte_needs_reset),
+		cmocka_unit_test(gpio_linux_gpiomon_sequence_served),
+		cmocka_unit_test(gpio_linux_dt_consumer_sequence_served),
+		cmocka_unit_test(gpio_linux_same_type_twice_keeps_buffer),
+		cmocka_unit_test(
+			gpio_linux_type_change_without_none_keeps_buffer),
+		cmocka_unit_test(gpio_level_acked_at_source_fires_once),
+		cmocka_unit_test(gpio_level_not_acked_refires),
+		cmocka_unit_test(gpio_level_stale_edge_after_ack_ignored),
+		cmocka_unit_test(gpio_isr_vring_bit_for_each_queue),
 		cmocka_unit_test(gpio_request_split_descriptors),
 		cmocka_unit_test(gpio_request_indirect_split),
 		cmocka_unit_test(gpio_request_through_grants),
