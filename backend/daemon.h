@@ -23,7 +23,7 @@
 #include "config.h"
 #include "log.h"
 
-#define VG_DAEMON_BUDGET_DEFAULT 64u
+#define VG_DAEMON_BUDGET_DEFAULT 128u
 #define VG_DAEMON_LOOP_SOCKET "/run/vgpio/loop.sock"
 #define VG_DAEMON_CONTROL_SOCKET "/run/vgpio/control.sock"
 

@@ -578,17 +578,30 @@ static void gpio_reset(void *dev)
 	g->st.resets++;
 }
 
+/* The eventq's ring is gone: its held buffers can never be returned. */
+static void gpio_queue_stop(void *dev, unsigned int q)
+{
+	struct vg_gpio *g = dev;
+	unsigned int i;
+
+	g->pending[q] = false;
+	if (q != VG_GPIO_QUEUE_EVENT)
+		return;
+	for (i = 0; i < g->acl->n; i++)
+		g->lines[i].held = false;
+}
+
 unsigned int vg_gpio_run(struct vg_gpio *g, unsigned int budget)
 {
 	enum vg_vring_err err;
-	unsigned int n = 0, q;
+	unsigned int n = 0, cost = 0, q;
 	bool progress = true;
 	int rc;
 
-	while (n < budget && progress && !g->vd.broken) {
+	while (cost < budget && progress && !g->vd.broken) {
 		progress = false;
 		/* Alternate queues so that neither starves the other. */
-		for (q = 0; q < GPIO_NQUEUES && n < budget; q++) {
+		for (q = 0; q < GPIO_NQUEUES && cost < budget; q++) {
 			if (!g->pending[q])
 				continue;
 			if (!vg_vdev_queue_live(&g->vd, q)) {
@@ -607,6 +620,8 @@ unsigned int vg_gpio_run(struct vg_gpio *g, unsigned int budget)
 				break;
 			}
 			n++;
+			/* Long chains cost what walking them costs. */
+			cost += g->chain.nread + g->chain.nwrite;
 			progress = true;
 			if (q == VG_GPIO_QUEUE_REQUEST)
 				rc = gpio_request(g, &g->chain);
@@ -809,6 +824,7 @@ int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
 	g->cls.config_read = gpio_config_read;
 	g->cls.kick = gpio_kick;
 	g->cls.reset = gpio_reset;
+	g->cls.queue_stop = gpio_queue_stop;
 
 	g->lines = calloc(p->acl->n ? p->acl->n : 1, sizeof(*g->lines));
 	if (!g->lines) {

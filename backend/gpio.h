@@ -52,7 +52,9 @@ struct vg_vdev *vg_gpio_vdev(struct vg_gpio *g);
 /* True if a queue has work vg_gpio_run() has not done yet. */
 bool vg_gpio_pending(const struct vg_gpio *g);
 /*
- * Process at most @budget chains (requestq and eventq together), push
+ * Process chains (requestq and eventq together) until their descriptors
+ * add up to @budget (a chain costs its descriptor count, at least 1, so a
+ * guest cannot make one unit of budget expensive with long chains), push
  * their completions and interrupt the driver once. Returns the number of
  * chains processed. A ring violation puts the device into NEEDS_RESET.
  */

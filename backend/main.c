@@ -28,7 +28,8 @@ static const char usage[] =
 	"(default " VG_DAEMON_LOOP_SOCKET ")\n"
 	"  -C, --control PATH   control socket "
 	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
-	"      --budget N       requests per guest per loop turn (default 64)\n"
+	"      --budget N       descriptors per guest per loop turn (default "
+	"128)\n"
 	"      --ready-fd N     write \"READY\\n\" to fd N once listening\n"
 	"  -v, --verbose        debug messages\n"
 	"  -h, --help           this text\n";

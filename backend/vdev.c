@@ -224,9 +224,11 @@ void vg_vdev_queue_set(struct vg_vdev *vd, unsigned int q,
 		return;
 	vq = &vd->vq[q];
 	if (f == VG_VDEV_Q_READY) {
-		if (!val)
+		if (!val) {
+			if (vq->ready && vd->cls->queue_stop)
+				vd->cls->queue_stop(vd->dev, q);
 			vq->ready = false;
-		else if (!vq->ready)
+		} else if (!vq->ready)
 			vdev_queue_enable(vd, q);
 		return;
 	}

@@ -46,6 +46,12 @@ struct vg_vdev_class {
 	void (*kick)(void *dev, unsigned int q);
 	/* The device was reset (status 0): drop all queue and line state. */
 	void (*reset)(void *dev);
+	/*
+	 * Optional: the driver disabled ready queue @q (QueueReady 0). Buffers
+	 * the device still holds from it belong to a ring that is gone: forget
+	 * them, never return them into a later ring.
+	 */
+	void (*queue_stop)(void *dev, unsigned int q);
 };
 
 struct vg_vdev {

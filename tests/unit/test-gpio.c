@@ -1987,7 +1987,8 @@ static void gpio_run_respects_budget(void **state)
 		x[i] = msg_post(f, VG_GPIO_MSG_GET_DIRECTION, (uint16_t)i, 0);
 	assert_true(vg_gpio_pending(f->g));
 	ints = f->vring_ints;
-	assert_int_equal(vg_gpio_run(f->g, 4), 4);
+	/* Each chain is two descriptors: a budget of 8 buys four chains. */
+	assert_int_equal(vg_gpio_run(f->g, 8), 4);
 	assert_true(vg_gpio_pending(f->g));
 	/* One interrupt for the batch. */
 	assert_int_equal(f->vring_ints, ints + 1);
@@ -2001,6 +2002,57 @@ static void gpio_run_respects_budget(void **state)
 	for (i = 4; i < 6; i++)
 		assert_int_equal(msg_wait(f, x[i], NULL), VG_GPIO_STATUS_OK);
 	assert_int_equal(vg_gpio_run(f->g, 64), 0);
+	fx_free(f);
+}
+
+/* A chain costs its descriptors: long chains cannot stretch one turn. */
+static void gpio_run_budget_counts_descriptors(void **state)
+{
+	static const uint32_t rd[3] = {2, 2, 4}, wr[2] = {1, 1};
+	struct fx *f = fx_new(&plain);
+	struct xfer *x[3];
+	unsigned int i;
+
+	(void)state;
+	/* Direct chains of 5 descriptors (3 fit in the 16-entry ring). */
+	for (i = 0; i < 3; i++)
+		x[i] = msg_post_split(f, VG_GPIO_MSG_GET_DIRECTION, 0, 0, rd, 3,
+				      wr, 2);
+	/* A budget of 6 stops after two chains (cost 10), not six. */
+	assert_int_equal(vg_gpio_run(f->g, 6), 2);
+	assert_true(vg_gpio_pending(f->g));
+	assert_int_equal(vg_gpio_run(f->g, 64), 1);
+	assert_false(vg_gpio_pending(f->g));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(msg_wait(f, x[i], NULL), VG_GPIO_STATUS_OK);
+	fx_free(f);
+}
+
+/*
+ * QueueReady 0 on the eventq: a held buffer belongs to the old ring and
+ * is never pushed into the next one (whose size may not even hold its
+ * head); the new ring works normally.
+ */
+static void gpio_eventq_stop_forgets_held_buffer(void **state)
+{
+	struct fx *f = fx_new(&plain);
+	bool indirect = f->eq.indirect, event_idx = f->eq.event_idx;
+	struct xfer *x;
+
+	(void)state;
+	set_irq(f, 0, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_post(f, 0);
+	assert_null(irq_get(f));
+	vg_vdev_queue_set(f->vd, 1, VG_VDEV_Q_READY, 0);
+	assert_int_equal(
+		vg_drv_vq_init(&f->eq, &f->mem, QSIZE, indirect, event_idx), 0);
+	fx_queue_setup(f, 1, &f->eq);
+	edge(f, 0, VG_EDGE_RISING);
+	assert_null(irq_get(f));
+	assert_false(f->vd->broken);
+	/* The edge was latched (masked line); the new buffer takes it. */
+	x = irq_post(f, 0);
+	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID);
 	fx_free(f);
 }
 
@@ -2199,6 +2251,8 @@ int main(void)
 		cmocka_unit_test(gpio_ring_violation_needs_reset),
 		cmocka_unit_test(gpio_requests_same_line_in_order),
 		cmocka_unit_test(gpio_run_respects_budget),
+		cmocka_unit_test(gpio_run_budget_counts_descriptors),
+		cmocka_unit_test(gpio_eventq_stop_forgets_held_buffer),
 		cmocka_unit_test(gpio_reset_drops_state_applies_safe),
 		cmocka_unit_test(gpio_new_and_free_apply_safe_state),
 		cmocka_unit_test(gpio_stats_count_messages),
