@@ -11,8 +11,14 @@
  *
  * Performance lives here, never in timed tests. Iteration counts can be
  * scaled with VGPIO_BENCH_SCALE (default 1).
+ *
+ * The bench and the vgpiod it starts run pinned to one CPU by default: on
+ * an idle virtual machine a wake-up across CPUs costs tens of microseconds
+ * and would swamp what is measured, and make runs incomparable. Set
+ * VGPIO_BENCH_CPU=any to measure with the scheduler's placement instead.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +183,26 @@ static void bench_loop(unsigned long n, double inproc_ns)
 		die("vgpiod exit status", -EIO);
 }
 
+/* Pin to the CPU we are on (the daemon, started later, inherits it). */
+static void place(void)
+{
+	const char *env = getenv("VGPIO_BENCH_CPU");
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if ((env && !strcmp(env, "any")) || cpu < 0) {
+		printf("vgpio-bench: CPU placement left to the scheduler\n");
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity", -errno);
+	printf("vgpio-bench: bench and vgpiod pinned to CPU %d "
+	       "(VGPIO_BENCH_CPU=any to unpin)\n",
+	       cpu);
+}
+
 int main(void)
 {
 	const char *scale_env = getenv("VGPIO_BENCH_SCALE");
@@ -184,6 +210,7 @@ int main(void)
 	unsigned long n = 20000 * (scale ? scale : 1);
 	double inproc_ns;
 
+	place();
 	printf("vgpio-bench: %lu requests per figure\n", n);
 	inproc_ns = bench_inproc(n * 10);
 	report("(a) device core in process, GET_VALUE", inproc_ns);
