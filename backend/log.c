@@ -143,12 +143,14 @@ static uint64_t log_now(const struct vg_log_sink *sink)
  * the host's disk). A window opens with the first message after the last
  * one expired; a clock that went backwards also opens a new window.
  */
-bool vg_log_guest(struct vg_log *log, const char *fmt, ...)
+VG_PRINTF(3, 0)
+static bool guest_log(struct vg_log *log, enum vg_log_level level,
+		      const char *fmt, va_list ap)
 {
 	char pre[64] = "";
 	uint64_t now;
 
-	if (!log_enabled(log, VG_LOG_WARN))
+	if (!log_enabled(log, level))
 		return false;
 
 	now = log_now(log->sink);
@@ -167,8 +169,30 @@ bool vg_log_guest(struct vg_log *log, const char *fmt, ...)
 			 log->suppressed);
 		log->suppressed = 0;
 	}
-	LOG_VA(log, VG_LOG_WARN, -1, pre, fmt);
+	log_emit(log, level, -1, pre, fmt, ap);
 	return true;
+}
+
+bool vg_log_guest(struct vg_log *log, const char *fmt, ...)
+{
+	va_list ap;
+	bool r;
+
+	va_start(ap, fmt);
+	r = guest_log(log, VG_LOG_WARN, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+bool vg_log_guest_info(struct vg_log *log, const char *fmt, ...)
+{
+	va_list ap;
+	bool r;
+
+	va_start(ap, fmt);
+	r = guest_log(log, VG_LOG_INFO, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 _Noreturn void vg_log_fatal(struct vg_log *log, const char *fmt, ...)

@@ -55,6 +55,12 @@ void vg_log_debug(struct vg_log *log, const char *fmt, ...) VG_PRINTF(2, 3);
  * Returns true if this message was emitted.
  */
 bool vg_log_guest(struct vg_log *log, const char *fmt, ...) VG_PRINTF(2, 3);
+/*
+ * The same limiter at INFO level, for normal events a guest can repeat at
+ * will (connecting, disconnecting): they share the source's budget.
+ */
+bool vg_log_guest_info(struct vg_log *log, const char *fmt, ...)
+	VG_PRINTF(2, 3);
 /* Log at ERR and exit(1). For main() and tools only, never core code. */
 _Noreturn void vg_log_fatal(struct vg_log *log, const char *fmt, ...)
 	VG_PRINTF(2, 3);

@@ -419,9 +419,10 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 	c->attached = true;
 	loop->nidle--;
 	/* Guest-triggered like every line here: a reconnect loop is limited. */
-	vg_log_guest(loop_log(loop), "%s: guest connected (ram %llu bytes%s)",
-		     c->domain, (unsigned long long)size,
-		     c->gram.grants ? ", grants" : "");
+	vg_log_guest_info(loop_log(loop),
+			  "%s: guest connected (ram %llu bytes%s)", c->domain,
+			  (unsigned long long)size,
+			  c->gram.grants ? ", grants" : "");
 	send_welcome(c, 0, "");
 	return 0;
 }
@@ -483,9 +484,9 @@ static bool conn_read(struct vg_loop_conn *c)
 			return true;
 		if (rc == 0) {
 			if (c->attached)
-				vg_log_guest(loop_log(c->loop),
-					     "%s: guest disconnected",
-					     c->domain);
+				vg_log_guest_info(loop_log(c->loop),
+						  "%s: guest disconnected",
+						  c->domain);
 			conn_drop(c);
 			return false;
 		}
@@ -529,8 +530,8 @@ static void conn_event(void *arg, uint32_t events)
 	/* Hung up with nothing left to read (or an error on the socket). */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
 		if (c->attached)
-			vg_log_guest(loop_log(c->loop), "%s: guest hung up",
-				     c->domain);
+			vg_log_guest_info(loop_log(c->loop),
+					  "%s: guest hung up", c->domain);
 		conn_drop(c);
 	}
 }

@@ -154,6 +154,28 @@ static void log_guest_limits_burst_per_window(void **state)
 	assert_string_equal(drain(f), "dom3/gpio: next\n");
 }
 
+/* INFO guest messages share the source's limiter and obey the level. */
+static void log_guest_info_shares_limiter_and_level(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i;
+
+	f->sink.level = VG_LOG_WARN;
+	assert_false(vg_log_guest_info(&f->log, "hidden"));
+	assert_string_equal(drain(f), "");
+	f->sink.level = VG_LOG_INFO;
+	for (i = 0; i < VG_LOG_GUEST_BURST - 1; i++)
+		assert_true(vg_log_guest_info(&f->log, "connected %u", i));
+	assert_true(vg_log_guest(&f->log, "last of the burst"));
+	assert_false(vg_log_guest_info(&f->log, "over"));
+	assert_false(vg_log_guest(&f->log, "over too"));
+	assert_null(strstr(drain(f), "over"));
+	f->now += VG_LOG_GUEST_WINDOW_NS;
+	assert_true(vg_log_guest_info(&f->log, "fresh"));
+	assert_string_equal(drain(f),
+			    "dom3/gpio: (2 messages suppressed) fresh\n");
+}
+
 static void log_guest_new_window_without_drops_has_no_report(void **state)
 {
 	struct fixture *f = *state;
@@ -255,6 +277,7 @@ int main(void)
 		T(log_warnx_omits_strerror),
 		T(log_level_drops_above_threshold),
 		T(log_guest_limits_burst_per_window),
+		T(log_guest_info_shares_limiter_and_level),
 		T(log_guest_new_window_without_drops_has_no_report),
 		T(log_guest_clock_backwards_opens_window),
 		T(log_guest_limits_each_source_separately),
