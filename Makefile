@@ -9,6 +9,10 @@
 #   make fuzz-smoke      replay corpora + a short libFuzzer run per target
 #   make demo            run the demo (daemon + sim board + shim guest)
 #   make bench           print the benchmark figures
+#   make check-san       unit + integration tiers under ASan+UBSan
+#   make check-globals   no mutable file-scope state in backend/
+#   make format          clang-format the tree (format-check: just check)
+#   make install         PREFIX=/usr/local DESTDIR= (vgpiod, vgpio-shim, vgpio-ctl)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
 #   CC=clang             build with clang; WERROR=0 to not fail on warnings
 #   V=1                  show commands
@@ -87,7 +91,7 @@ BINS := $(VGPIOD) $(SHIM) $(CTL)
 all: $(BINS) $(LIBCORE) $(LIBSHIM)
 
 help:
-	@sed -n '3,17p' Makefile
+	@sed -n '/^# vgpio: one Makefile/,/^$$/p' Makefile
 
 # --- dependencies (installed or checked by the project itself) ----------
 DEPS_STAMP := $(B)/.deps-ok
