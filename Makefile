@@ -163,7 +163,9 @@ check-san:
 FB ?= build-fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CORE_SRCS := $(filter-out backend/evloop.c backend/loop.c backend/ctl.c backend/daemon.c,$(CORE_SRCS))
-TESTLIB_FUZZ_SRCS := $(filter-out tests/lib/daemon-run.c,$(TESTLIB_SRCS))
+# Fuzzers have neither cmocka nor the daemon: test-library files that need
+# them are named tests/lib/daemon-*.c and left out.
+TESTLIB_FUZZ_SRCS := $(filter-out tests/lib/daemon-%.c,$(TESTLIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 10
 

@@ -35,6 +35,7 @@
 #include "drv.h"
 #include "gpio.h"
 #include "fakeacl.h"
+#include "fuzz-act.h"
 #include "fuzz-input.h"
 #include "inproc.h"
 
@@ -348,7 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vg_fuzz_in in = {data, size};
 	struct vg_gpio_params p = {0};
 	struct fz *z = calloc(1, sizeof(*z));
-	unsigned int i, n, steps = 0;
+	unsigned int i, steps = 0;
 	struct vg_gpio_stats st;
 	uint8_t flags = vg_fuzz_u8(&in);
 	uint64_t v;
@@ -384,20 +385,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			act_event(z, &in);
 			break;
 		case 2:
-			i = vg_fuzz_u8(&in);
-			vg_fakeprov_inject_edge(z->fa.fp, (i & 0x7f) % NL,
-						i & 0x80 ? VG_EDGE_RISING
-							 : VG_EDGE_FALLING);
-			vg_fakeprov_dispatch(z->fa.fp);
+			vg_fuzz_act_edge(&in, &z->fa);
 			drain(z);
 			break;
 		case 3:
-			i = vg_fuzz_u8(&in) % 8;
-			n = vg_gpio_run(z->g, i);
-			/* Every chain costs at least one unit of budget. */
-			VG_FUZZ_CHECK(n <= i);
-			/* A budget that bought nothing means there was no work. */
-			VG_FUZZ_CHECK(n || !i || !vg_gpio_pending(z->g));
+			vg_fuzz_act_run(&in, z->g, 8);
 			drain(z);
 			break;
 		case 4:

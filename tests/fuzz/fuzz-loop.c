@@ -35,6 +35,7 @@
 #include "../../backend/evloop.c"
 #include "../../backend/loop.c"
 #include "fakeacl.h"
+#include "fuzz-act.h"
 #include "fuzz-input.h"
 #include "gpio.h"
 
@@ -315,15 +316,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 4:
-			n = vg_fuzz_u8(&in) % 16;
-			VG_FUZZ_CHECK(vg_gpio_run(z->g, n) <= n);
+			vg_fuzz_act_run(&in, z->g, 16);
 			break;
 		case 5:
-			i = vg_fuzz_u8(&in);
-			vg_fakeprov_inject_edge(z->fa.fp, (i & 0x7f) % NL,
-						i & 0x80 ? VG_EDGE_RISING
-							 : VG_EDGE_FALLING);
-			vg_fakeprov_dispatch(z->fa.fp);
+			vg_fuzz_act_edge(&in, &z->fa);
 			break;
 		case 6:
 			/* The seal taken at HELLO: no SIGBUS for the daemon. */

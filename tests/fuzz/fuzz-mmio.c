@@ -30,6 +30,7 @@
 #include "gpio.h"
 #include "mmio.h"
 #include "fakeacl.h"
+#include "fuzz-act.h"
 #include "fuzz-input.h"
 #include "inproc.h"
 
@@ -163,15 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				z->ip.buf[off + i] = vg_fuzz_u8(&in);
 			break;
 		case 5:
-			sz = vg_fuzz_u8(&in) % 16;
-			VG_FUZZ_CHECK(vg_gpio_run(z->g, sz) <= sz);
+			vg_fuzz_act_run(&in, z->g, 16);
 			break;
 		case 6:
-			i = vg_fuzz_u8(&in);
-			vg_fakeprov_inject_edge(z->fa.fp, (i & 0x7f) % NL,
-						i & 0x80 ? VG_EDGE_RISING
-							 : VG_EDGE_FALLING);
-			vg_fakeprov_dispatch(z->fa.fp);
+			vg_fuzz_act_edge(&in, &z->fa);
 			break;
 		case 7:
 			i = vg_fuzz_u8(&in);

@@ -43,21 +43,6 @@ struct run {
 	struct vg_shim *bad, *good;
 };
 
-static struct vg_shim *connect_guest(struct vg_drun *r, const char *domain,
-				     const struct vg_shim_opts *o)
-{
-	struct vg_shim *s;
-
-	assert_int_equal(vg_shim_new(o, &s), 0);
-	if (vg_shim_connect_loop(s, vg_drun_socket(r), domain) ||
-	    vg_shim_probe(s)) {
-		print_error("%s: %s\n", domain, vg_shim_error(s));
-		vg_shim_free(s);
-		return NULL;
-	}
-	return s;
-}
-
 static int run_setup(void **state)
 {
 	struct run *run = calloc(1, sizeof(*run));
@@ -66,15 +51,19 @@ static int run_setup(void **state)
 		free(run);
 		return -1;
 	}
-	run->good = connect_guest(run->r, "good", NULL);
+	if (vg_drun_guest(run->r, "good", NULL, &run->good)) {
+		/* cmocka runs no teardown after a failed setup. */
+		vg_drun_kill(run->r);
+		free(run);
+		return -1;
+	}
 	*state = run;
-	return run->good ? 0 : -1;
+	return 0;
 }
 
 static int run_teardown(void **state)
 {
 	struct run *run = *state;
-
 	int rc;
 
 	vg_shim_free(run->bad);
@@ -87,15 +76,12 @@ static int run_teardown(void **state)
 	return rc ? -1 : 0;
 }
 
+/* The level of a board line, read from outside ("vgpio-ctl sim get"). */
 static int sim_get(struct vg_drun *r, const char *line)
 {
-	char cmd[64], *reply = NULL;
 	int v = -1;
 
-	snprintf(cmd, sizeof(cmd), "sim get board %s", line);
-	assert_int_equal(vg_drun_ctl(r, cmd, &reply), 0);
-	assert_int_equal(sscanf(reply, "value %d", &v), 1);
-	free(reply);
+	assert_int_equal(vg_drun_sim_get(r, "board", line, &v), 0);
 	return v;
 }
 
@@ -164,8 +150,7 @@ static void hostile_each_ring_violation(struct run *run,
 {
 	unsigned int k, q;
 
-	run->bad = connect_guest(run->r, "bad", o);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", o, &run->bad), 0);
 	for (q = 0; q < 2; q++)
 		for (k = 0; k < VG_HOSTILE_NR; k++) {
 			if (k == VG_HOSTILE_INDIRECT)
@@ -194,8 +179,7 @@ static void hostile_indirect_without_feature(void **state)
 	struct vg_shim_opts o = {.no_indirect = true};
 	struct run *run = *state;
 
-	run->bad = connect_guest(run->r, "bad", &o);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", &o, &run->bad), 0);
 	assert_int_equal(vg_hostile_send(run->bad, 0, VG_HOSTILE_INDIRECT), 0);
 	expect_broken_then_recover(run);
 }
@@ -208,8 +192,7 @@ static void hostile_split_request_into_bytes(void **state)
 	uint32_t used;
 	bool ind;
 
-	run->bad = connect_guest(run->r, "bad", &o);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", &o, &run->bad), 0);
 	for (ind = false;; ind = true) {
 		assert_int_equal(vg_hostile_split_request(run->bad, ind,
 							  VG_GPIO_MSG_SET_VALUE,
@@ -244,8 +227,7 @@ static void hostile_bad_requests_get_status_err(void **state)
 	uint32_t used;
 	int v;
 
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	/* Out-of-range indices, also the largest one. */
 	assert_int_equal(vg_shim_get_value(run->bad, 2, &v), -EIO);
 	assert_int_equal(vg_shim_set_value(run->bad, 0xffff, 1), -EIO);
@@ -289,8 +271,7 @@ static void hostile_readonly_grant_for_response(void **state)
 	struct vg_gpio_request *req;
 	uint64_t buf;
 
-	run->bad = connect_guest(run->r, "bad", &o);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", &o, &run->bad), 0);
 	buf = vg_hostile_alloc(run->bad, 64);
 	assert_true(buf != 0);
 	req = vg_drv_ptr(&run->bad->mem, buf);
@@ -313,8 +294,7 @@ static void hostile_revoked_grants(void **state)
 	struct run *run = *state;
 	int v;
 
-	run->bad = connect_guest(run->r, "bad", &o);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", &o, &run->bad), 0);
 	/* The request buffer's grant, then the used ring's. */
 	vg_hostile_grant_set(run->bad, run->bad->lines[0].req, false);
 	assert_int_equal(vg_shim_get_value(run->bad, 0, &v), -ENODEV);
@@ -342,8 +322,7 @@ static void hostile_register_accesses_ignored(void **state)
 	unsigned int i;
 	uint64_t v;
 
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	for (i = 0; i < VG_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(vg_hostile_mmio_read(run->bad, bad[i].off,
 						      bad[i].size, &v),
@@ -371,8 +350,7 @@ static void hostile_disconnect_during_request(void **state)
 	struct vg_drv_sg sg[2];
 	uint64_t buf;
 
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	assert_int_equal(vg_shim_direction_output(run->bad, 1, 1), 0);
 	assert_int_equal(
 		vg_shim_set_irq_type(run->bad, 0, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
@@ -390,8 +368,7 @@ static void hostile_disconnect_during_request(void **state)
 	run->bad = NULL;
 	assert_int_equal(sim_get(run->r, "a1"), 0); /* safe=low */
 	good_works(run);
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	bad_works(run);
 }
 
@@ -417,8 +394,7 @@ static void hostile_idle_connections_do_not_lock_out(void **state)
 	}
 	/* Let the daemon accept them all before the real guest comes. */
 	assert_int_equal(vg_drun_ctl(run->r, "status", NULL), 0);
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	bad_works(run);
 	good_works(run);
 	for (i = 0; i < 100; i++)
@@ -435,8 +411,7 @@ static void hostile_reset_discards_latched_edge(void **state)
 	struct run *run = *state;
 	struct vg_shim_event ev;
 
-	run->bad = connect_guest(run->r, "bad", NULL);
-	assert_non_null(run->bad);
+	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);
 	assert_int_equal(vg_shim_direction_output(run->bad, 1, 0), 0);
 	assert_int_equal(
 		vg_shim_set_irq_type(run->bad, 0, VG_GPIO_IRQ_TYPE_EDGE_RISING),

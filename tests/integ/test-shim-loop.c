@@ -130,6 +130,15 @@ static void sim_set(struct vg_drun *r, const char *line, int v)
 	assert_int_equal(vg_drun_sim_set(r, "board", line, v), 0);
 }
 
+/* An input with an interrupt of @type, unmasked: Linux's request_irq(). */
+static void irq_enable(struct vg_shim *s, unsigned int gpio, uint8_t type)
+{
+	assert_int_equal(vg_shim_set_direction(s, gpio, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(vg_shim_set_irq_type(s, gpio, type), 0);
+	assert_int_equal(vg_shim_irq_unmask(s, gpio), 0);
+}
+
 static void expect_event(struct vg_shim *s, unsigned int gpio, uint8_t st)
 {
 	struct vg_shim_event ev;
@@ -209,10 +218,7 @@ static void alpha_irq(struct vg_shim *s, uint8_t type)
 
 	print_message("  irq type %u\n", type);
 	assert_int_equal(vg_shim_direction_output(s, A_DRV, !active), 0);
-	assert_int_equal(vg_shim_set_direction(s, A_IRQ, VG_GPIO_DIRECTION_IN),
-			 0);
-	assert_int_equal(vg_shim_set_irq_type(s, A_IRQ, type), 0);
-	assert_int_equal(vg_shim_irq_unmask(s, A_IRQ), 0);
+	irq_enable(s, A_IRQ, type);
 	expect_no_event(s);
 	assert_int_equal(vg_shim_set_value(s, A_DRV, active), 0);
 	expect_event(s, A_IRQ, VG_GPIO_IRQ_STATUS_VALID);
@@ -288,12 +294,7 @@ static void loop_irq_from_outside_input(void **state)
 	struct vg_drun *r = run->r;
 	struct vg_shim *s = guest(run, "alpha", NULL);
 
-	assert_int_equal(vg_shim_set_direction(s, A_IN0, VG_GPIO_DIRECTION_IN),
-			 0);
-	assert_int_equal(
-		vg_shim_set_irq_type(s, A_IN0, VG_GPIO_IRQ_TYPE_EDGE_FALLING),
-		0);
-	assert_int_equal(vg_shim_irq_unmask(s, A_IN0), 0);
+	irq_enable(s, A_IN0, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
 	sim_set(r, "in0", 1);
 	expect_no_event(s);
 	sim_set(r, "in0", 0);
@@ -314,12 +315,7 @@ static void loop_two_guests_at_once(void **state)
 	assert_int_equal(vg_shim_get_value(b, 2, &v), -EIO);
 	assert_int_equal(vg_shim_get_value(b, B_IN1, &v), 0);
 	assert_int_equal(v, 1); /* pulled up */
-	assert_int_equal(vg_shim_set_direction(b, B_IN1, VG_GPIO_DIRECTION_IN),
-			 0);
-	assert_int_equal(
-		vg_shim_set_irq_type(b, B_IN1, VG_GPIO_IRQ_TYPE_EDGE_FALLING),
-		0);
-	assert_int_equal(vg_shim_irq_unmask(b, B_IN1), 0);
+	irq_enable(b, B_IN1, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
 	alpha_requests(r, a);
 	assert_int_equal(vg_shim_direction_output(b, B_OUT1, 1), 0);
 	assert_int_equal(sim_get(r, "out1"), 1);

@@ -11,51 +11,37 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../lib/fakeprov.h"
+#include "../lib/fakeacl.h"
 #include "acl.h"
 
 #define NL 8u
 
-struct fx {
-	struct vg_fakeprov *fp;
-	struct vg_acl_line lines[NL];
-	struct vg_acl acl;
-};
-
 /* Line i is allowed exactly the mask i (0..7 covers every combination). */
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct vg_fakeacl *f = calloc(1, sizeof(*f));
 	unsigned int i;
 
-	if (!f || vg_fakeprov_new(NL, NULL, &f->fp))
+	if (!f || vg_fakeacl_init(f, NL, NULL)) {
+		free(f);
 		return -1;
-	for (i = 0; i < NL; i++) {
-		f->lines[i].allow = i;
-		f->lines[i].prov = vg_fakeprov_provider(f->fp);
-		f->lines[i].line = vg_fakeprov_open(f->fp, i, NULL, NULL);
-		if (!f->lines[i].line)
-			return -1;
 	}
-	f->acl.n = NL;
-	f->acl.lines = f->lines;
+	for (i = 0; i < NL; i++)
+		f->lines[i].allow = i;
 	*state = f;
 	return 0;
 }
 
 static int fx_teardown(void **state)
 {
-	struct fx *f = *state;
-	unsigned int i;
+	struct vg_fakeacl *f = *state;
 
-	for (i = 0; i < NL; i++)
-		vg_fakeprov_ops.line_close(f->fp, f->lines[i].line);
-	vg_fakeprov_free(f->fp);
+	vg_fakeacl_dispose(f);
 	free(f);
 	return 0;
 }
 
-static bool allowed(struct fx *f, uint32_t gpio, enum vg_acl_op op)
+static bool allowed(struct vg_fakeacl *f, uint32_t gpio, enum vg_acl_op op)
 {
 	const struct vg_acl_line *l = vg_acl_check(&f->acl, gpio, op);
 
@@ -66,7 +52,7 @@ static bool allowed(struct fx *f, uint32_t gpio, enum vg_acl_op op)
 
 static void acl_check_op_matrix(void **state)
 {
-	struct fx *f = *state;
+	struct vg_fakeacl *f = *state;
 	unsigned int m;
 
 	for (m = 0; m < NL; m++) {
@@ -86,7 +72,7 @@ static void acl_check_op_matrix(void **state)
 
 static void acl_check_index_out_of_range_denied(void **state)
 {
-	struct fx *f = *state;
+	struct vg_fakeacl *f = *state;
 
 	assert_null(vg_acl_check(&f->acl, NL, VG_OP_QUERY));
 	assert_null(vg_acl_check(&f->acl, 0xffff, VG_OP_RELEASE));
@@ -96,7 +82,7 @@ static void acl_check_index_out_of_range_denied(void **state)
 
 static void acl_check_revoked_denied(void **state)
 {
-	struct fx *f = *state;
+	struct vg_fakeacl *f = *state;
 
 	f->lines[7].revoked = true;
 	assert_null(vg_acl_check(&f->acl, 7, VG_OP_QUERY));
@@ -109,7 +95,7 @@ static void acl_check_revoked_denied(void **state)
 
 static void acl_check_unopened_line_denied(void **state)
 {
-	struct fx *f = *state;
+	struct vg_fakeacl *f = *state;
 	struct vg_line *saved = f->lines[3].line;
 
 	f->lines[3].line = NULL;
@@ -129,7 +115,7 @@ static void acl_check_unopened_line_denied(void **state)
 
 static void acl_check_unknown_op_denied(void **state)
 {
-	struct fx *f = *state;
+	struct vg_fakeacl *f = *state;
 
 	assert_null(vg_acl_check(&f->acl, 7, (enum vg_acl_op)42));
 	assert_null(vg_acl_check(&f->acl, 7, (enum vg_acl_op) - 1));

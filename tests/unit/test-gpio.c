@@ -17,7 +17,7 @@
 #include <vgpio/virtio_mmio.h>
 #include <vgpio/virtio_ring.h>
 #include "drv.h"
-#include "../lib/fakeprov.h"
+#include "../lib/fakeacl.h"
 #include "gpio.h"
 #include "mmio.h"
 #include "../lib/inproc.h"
@@ -48,19 +48,10 @@ struct xfer {
 	unsigned int nrd, nwr;
 };
 
-struct fx;
-struct line_arg {
-	struct fx *f;
-	unsigned int idx;
-};
-
 struct fx {
 	struct vg_drv_mem mem;
 	struct vg_inproc ip;
-	struct vg_fakeprov *fp;
-	struct vg_acl acl;
-	struct vg_acl_line lines[NL];
-	struct line_arg arg[NL];
+	struct vg_fakeacl fa; /* routes line events to @g */
 	struct vg_gpio *g;
 	struct vg_vdev *vd;
 	struct vg_drv_vq rq, eq;
@@ -69,13 +60,6 @@ struct fx {
 	struct xfer xf[256];
 	unsigned int nxf;
 };
-
-static void fx_line_cb(void *arg, unsigned int edge)
-{
-	struct line_arg *a = arg;
-
-	vg_gpio_line_event(a->f->g, a->idx, edge);
-}
 
 static void fx_interrupt(void *front, unsigned int bits)
 {
@@ -162,44 +146,35 @@ static struct fx *fx_new(const struct opts *o)
 	assert_int_equal(
 		vg_drv_mem_init(&f->mem, RAM_BASE, RAM_SIZE, o->grants), 0);
 	vg_inproc_init_drv(&f->ip, &f->mem);
-	assert_int_equal(vg_fakeprov_new(NL, o->host_names, &f->fp), 0);
+	assert_int_equal(vg_fakeacl_init(&f->fa, NL, o->host_names), 0);
 	for (i = 0; i < NL; i++) {
-		struct vg_acl_line *l = &f->lines[i];
+		struct vg_acl_line *l = &f->fa.lines[i];
 
-		f->arg[i].f = f;
-		f->arg[i].idx = i;
+		assert_non_null(l->line);
 		if (o->acl_names[i])
 			strncpy(l->name, o->acl_names[i], VG_GPIO_NAME_MAX);
 		l->allow = o->allow[i] ? o->allow[i] : VG_ALLOW_ALL;
 		l->safe = o->safe[i];
-		l->prov = vg_fakeprov_provider(f->fp);
-		l->line = vg_fakeprov_open(f->fp, i, fx_line_cb, &f->arg[i]);
-		assert_non_null(l->line);
 	}
-	f->acl.n = NL;
-	f->acl.lines = f->lines;
-	p.acl = &f->acl;
+	p.acl = &f->fa.acl;
 	p.bus = f->ip.bus;
 	p.no_irq = o->no_irq;
 	p.no_indirect = !o->indirect;
 	p.no_event_idx = !o->event_idx;
 	assert_int_equal(vg_gpio_new(&p, &f->g), 0);
+	f->fa.gpio = f->g;
 	f->vd = vg_gpio_vdev(f->g);
 	vg_vdev_set_front(f->vd, fx_interrupt, f);
 	fx_probe(f, o);
 	if (!o->keep_log)
-		vg_fakeprov_clear_log(f->fp);
+		vg_fakeprov_clear_log(f->fa.fp);
 	return f;
 }
 
 static void fx_free(struct fx *f)
 {
-	unsigned int i;
-
 	vg_gpio_free(f->g);
-	for (i = 0; i < NL; i++)
-		vg_fakeprov_ops.line_close(f->fp, f->lines[i].line);
-	vg_fakeprov_free(f->fp);
+	vg_fakeacl_dispose(&f->fa);
 	vg_drv_mem_dispose(&f->mem);
 	free(f);
 }
@@ -386,8 +361,8 @@ static void expect_irq(struct fx *f, const struct xfer *x, uint8_t status)
 
 static void edge(struct fx *f, unsigned int i, unsigned int e)
 {
-	vg_fakeprov_inject_edge(f->fp, i, e);
-	vg_fakeprov_dispatch(f->fp);
+	vg_fakeprov_inject_edge(f->fa.fp, i, e);
+	vg_fakeprov_dispatch(f->fa.fp);
 }
 
 static uint64_t cfg(struct fx *f, uint32_t off, unsigned int size)
@@ -408,7 +383,7 @@ static struct vg_gpio_stats stats(struct fx *f)
 
 static size_t calls(struct fx *f, enum vg_fake_op op, unsigned int i)
 {
-	return vg_fakeprov_count(f->fp, op, i);
+	return vg_fakeprov_count(f->fa.fp, op, i);
 }
 
 static const struct opts plain;
@@ -444,19 +419,16 @@ static void gpio_config_read_reports_lines_and_names(void **state)
 
 static void gpio_features_offered_by_params(void **state)
 {
-	struct vg_fakeprov *fp;
-	struct vg_acl_line l = {.allow = VG_ALLOW_ALL};
-	struct vg_acl acl = {1, &l};
+	struct vg_fakeacl fa;
+	struct vg_acl huge;
 	struct vg_inproc ip;
-	struct vg_gpio_params p = {.acl = &acl};
+	struct vg_gpio_params p = {.acl = &fa.acl};
 	struct vg_gpio *g;
 	uint64_t feat;
 
 	(void)state;
 	assert_int_equal(vg_inproc_init(&ip, RAM_BASE, 4096), 0);
-	assert_int_equal(vg_fakeprov_new(1, NULL, &fp), 0);
-	l.prov = vg_fakeprov_provider(fp);
-	l.line = vg_fakeprov_open(fp, 0, NULL, NULL);
+	assert_int_equal(vg_fakeacl_init(&fa, 1, NULL), 0);
 	p.bus = ip.bus;
 
 	assert_int_equal(vg_gpio_new(&p, &g), 0);
@@ -479,12 +451,13 @@ static void gpio_features_offered_by_params(void **state)
 	vg_gpio_free(g);
 
 	/* More lines than ngpio can express. */
-	acl.n = 65536;
+	huge = fa.acl;
+	huge.n = 65536;
+	p.acl = &huge;
 	assert_int_equal(vg_gpio_new(&p, &g), -EINVAL);
 	assert_null(g);
 
-	vg_fakeprov_ops.line_close(fp, l.line);
-	vg_fakeprov_free(fp);
+	vg_fakeacl_dispose(&fa);
 	vg_inproc_dispose(&ip);
 }
 
@@ -669,7 +642,7 @@ static void gpio_probe_sequence_like_linux(void **state)
 		/* Guest-visible: not in use, even if parked as an output. */
 		assert_int_equal(v, VG_GPIO_DIRECTION_NONE);
 	}
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -685,7 +658,7 @@ static void gpio_set_direction_in_out_none(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 1,
 			     VG_GPIO_DIRECTION_IN, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_IN);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 1, 0, &v),
@@ -696,7 +669,7 @@ static void gpio_set_direction_in_out_none(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 1,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 1, 0, &v),
@@ -707,7 +680,7 @@ static void gpio_set_direction_in_out_none(void **state)
 			     VG_GPIO_DIRECTION_NONE, NULL),
 			 VG_GPIO_STATUS_OK);
 	/* Back to the safe state (input by default). */
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_int_equal(c->a, VG_DIR_IN);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 1, 0, &v),
 			 VG_GPIO_STATUS_OK);
@@ -724,7 +697,7 @@ static void gpio_set_direction_bad_value_err(void **state)
 			 VG_GPIO_STATUS_ERR);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0, 0x100, NULL),
 			 VG_GPIO_STATUS_ERR);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -734,14 +707,14 @@ static void gpio_set_direction_provider_error_err(void **state)
 	uint8_t v;
 
 	(void)state;
-	vg_fakeprov_fail_next(f->fp, VG_FAKE_SET_DIRECTION, -EIO);
+	vg_fakeprov_fail_next(f->fa.fp, VG_FAKE_SET_DIRECTION, -EIO);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0,
 			     VG_GPIO_DIRECTION_IN, NULL),
 			 VG_GPIO_STATUS_ERR);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 0, 0, &v),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(v, VG_GPIO_DIRECTION_NONE);
-	vg_fakeprov_fail_next(f->fp, VG_FAKE_SET_DIRECTION, -EIO);
+	vg_fakeprov_fail_next(f->fa.fp, VG_FAKE_SET_DIRECTION, -EIO);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_ERR);
@@ -757,15 +730,15 @@ static void gpio_get_value_reads_line(void **state)
 	uint8_t v = 0xff;
 
 	(void)state;
-	vg_fakeprov_set_input(f->fp, 2, 1);
+	vg_fakeprov_set_input(f->fa.fp, 2, 1);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 2, 0, &v),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(v, 1);
-	vg_fakeprov_set_input(f->fp, 2, 0);
+	vg_fakeprov_set_input(f->fa.fp, 2, 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 2, 0, &v),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(v, 0);
-	vg_fakeprov_fail_next(f->fp, VG_FAKE_GET_VALUE, -EIO);
+	vg_fakeprov_fail_next(f->fa.fp, VG_FAKE_GET_VALUE, -EIO);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 2, 0, &v),
 			 VG_GPIO_STATUS_ERR);
 	assert_int_equal(v, 0);
@@ -782,17 +755,17 @@ static void gpio_set_value_cached_until_output(void **state)
 	(void)state;
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 4, 1, NULL),
 			 VG_GPIO_STATUS_OK);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 4,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	assert_int_equal(f->fp->ncalls, 1);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 4);
+	assert_int_equal(f->fa.fp->ncalls, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 4);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
 	assert_int_equal(calls(f, VG_FAKE_SET_VALUE, 4), 0);
-	assert_int_equal(f->fp->lines[4].out, 1);
+	assert_int_equal(f->fa.fp->lines[4].out, 1);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 4, 0, &v),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(v, 1);
@@ -807,7 +780,7 @@ static void gpio_set_value_cached_until_output(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 5,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 5);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 5);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
 	fx_free(f);
@@ -832,11 +805,11 @@ static void gpio_set_direction_out_reuses_last_value(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
 			     VG_GPIO_DIRECTION_IN, NULL),
 			 VG_GPIO_STATUS_OK);
-	vg_fakeprov_set_input(f->fp, 6, 0);
+	vg_fakeprov_set_input(f->fa.fp, 6, 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 6);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 6);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
@@ -854,11 +827,11 @@ static void gpio_set_value_on_output_drives(void **state)
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 6, 1, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_VALUE, 6);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_VALUE, 6);
 	assert_non_null(c);
 	assert_int_equal(c->a, 1);
-	assert_int_equal(f->fp->lines[6].out, 1);
-	vg_fakeprov_fail_next(f->fp, VG_FAKE_SET_VALUE, -EIO);
+	assert_int_equal(f->fa.fp->lines[6].out, 1);
+	vg_fakeprov_fail_next(f->fa.fp, VG_FAKE_SET_VALUE, -EIO);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 6, 0, NULL),
 			 VG_GPIO_STATUS_ERR);
 	fx_free(f);
@@ -872,12 +845,12 @@ static void gpio_set_value_not_0_or_1_err(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 6,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 6, 2, NULL),
 			 VG_GPIO_STATUS_ERR);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 6, 0x80000001u, NULL),
 			 VG_GPIO_STATUS_ERR);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -911,15 +884,15 @@ static void gpio_set_direction_none_discards_state(void **state)
 	set_irq(f, 0, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
 	x = irq_post(f, 0);
 	assert_null(irq_get(f));
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0,
 			     VG_GPIO_DIRECTION_NONE, NULL),
 			 VG_GPIO_STATUS_OK);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 0);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 0);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_EDGE_NONE);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 0);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 0);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_IN);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 0, 0, &v),
@@ -932,7 +905,7 @@ static void gpio_set_direction_none_discards_state(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 0);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 0);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 0);
 
@@ -961,7 +934,7 @@ static void gpio_unknown_type_err(void **state)
 	for (i = 0; i < VG_ARRAY_SIZE(types); i++)
 		assert_int_equal(msg(f, types[i], 0, 0, NULL),
 				 VG_GPIO_STATUS_ERR);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	assert_int_equal(stats(f).errors, VG_ARRAY_SIZE(types));
 	fx_free(f);
 }
@@ -987,7 +960,7 @@ static void gpio_acl_index_out_of_range_err(void **state)
 	}
 	x = irq_post(f, NL);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -1011,7 +984,7 @@ static void gpio_acl_op_not_allowed_err(void **state)
 			 VG_GPIO_STATUS_ERR);
 	x = irq_post(f, 0);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 0,
 			     VG_GPIO_DIRECTION_IN, NULL),
 			 VG_GPIO_STATUS_OK);
@@ -1052,7 +1025,7 @@ static void gpio_acl_revoked_err(void **state)
 	uint8_t v;
 
 	(void)state;
-	f->lines[5].revoked = true;
+	f->fa.lines[5].revoked = true;
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 5, 0, &v),
 			 VG_GPIO_STATUS_ERR);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 5, 0, &v),
@@ -1062,7 +1035,7 @@ static void gpio_acl_revoked_err(void **state)
 			 VG_GPIO_STATUS_ERR);
 	x = irq_post(f, 5);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -1077,21 +1050,20 @@ static void gpio_line_revoked_returns_buffer_safe_state(void **state)
 	set_irq(f, 3, VG_GPIO_IRQ_TYPE_EDGE_RISING);
 	x = irq_post(f, 3);
 	assert_null(irq_get(f));
-	vg_fakeprov_clear_log(f->fp);
-	f->lines[3].revoked = true;
-	vg_gpio_line_revoked(f->g, 3);
+	vg_fakeprov_clear_log(f->fa.fp);
+	vg_fakeacl_revoke(&f->fa, 3);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 3);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 3);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_EDGE_NONE);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 3);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 3);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
 	assert_int_equal(vg_gpio_line_direction(f->g, 3),
 			 VG_GPIO_DIRECTION_NONE);
 	/* Never touched again, not even by a reset. */
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	vg_vdev_set_status(f->vd, 0);
 	assert_int_equal(calls(f, VG_FAKE_SET_DIRECTION, 3), 0);
 	fx_free(f);
@@ -1107,7 +1079,7 @@ static void gpio_irq_none_to_none_ok(void **state)
 	/* A DT consumer's irq mapping sends NONE on a disabled line. */
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_NONE);
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	assert_int_equal(vg_gpio_line_direction(f->g, 2),
 			 VG_GPIO_DIRECTION_NONE);
 	fx_free(f);
@@ -1139,7 +1111,7 @@ static void gpio_irq_type_change_reconfigures(void **state)
 	edge(f, 2, VG_EDGE_RISING);
 	/* X -> Y without NONE in between (Linux irq_set_irq_type). */
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 2);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 2);
 	assert_int_equal(c->a, VG_EDGE_FALLING);
 	/* The old type's latch is gone. */
 	x = irq_post(f, 2);
@@ -1152,10 +1124,10 @@ static void gpio_irq_type_change_reconfigures(void **state)
 	/* To a level type with a buffer held and the level active. */
 	x = irq_post(f, 2);
 	assert_null(irq_get(f));
-	vg_fakeprov_set_input(f->fp, 2, 1);
+	vg_fakeprov_set_input(f->fa.fp, 2, 1);
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 2);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 2);
 	assert_int_equal(c->a, VG_EDGE_BOTH);
 	fx_free(f);
 }
@@ -1166,7 +1138,7 @@ static void gpio_irq_provider_error_err(void **state)
 	struct xfer *x;
 
 	(void)state;
-	vg_fakeprov_fail_next(f->fp, VG_FAKE_SET_EDGE, -EIO);
+	vg_fakeprov_fail_next(f->fa.fp, VG_FAKE_SET_EDGE, -EIO);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_IRQ_TYPE, 1,
 			     VG_GPIO_IRQ_TYPE_EDGE_RISING, NULL),
 			 VG_GPIO_STATUS_ERR);
@@ -1185,7 +1157,7 @@ static void check_edge_type(uint32_t type, unsigned int match,
 	struct xfer *x;
 
 	set_irq(f, 1, type);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 1);
 	assert_non_null(c);
 	assert_int_equal((unsigned int)c->a, match | other);
 
@@ -1245,9 +1217,9 @@ static void check_level_type(uint32_t type, int active)
 	const struct vg_fake_call *c;
 	struct xfer *x;
 
-	vg_fakeprov_set_input(f->fp, 1, !active);
+	vg_fakeprov_set_input(f->fa.fp, 1, !active);
 	set_irq(f, 1, type);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 1);
 	assert_int_equal(c->a, VG_EDGE_BOTH);
 
 	/* Active then inactive while masked: nothing is latched. */
@@ -1301,7 +1273,7 @@ static void gpio_irq_none_returns_held_invalid(void **state)
 	assert_int_equal(vg_gpio_run(f->g, 1), 1);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_INVALID);
 	assert_int_equal(msg_wait(f, r, NULL), VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 6);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 6);
 	assert_int_equal(c->a, VG_EDGE_NONE);
 	assert_int_equal(stats(f).invalid, 1);
 
@@ -1322,11 +1294,11 @@ static void gpio_irq_enable_on_none_line_makes_input(void **state)
 
 	(void)state;
 	set_irq(f, 7, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(f->fp->ncalls, 2);
-	assert_int_equal(f->fp->calls[0].op, VG_FAKE_SET_DIRECTION);
-	assert_int_equal(f->fp->calls[0].a, VG_DIR_IN);
-	assert_int_equal(f->fp->calls[1].op, VG_FAKE_SET_EDGE);
-	assert_int_equal(f->fp->calls[1].a, VG_EDGE_FALLING);
+	assert_int_equal(f->fa.fp->ncalls, 2);
+	assert_int_equal(f->fa.fp->calls[0].op, VG_FAKE_SET_DIRECTION);
+	assert_int_equal(f->fa.fp->calls[0].a, VG_DIR_IN);
+	assert_int_equal(f->fa.fp->calls[1].op, VG_FAKE_SET_EDGE);
+	assert_int_equal(f->fa.fp->calls[1].a, VG_EDGE_FALLING);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 7, 0, &v),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(v, VG_GPIO_DIRECTION_IN);
@@ -1359,7 +1331,7 @@ static void gpio_irq_invalid_type_err(void **state)
 		assert_int_equal(
 			msg(f, VG_GPIO_MSG_SET_IRQ_TYPE, 0, bad[i], NULL),
 			VG_GPIO_STATUS_ERR);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -1503,14 +1475,14 @@ static void gpio_linux_gpiomon_sequence_served(void **state)
 	assert_int_equal(vg_gpio_run(f->g, 1), 1);
 	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_INVALID, &ints);
 	assert_int_equal(msg_wait(f, r, NULL), VG_GPIO_STATUS_OK);
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 1,
 			     VG_GPIO_DIRECTION_NONE, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_IN); /* the safe state */
-	assert_int_equal(f->fp->lines[1].edges, VG_EDGE_NONE);
+	assert_int_equal(f->fa.fp->lines[1].edges, VG_EDGE_NONE);
 	edge(f, 1, VG_EDGE_RISING);
 	assert_null(fx_get(f, 1, &len));
 	assert_int_equal(stats(f).events, 2);
@@ -1534,11 +1506,11 @@ static void gpio_linux_dt_consumer_sequence_served(void **state)
 
 	(void)state;
 	set_irq(f, 3, VG_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 
 	set_irq(f, 3, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(f->fp->lines[3].dir, VG_DIR_IN);
-	assert_int_equal(f->fp->lines[3].edges, VG_EDGE_FALLING);
+	assert_int_equal(f->fa.fp->lines[3].dir, VG_DIR_IN);
+	assert_int_equal(f->fa.fp->lines[3].edges, VG_EDGE_FALLING);
 	x = irq_post(f, 3);
 	assert_null(irq_get(f));
 	ints = f->vring_ints;
@@ -1549,10 +1521,10 @@ static void gpio_linux_dt_consumer_sequence_served(void **state)
 	x = irq_post(f, 3);
 
 	/* free_irq(): the buffer comes back, the line stays an input. */
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	set_irq(f, 3, VG_GPIO_IRQ_TYPE_NONE);
 	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_INVALID, &ints);
-	assert_int_equal(f->fp->lines[3].edges, VG_EDGE_NONE);
+	assert_int_equal(f->fa.fp->lines[3].edges, VG_EDGE_NONE);
 	assert_int_equal(calls(f, VG_FAKE_SET_DIRECTION, 3), 0);
 	assert_int_equal(msg(f, VG_GPIO_MSG_GET_DIRECTION, 3, 0, &v),
 			 VG_GPIO_STATUS_OK);
@@ -1592,10 +1564,10 @@ static void gpio_linux_same_type_twice_keeps_buffer(void **state)
 			 VG_GPIO_STATUS_OK);
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING);
 	x = irq_post(f, 2);
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	set_irq(f, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING);
 	assert_null(fx_get(f, 1, &len));
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	ints = f->vring_ints;
 	edge(f, 2, VG_EDGE_RISING);
 	expect_irq_interrupt(f, x, VG_GPIO_IRQ_STATUS_VALID, &ints);
@@ -1636,7 +1608,7 @@ static void gpio_linux_type_change_without_none_keeps_buffer(void **state)
 	x = irq_post(f, 5);
 	set_irq(f, 5, VG_GPIO_IRQ_TYPE_EDGE_FALLING);
 	assert_null(fx_get(f, 1, &len));
-	assert_int_equal(f->fp->lines[5].edges, VG_EDGE_FALLING);
+	assert_int_equal(f->fa.fp->lines[5].edges, VG_EDGE_FALLING);
 	ints = f->vring_ints;
 	edge(f, 5, VG_EDGE_RISING);
 	assert_null(irq_get(f));
@@ -1730,13 +1702,15 @@ static void gpio_level_stale_edge_after_ack_ignored(void **state)
 			     VG_GPIO_DIRECTION_IN, NULL),
 			 VG_GPIO_STATUS_OK);
 	set_irq(f, 4, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	vg_fakeprov_inject_edge(f->fp, 4, VG_EDGE_RISING); /* not dispatched */
+	vg_fakeprov_inject_edge(f->fa.fp, 4,
+				VG_EDGE_RISING); /* not dispatched */
 	x = irq_post(f, 4);
 	expect_irq(f, x, VG_GPIO_IRQ_STATUS_VALID);
-	vg_fakeprov_inject_edge(f->fp, 4, VG_EDGE_FALLING); /* acknowledged */
+	vg_fakeprov_inject_edge(f->fa.fp, 4,
+				VG_EDGE_FALLING); /* acknowledged */
 	x = irq_post(f, 4);
 	assert_null(irq_get(f));
-	vg_fakeprov_dispatch(f->fp);
+	vg_fakeprov_dispatch(f->fa.fp);
 	assert_null(fx_get(f, 1, &len));
 	/* The next real assertion still fires. */
 	edge(f, 4, VG_EDGE_RISING);
@@ -1824,7 +1798,7 @@ static void check_split_layout(bool indirect)
 	vg_gpio_run(f->g, 64);
 	assert_int_equal(msg_wait(f, x, &v), VG_GPIO_STATUS_OK);
 	assert_int_equal(v, 1);
-	assert_int_equal(f->fp->lines[3].out, 1);
+	assert_int_equal(f->fa.fp->lines[3].out, 1);
 	fx_free(f);
 }
 
@@ -1878,7 +1852,7 @@ static void gpio_request_short_err(void **state)
 	vg_gpio_run(f->g, 64);
 	assert_int_equal(msg_wait(f, x, &v), VG_GPIO_STATUS_ERR);
 	assert_int_equal(v, 0); /* both bytes written */
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	assert_false(f->vd->broken);
 	fx_free(f);
 }
@@ -1896,7 +1870,7 @@ static void gpio_request_one_byte_response_err(void **state)
 	assert_ptr_equal(fx_get(f, 0, &len), x);
 	assert_int_equal(len, 1);
 	assert_int_equal(gptr(f, x->wr[0])[0], VG_GPIO_STATUS_ERR);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	fx_free(f);
 }
 
@@ -1916,7 +1890,7 @@ static void gpio_request_no_writable_needs_reset(void **state)
 	msg_post(f, VG_GPIO_MSG_GET_VALUE, 0, 0);
 	assert_false(vg_gpio_pending(f->g));
 	assert_int_equal(vg_gpio_run(f->g, 64), 0);
-	assert_int_equal(f->fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->ncalls, 0);
 	/* After a reset it works again. */
 	f->nxf = 0;
 	fx_probe(f, &plain);
@@ -2081,27 +2055,27 @@ static void gpio_reset_drops_state_applies_safe(void **state)
 	x = irq_post(f, 2);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 4, 1, NULL),
 			 VG_GPIO_STATUS_OK);
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 
 	vg_vdev_set_status(f->vd, 0);
 	assert_int_equal(stats(f).resets, resets + 1);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 0);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 0);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_IN);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 0);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_EDGE, 2);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_EDGE, 2);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_EDGE_NONE);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 2);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 2);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
 	/* Untouched lines stay as they are. */
 	assert_int_equal(calls(f, VG_FAKE_SET_DIRECTION, 3), 0);
-	assert_int_equal(f->fp->lines[2].edges, VG_EDGE_NONE);
+	assert_int_equal(f->fa.fp->lines[2].edges, VG_EDGE_NONE);
 
 	/* The held buffer was forgotten with the old ring. */
 	assert_null(vg_drv_vq_get(&f->eq, &len));
@@ -2120,7 +2094,7 @@ static void gpio_reset_drops_state_applies_safe(void **state)
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 4,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 4);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 4);
 	assert_int_equal(c->b, 0);
 	fx_free(f);
 }
@@ -2134,33 +2108,34 @@ static void gpio_new_and_free_apply_safe_state(void **state)
 	unsigned int i;
 
 	(void)state;
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 0);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 0);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_IN);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 1);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 1);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 0);
-	c = vg_fakeprov_last(f->fp, VG_FAKE_SET_DIRECTION, 2);
+	c = vg_fakeprov_last(f->fa.fp, VG_FAKE_SET_DIRECTION, 2);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 1);
-	assert_int_equal(f->fp->lines[2].out, 1);
+	assert_int_equal(f->fa.fp->lines[2].out, 1);
 
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 2, 0, NULL),
 			 VG_GPIO_STATUS_OK);
 	assert_int_equal(msg(f, VG_GPIO_MSG_SET_DIRECTION, 2,
 			     VG_GPIO_DIRECTION_OUT, NULL),
 			 VG_GPIO_STATUS_OK);
-	assert_int_equal(f->fp->lines[2].out, 0);
+	assert_int_equal(f->fa.fp->lines[2].out, 0);
 	set_irq(f, 0, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
-	vg_fakeprov_clear_log(f->fp);
+	vg_fakeprov_clear_log(f->fa.fp);
 	vg_gpio_free(f->g);
 	f->g = NULL;
+	f->fa.gpio = NULL;
 	for (i = 0; i < NL; i++)
 		assert_true(calls(f, VG_FAKE_SET_DIRECTION, i) == 1);
-	assert_int_equal(f->fp->lines[2].out, 1);
-	assert_int_equal(f->fp->lines[2].dir, VG_DIR_OUT);
-	assert_int_equal(f->fp->lines[0].edges, VG_EDGE_NONE);
-	assert_int_equal(f->fp->lines[0].dir, VG_DIR_IN);
+	assert_int_equal(f->fa.fp->lines[2].out, 1);
+	assert_int_equal(f->fa.fp->lines[2].dir, VG_DIR_OUT);
+	assert_int_equal(f->fa.fp->lines[0].edges, VG_EDGE_NONE);
+	assert_int_equal(f->fa.fp->lines[0].dir, VG_DIR_IN);
 	fx_free(f);
 }
 

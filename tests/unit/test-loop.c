@@ -2,9 +2,9 @@
 /*
  * The loop transport and the daemon object, in process: a real daemon on
  * real sockets in a temp dir, driven turn by turn from the test, with a
- * hand-built guest so every HELLO field can be wrong on purpose.
+ * hand-built guest so every HELLO field can be wrong on purpose
+ * (tests/lib/loopfix.h).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,146 +24,17 @@
 #include <vgpio/virtio_mmio.h>
 #include "config.h"
 #include "daemon.h"
-#include "tmpdir.h"
+#include "loopfix.h"
 
-#define RAM_SIZE (64u * 1024)
-
-static const char test_config[] = "[sim chip]\n"
-				  "lines = 4\n"
-				  "names = a b c d\n"
-				  "[domain alpha]\n"
-				  "lines = chip a b\n"
-				  "line a = allow=out safe=high\n"
-				  "[domain beta]\n"
-				  "lines = chip c d\n";
-
-struct fixture {
-	char dir[64];
-	char loop_path[96];
-	char ctl_path[96];
-	struct vg_log_sink sink;
-	struct vg_config *cfg;
-	struct vg_daemon *d;
-};
-
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(dir);
-	while ((e = readdir(dir)))
-		n++;
-	closedir(dir);
-	return n;
-}
+#define RAM_SIZE VG_LOOPFIX_RAM_SIZE
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct vg_daemon_params p = {0};
-	char err[256];
-
-	assert_non_null(f);
-	assert_int_equal(vg_tmpdir_new(f->dir, sizeof(f->dir), "loop"), 0);
-	/* A socket dir that does not exist yet: the daemon creates it. */
-	snprintf(f->loop_path, sizeof(f->loop_path), "%s/run/loop.sock",
-		 f->dir);
-	snprintf(f->ctl_path, sizeof(f->ctl_path), "%s/run/control.sock",
-		 f->dir);
-	f->sink.level = VG_LOG_ERR;
-	f->sink.fd = 2;
-	assert_int_equal(vg_config_parse(test_config, strlen(test_config),
-					 "test", &f->cfg, err, sizeof(err)),
-			 0);
-	p.cfg = f->cfg;
-	p.sink = &f->sink;
-	p.loop_path = f->loop_path;
-	p.ctl_path = f->ctl_path;
-	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	bool loop_left, ctl_left;
-	int rc;
-
-	vg_daemon_free(f->d);
-	loop_left = access(f->loop_path, F_OK) == 0;
-	ctl_left = access(f->ctl_path, F_OK) == 0;
-	vg_config_free(f->cfg);
-	/* Whatever a failed test left there goes too. */
-	rc = vg_tmpdir_remove(f->dir);
-	free(f);
-	/* Shutdown removed both sockets. */
-	assert_false(loop_left);
-	assert_false(ctl_left);
-	assert_int_equal(rc, 0);
+	*state = vg_loopfix_new("loop", false);
 	return 0;
 }
 
 /* --- a hand-made guest ---------------------------------------------------- */
-
-static int guest_socket(struct fixture *f)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->loop_path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
-static int ram_new(size_t size, bool sealable)
-{
-	int fd = memfd_create("test-ram",
-			      MFD_CLOEXEC | (sealable ? MFD_ALLOW_SEALING : 0));
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	return fd;
-}
-
-static void hello_init(struct vg_loop_hello *h, const char *domain)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = vg_le16_put(VG_LOOP_HELLO);
-	h->magic = vg_le32_put(VG_LOOP_MAGIC);
-	h->version = vg_le32_put(VG_LOOP_VERSION);
-	snprintf(h->domain, sizeof(h->domain), "%s", domain);
-	h->ram_base = vg_le64_put(0x40000000);
-	h->ram_size = vg_le64_put(RAM_SIZE);
-}
-
-/* Send @len bytes of @buf with @nfds fds attached. */
-static void send_with_fds(int sock, const void *buf, size_t len, const int *fds,
-			  unsigned int nfds)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-	} cbuf;
-	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-
-	if (nfds) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
-}
 
 /* Send @len bytes of @hello with @nfds fresh memfds of @ram_size attached. */
 static void send_hello(int sock, const void *hello, size_t len,
@@ -175,173 +45,28 @@ static void send_hello(int sock, const void *hello, size_t len,
 
 	assert_true(nfds <= VG_ARRAY_SIZE(fds));
 	for (i = 0; i < nfds; i++)
-		fds[i] = ram_new(ram_size, sealable);
-	send_with_fds(sock, hello, len, fds, nfds);
+		fds[i] = vg_loopfix_ram_new(ram_size, sealable);
+	vg_loopfix_send_with_fds(sock, hello, len, fds, nfds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
-}
-
-/*
- * Run the daemon until @sock has a packet (returned, its length in the
- * result) or is closed (0). Fails the test after ~2 s.
- */
-static ssize_t daemon_recv(struct fixture *f, int sock, void *buf, size_t len)
-{
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		ssize_t r = recv(sock, buf, len, MSG_DONTWAIT);
-
-		if (r >= 0)
-			return r;
-		assert_true(errno == EAGAIN);
-		assert_true(vg_daemon_turn(f->d, 10) >= 0);
-	}
-	fail_msg("daemon did not answer");
-	return -1;
-}
-
-/* Expect a refusing WELCOME with @status, then the daemon's close. */
-static void expect_refused(struct fixture *f, int sock, uint32_t status)
-{
-	struct vg_loop_welcome w;
-	char b;
-
-	assert_int_equal(daemon_recv(f, sock, &w, sizeof(w)), sizeof(w));
-	assert_int_equal(vg_le16_get(w.type), VG_LOOP_WELCOME);
-	assert_int_equal(vg_le32_get(w.status), status);
-	assert_non_null(memchr(w.reason, '\0', sizeof(w.reason)));
-	assert_true(strlen(w.reason) > 0);
-	assert_int_equal(daemon_recv(f, sock, &b, 1), 0);
-}
-
-static void expect_welcome(struct fixture *f, int sock)
-{
-	struct vg_loop_welcome w;
-
-	assert_int_equal(daemon_recv(f, sock, &w, sizeof(w)), sizeof(w));
-	assert_int_equal(vg_le16_get(w.type), VG_LOOP_WELCOME);
-	assert_int_equal(vg_le32_get(w.status), 0);
-}
-
-/* One MMIO access; returns the reply's data (seq checked). */
-static uint64_t mmio(struct fixture *f, int sock, uint16_t type, uint64_t addr,
-		     uint16_t size, uint64_t data)
-{
-	static const uint32_t seq = 0x1234;
-	struct vg_loop_msg m = {
-		.type = vg_le16_put(type),
-		.size = vg_le16_put(size),
-		.seq = vg_le32_put(seq),
-		.addr = vg_le64_put(addr),
-		.data = vg_le64_put(data),
-	};
-	struct vg_loop_msg r;
-
-	assert_int_equal(send(sock, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
-	do {
-		assert_int_equal(daemon_recv(f, sock, &r, sizeof(r)),
-				 sizeof(r));
-	} while (vg_le16_get(r.type) == VG_LOOP_IRQ);
-	assert_int_equal(vg_le16_get(r.type), VG_LOOP_MMIO_REPLY);
-	assert_int_equal(vg_le32_get(r.seq), seq);
-	return vg_le64_get(r.data);
-}
-
-/* A well-behaved guest for @domain: connected, MagicValue readable. */
-static int guest_connect(struct fixture *f, const char *domain)
-{
-	struct vg_loop_hello h;
-	int sock = guest_socket(f);
-
-	hello_init(&h, domain);
-	send_hello(sock, &h, sizeof(h), 1, RAM_SIZE, true);
-	expect_welcome(f, sock);
-	assert_int_equal(
-		mmio(f, sock, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
-		VG_MMIO_MAGIC);
-	return sock;
-}
-
-/* Control command in process: the reply text up to and including ok/error. */
-static void ctl(struct fixture *f, const char *cmd, char *out, size_t len)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t n = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), i;
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->ctl_path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL),
-			 (ssize_t)strlen(cmd));
-	for (i = 0; i < 200; i++) {
-		ssize_t r = recv(fd, out + n, len - 1 - n, MSG_DONTWAIT);
-
-		if (r > 0) {
-			n += (size_t)r;
-			out[n] = '\0';
-			if (strstr(out, "ok\n") || strstr(out, "error: "))
-				if (out[n - 1] == '\n')
-					break;
-			continue;
-		}
-		if (r == 0)
-			break;
-		assert_true(vg_daemon_turn(f->d, 10) >= 0);
-	}
-	out[n] = '\0';
-	close(fd);
-}
-
-/* Close a guest and let the daemon notice (status shows it gone). */
-static void guest_close(struct fixture *f, int sock, const char *domain)
-{
-	char out[4096], want[128];
-
-	close(sock);
-	snprintf(want, sizeof(want), "domain %s connected no", domain);
-	ctl(f, "status\n", out, sizeof(out));
-	assert_non_null(strstr(out, want));
-}
-
-/* Every refusal test ends here: nothing leaked, the next guest is fine. */
-static void check_still_serving(struct fixture *f, int fds_before)
-{
-	int sock = guest_connect(f, "alpha");
-
-	guest_close(f, sock, "alpha");
-	/* Let the daemon see the control client's close too. */
-	while (vg_daemon_turn(f->d, 10) > 0)
-		;
-	assert_int_equal(count_fds(), fds_before);
-}
-
-/* The guest on @sock is refused with @status; nothing leaked since @before. */
-static void refused_cleanly(struct fixture *f, int before, int sock,
-			    uint32_t status)
-{
-	expect_refused(f, sock, status);
-	close(sock);
-	check_still_serving(f, before);
 }
 
 /*
  * A fresh connection sends @len bytes of @hello with @nfds memfds of
  * @ram_size (@sealable) and is refused with @status, cleanly.
  */
-static void hello_refused_with(struct fixture *f, const void *hello, size_t len,
-			       unsigned int nfds, size_t ram_size,
+static void hello_refused_with(struct vg_loopfix *f, const void *hello,
+			       size_t len, unsigned int nfds, size_t ram_size,
 			       bool sealable, uint32_t status)
 {
-	int before = count_fds(), sock = guest_socket(f);
+	int before = vg_loopfix_count_fds(), sock = vg_loopfix_guest_socket(f);
 
 	send_hello(sock, hello, len, nfds, ram_size, sealable);
-	refused_cleanly(f, before, sock, status);
+	vg_loopfix_refused_cleanly(f, before, sock, status);
 }
 
 /* The common case: one good memfd. */
-static void hello_refused(struct fixture *f, const struct vg_loop_hello *h,
+static void hello_refused(struct vg_loopfix *f, const struct vg_loop_hello *h,
 			  uint32_t status)
 {
 	hello_refused_with(f, h, sizeof(*h), 1, RAM_SIZE, true, status);
@@ -351,7 +76,7 @@ static void hello_refused(struct fixture *f, const struct vg_loop_hello *h,
 
 static void loop_hello_valid_gets_welcome(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	char out[4096];
 	struct stat st;
 	int sock;
@@ -359,243 +84,248 @@ static void loop_hello_valid_gets_welcome(void **state)
 	assert_int_equal(stat(f->loop_path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0600);
-	sock = guest_connect(f, "alpha");
-	ctl(f, "status\n", out, sizeof(out));
+	sock = vg_loopfix_guest_connect(f, "alpha", NULL);
+	vg_loopfix_ctl(f, "status\n", out, sizeof(out));
 	assert_non_null(strstr(out, "domain alpha connected yes"));
 	assert_non_null(strstr(out, "domain beta connected no"));
-	guest_close(f, sock, "alpha");
+	vg_loopfix_guest_close(f, sock, "alpha");
 }
 
 static void loop_hello_bad_magic_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.magic = vg_le32_put(0xdeadbeef);
 	hello_refused(f, &h, EPROTO);
 }
 
 static void loop_hello_wrong_version_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.version = vg_le32_put(VG_LOOP_VERSION + 1);
 	hello_refused(f, &h, EPROTONOSUPPORT);
 }
 
 static void loop_hello_unknown_flags_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.flags = vg_le32_put(0x80);
 	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_unknown_domain_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "gamma");
+	vg_loopfix_hello_init(&h, "gamma");
 	hello_refused(f, &h, ENOENT);
 }
 
 static void loop_hello_unterminated_domain_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	memset(h.domain, 'a', sizeof(h.domain));
 	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_duplicate_domain_refused(void **state)
 {
-	struct fixture *f = *state;
-	int first = guest_connect(f, "alpha");
-	int sock = guest_socket(f);
+	struct vg_loopfix *f = *state;
+	int first = vg_loopfix_guest_connect(f, "alpha", NULL);
+	int sock = vg_loopfix_guest_socket(f);
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	send_hello(sock, &h, sizeof(h), 1, RAM_SIZE, true);
-	expect_refused(f, sock, EBUSY);
+	vg_loopfix_expect_refused(f, sock, EBUSY);
 	close(sock);
 	/* The first guest is untouched, and another domain still connects. */
-	assert_int_equal(
-		mmio(f, first, VG_LOOP_MMIO_READ, VG_MMIO_VERSION, 4, 0),
-		VG_MMIO_VERSION_MODERN);
-	sock = guest_connect(f, "beta");
-	guest_close(f, sock, "beta");
+	assert_int_equal(vg_loopfix_mmio(f, first, VG_LOOP_MMIO_READ,
+					 VG_MMIO_VERSION, 4, 0),
+			 VG_MMIO_VERSION_MODERN);
+	sock = vg_loopfix_guest_connect(f, "beta", NULL);
+	vg_loopfix_guest_close(f, sock, "beta");
 	/* Once the first is gone the domain is free again. */
-	guest_close(f, first, "alpha");
-	guest_close(f, guest_connect(f, "alpha"), "alpha");
+	vg_loopfix_guest_close(f, first, "alpha");
+	vg_loopfix_guest_close(f, vg_loopfix_guest_connect(f, "alpha", NULL),
+			       "alpha");
 }
 
 static void loop_hello_ram_larger_than_memfd_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	hello_refused_with(f, &h, sizeof(h), 1, RAM_SIZE / 2, true, EINVAL);
 }
 
 static void loop_hello_zero_ram_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.ram_size = vg_le64_put(0);
 	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_ram_wrapping_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.ram_base = vg_le64_put(UINT64_MAX - 100);
 	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_grant_table_outside_ram_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	h.flags = vg_le32_put(VG_LOOP_F_GRANTS);
 	/* Starts inside RAM, its last entry sticks out by 8 bytes. */
-	h.gnttab_addr = vg_le64_put(0x40000000 + RAM_SIZE - 4096);
+	h.gnttab_addr = vg_le64_put(VG_LOOPFIX_RAM_BASE + RAM_SIZE - 4096);
 	h.gnttab_entries = vg_le32_put(4096 / 8 + 1);
 	hello_refused(f, &h, EINVAL);
 }
 
 static void loop_hello_missing_fd_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	hello_refused_with(f, &h, sizeof(h), 0, 0, false, EINVAL);
 }
 
 static void loop_hello_two_fds_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	/* Checked on the way: the daemon closed both fds it received. */
 	hello_refused_with(f, &h, sizeof(h), 2, RAM_SIZE, true, EINVAL);
 }
 
 static void loop_hello_not_a_memfd_refused(void **state)
 {
-	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f), p[2];
+	struct vg_loopfix *f = *state;
+	int before = vg_loopfix_count_fds(), sock = vg_loopfix_guest_socket(f),
+	    p[2];
 	struct vg_loop_hello h;
 
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	hello_init(&h, "alpha");
-	send_with_fds(sock, &h, sizeof(h), &p[0], 1);
+	vg_loopfix_hello_init(&h, "alpha");
+	vg_loopfix_send_with_fds(sock, &h, sizeof(h), &p[0], 1);
 	close(p[0]);
 	close(p[1]);
-	refused_cleanly(f, before, sock, EINVAL);
+	vg_loopfix_refused_cleanly(f, before, sock, EINVAL);
 }
 
 /* A memfd the daemon cannot seal could be truncated under its mapping. */
 static void loop_hello_unsealable_memfd_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	hello_refused_with(f, &h, sizeof(h), 1, RAM_SIZE, false, EPERM);
 }
 
 static void loop_hello_truncated_packet_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_loop_hello h;
 
-	hello_init(&h, "alpha");
+	vg_loopfix_hello_init(&h, "alpha");
 	hello_refused_with(f, &h, sizeof(h) - 1, 1, RAM_SIZE, true, EINVAL);
 }
 
 static void loop_hello_oversized_packet_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	uint8_t big[sizeof(struct vg_loop_hello) + 16];
 
 	memset(big, 0, sizeof(big));
-	hello_init((struct vg_loop_hello *)big, "alpha");
+	vg_loopfix_hello_init((struct vg_loop_hello *)big, "alpha");
 	hello_refused_with(f, big, sizeof(big), 1, RAM_SIZE, true, EMSGSIZE);
 }
 
 static void loop_hello_mmio_first_refused(void **state)
 {
-	struct fixture *f = *state;
-	int before = count_fds(), sock = guest_socket(f);
+	struct vg_loopfix *f = *state;
+	int before = vg_loopfix_count_fds(), sock = vg_loopfix_guest_socket(f);
 	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_MMIO_READ),
 				.size = vg_le16_put(4)};
 
 	assert_int_equal(send(sock, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
-	refused_cleanly(f, before, sock, EINVAL);
+	vg_loopfix_refused_cleanly(f, before, sock, EINVAL);
 }
 
 static void loop_mmio_malformed_packet_disconnects_only_that_guest(void **state)
 {
-	struct fixture *f = *state;
-	int a = guest_connect(f, "alpha"), b = guest_connect(f, "beta");
+	struct vg_loopfix *f = *state;
+	int a = vg_loopfix_guest_connect(f, "alpha", NULL),
+	    b = vg_loopfix_guest_connect(f, "beta", NULL);
 	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_WELCOME),
 				.size = vg_le16_put(4)};
 	char c, out[4096];
 
 	/* Wrong type: alpha is dropped. */
 	assert_int_equal(send(a, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
-	assert_int_equal(daemon_recv(f, a, &c, 1), 0);
+	assert_int_equal(vg_loopfix_recv(f, a, &c, 1), 0);
 	close(a);
 	/* Wrong length: beta is dropped too, after alpha reconnected. */
-	a = guest_connect(f, "alpha");
+	a = vg_loopfix_guest_connect(f, "alpha", NULL);
 	m.type = vg_le16_put(VG_LOOP_MMIO_READ);
 	assert_int_equal(send(b, &m, sizeof(m) - 1, MSG_NOSIGNAL),
 			 sizeof(m) - 1);
-	assert_int_equal(daemon_recv(f, b, &c, 1), 0);
+	assert_int_equal(vg_loopfix_recv(f, b, &c, 1), 0);
 	close(b);
-	assert_int_equal(
-		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
-		VG_MMIO_MAGIC);
-	ctl(f, "status\n", out, sizeof(out));
+	assert_int_equal(vg_loopfix_mmio(f, a, VG_LOOP_MMIO_READ,
+					 VG_MMIO_MAGIC_VALUE, 4, 0),
+			 VG_MMIO_MAGIC);
+	vg_loopfix_ctl(f, "status\n", out, sizeof(out));
 	assert_non_null(strstr(out, "domain alpha connected yes"));
 	assert_non_null(strstr(out, "domain beta connected no"));
-	guest_close(f, a, "alpha");
+	vg_loopfix_guest_close(f, a, "alpha");
 }
 
 static void loop_mmio_bad_access_answered_with_zero(void **state)
 {
-	struct fixture *f = *state;
-	int a = guest_connect(f, "alpha");
+	struct vg_loopfix *f = *state;
+	int a = vg_loopfix_guest_connect(f, "alpha", NULL);
 
 	/* Bad size, then an offset far outside the window: both answered. */
-	assert_int_equal(
-		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 3, 0), 0);
-	assert_int_equal(mmio(f, a, VG_LOOP_MMIO_READ, UINT64_MAX - 3, 4, 0),
+	assert_int_equal(vg_loopfix_mmio(f, a, VG_LOOP_MMIO_READ,
+					 VG_MMIO_MAGIC_VALUE, 3, 0),
 			 0);
-	(void)mmio(f, a, VG_LOOP_MMIO_WRITE, 0x10000000, 4, 1);
-	/* The device is still fine. */
 	assert_int_equal(
-		mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_MAGIC_VALUE, 4, 0),
-		VG_MMIO_MAGIC);
-	guest_close(f, a, "alpha");
+		vg_loopfix_mmio(f, a, VG_LOOP_MMIO_READ, UINT64_MAX - 3, 4, 0),
+		0);
+	(void)vg_loopfix_mmio(f, a, VG_LOOP_MMIO_WRITE, 0x10000000, 4, 1);
+	/* The device is still fine. */
+	assert_int_equal(vg_loopfix_mmio(f, a, VG_LOOP_MMIO_READ,
+					 VG_MMIO_MAGIC_VALUE, 4, 0),
+			 VG_MMIO_MAGIC);
+	vg_loopfix_guest_close(f, a, "alpha");
 }
 
 /*
@@ -605,8 +335,8 @@ static void loop_mmio_bad_access_answered_with_zero(void **state)
  */
 static void loop_mmio_flood_without_reading_loses_no_reply(void **state)
 {
-	struct fixture *f = *state;
-	int a = guest_connect(f, "alpha");
+	struct vg_loopfix *f = *state;
+	int a = vg_loopfix_guest_connect(f, "alpha", NULL);
 	struct vg_loop_msg m = {.type = vg_le16_put(VG_LOOP_MMIO_READ),
 				.size = vg_le16_put(4),
 				.addr = vg_le64_put(VG_MMIO_MAGIC_VALUE)};
@@ -629,7 +359,8 @@ static void loop_mmio_flood_without_reading_loses_no_reply(void **state)
 	}
 	assert_true(sent > 100);
 	while (got < sent) {
-		assert_int_equal(daemon_recv(f, a, &r, sizeof(r)), sizeof(r));
+		assert_int_equal(vg_loopfix_recv(f, a, &r, sizeof(r)),
+				 sizeof(r));
 		if (vg_le16_get(r.type) == VG_LOOP_IRQ)
 			continue;
 		assert_int_equal(vg_le16_get(r.type), VG_LOOP_MMIO_REPLY);
@@ -638,55 +369,56 @@ static void loop_mmio_flood_without_reading_loses_no_reply(void **state)
 		got++;
 	}
 	/* Back to normal service. */
-	assert_int_equal(mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_VERSION, 4, 0),
-			 VG_MMIO_VERSION_MODERN);
-	guest_close(f, a, "alpha");
+	assert_int_equal(
+		vg_loopfix_mmio(f, a, VG_LOOP_MMIO_READ, VG_MMIO_VERSION, 4, 0),
+		VG_MMIO_VERSION_MODERN);
+	vg_loopfix_guest_close(f, a, "alpha");
 }
 
 static void ctl_sim_commands_read_and_drive_lines(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	char out[4096];
 
 	/* Line a is held by alpha in its safe state: output high. */
-	ctl(f, "sim get chip a\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim get chip a\n", out, sizeof(out));
 	assert_string_equal(out, "value 1 output 1 pull 0 requested 1\nok\n");
-	ctl(f, "sim set chip c 1\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim set chip c 1\n", out, sizeof(out));
 	assert_string_equal(out, "ok\n");
-	ctl(f, "sim get chip c\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim get chip c\n", out, sizeof(out));
 	assert_string_equal(out, "value 1 output 0 pull 1 requested 1\nok\n");
-	ctl(f, "sim set chip c 2\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim set chip c 2\n", out, sizeof(out));
 	assert_non_null(strstr(out, "error: value must be 0 or 1"));
-	ctl(f, "sim get chip nosuch\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim get chip nosuch\n", out, sizeof(out));
 	assert_non_null(strstr(out, "error: no sim line chip nosuch"));
-	ctl(f, "sim get chip\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "sim get chip\n", out, sizeof(out));
 	assert_string_equal(out, "error: usage: sim get CHIP LINE\n");
-	ctl(f, "reboot\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "reboot\n", out, sizeof(out));
 	assert_string_equal(out,
 			    "error: unknown command 'reboot' (try help)\n");
-	ctl(f, "status\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "status\n", out, sizeof(out));
 	assert_non_null(strstr(out, "  line 0 name a host chip:a allow out "
 				    "dir none value 1\n"));
 }
 
 static void ctl_long_line_disconnects_client(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	char line[1024], out[4096];
 
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
-	ctl(f, line, out, sizeof(out));
+	vg_loopfix_ctl(f, line, out, sizeof(out));
 	assert_non_null(strstr(out, "error: line too long"));
 	/* Others are unaffected. */
-	ctl(f, "help\n", out, sizeof(out));
+	vg_loopfix_ctl(f, "help\n", out, sizeof(out));
 	assert_non_null(strstr(out, "sim get CHIP LINE"));
 	assert_non_null(strstr(out, "\nok\n"));
 }
 
 static void daemon_new_refuses_non_socket_path(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	struct vg_daemon_params p = {
 		.cfg = f->cfg,
 		.sink = &f->sink,
@@ -728,7 +460,7 @@ static void daemon_new_refuses_non_socket_path(void **state)
 
 static void daemon_new_names_line_that_cannot_open(void **state)
 {
-	struct fixture *f = *state;
+	struct vg_loopfix *f = *state;
 	static const char bad[] = "[sim chip2]\n"
 				  "lines = 2\n"
 				  "[domain gamma]\n"
@@ -789,7 +521,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, vg_loopfix_teardown)
 	const struct CMUnitTest tests[] = {
 		T(loop_hello_valid_gets_welcome),
 		T(loop_hello_bad_magic_refused),
