@@ -288,6 +288,32 @@ static void config_parse_long_lines(void **state)
 	free(text);
 }
 
+static void config_parse_limits_rejected(void **state)
+{
+	size_t cap = 16 * 65537, n, col;
+	char *text = malloc(cap), want[64];
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(text);
+	/* 65535 lines is virtio-gpio's ngpio limit; one more is an error. */
+	n = (size_t)snprintf(text, cap, "[domain d]\nlines = c");
+	for (i = 0; i < 65535; i++)
+		n += (size_t)snprintf(text + n, cap - n, " %u", i);
+	col = n - strlen("[domain d]\n") + 2;
+	n += (size_t)snprintf(text + n, cap - n, " 65535\n");
+	snprintf(want, sizeof(want), "t:2:%zu: more than 65535 lines", col);
+	expect_err_len(text, n, want);
+	free(text);
+
+	/* The size check comes before any byte is read. */
+	text = calloc(1, (16u << 20) + 1);
+	assert_non_null(text);
+	expect_err_len(text, (16u << 20) + 1,
+		       "t:1:1: larger than 16777216 bytes");
+	free(text);
+}
+
 static void config_parse_line_refs(void **state)
 {
 	const char text[] = "[domain d]\n"
@@ -356,6 +382,8 @@ static const struct err_case err_cases[] = {
 	{"[domain a]\nline 0 = allow=in\n", "t:2:1: 'line' before 'lines'"},
 	{"[sim a]\nlines 5\n", "t:2:7: expected '=', got '5'"},
 	{"[sim a]\nlines =\n", "t:2:8: expected a line count at end of line"},
+	{"[sim a]\nlines = 1\nnames x\n", "t:3:7: expected '=', got 'x'"},
+	{"[domain d]\nlines c 1\n", "t:2:7: expected '=', got 'c'"},
 	/* trailing garbage */
 	{"[sim a]\nlines = 1 2\n", "t:2:11: unexpected '2'"},
 	{"[sim a]\nlines = 2\nwire = 0 -> 1 -> 0\n", "t:3:15: unexpected '->'"},
@@ -376,6 +404,8 @@ static const struct err_case err_cases[] = {
 	 "t:3:11: more names than lines (1)"},
 	{"[sim a]\nlines = 3\nnames = x - x\n",
 	 "t:3:13: duplicate line name 'x'"},
+	{"[sim a]\nlines = 2\nnames = x , y\n",
+	 "t:3:11: expected a line name, got ','"},
 	{"[sim a]\nlines = 2\nnames = x 1\n",
 	 "t:3:11: line name '1' would read as an offset"},
 	{"[sim a]\nlines = 1\nnames = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
@@ -387,6 +417,7 @@ static const struct err_case err_cases[] = {
 	 "t:3:10: invalid byte 0x01 (only printable ASCII outside comments)"},
 	{"[sim a]\nlines = 2\nwire = 0 1\n", "t:3:10: expected '->', got '1'"},
 	{"[sim a]\nlines = 2\nwire = 0 -> b:1\n", "t:3:13: no sim chip 'b'"},
+	{"[sim a]\nlines = 2\nwire = b:0 -> 1\n", "t:3:8: no sim chip 'b'"},
 	{"[sim a]\nlines = 2\nwire = :0 -> 1\n",
 	 "t:3:8: expected CHIP:LINE, got ':0'"},
 	{"[sim a]\nlines = 2\nwire = 2 -> 1\n", "t:3:8: no line '2' on sim a"},
@@ -398,6 +429,7 @@ static const struct err_case err_cases[] = {
 	 "t:4:13: '2' already has a driver"},
 	{"[sim a]\nlines = 2\npull = 0 sideways\n",
 	 "t:3:10: unknown pull 'sideways' (expected down, up)"},
+	{"[sim a]\nlines = 2\npull = 5 up\n", "t:3:8: no line '5' on sim a"},
 	{"[sim a]\nlines = 2\nnames = x y\npull = x up\npull = 0 down\n",
 	 "t:5:8: pull for '0' given twice"},
 	/* domains */
@@ -409,6 +441,8 @@ static const struct err_case err_cases[] = {
 	 "t:2:14: expected a chip, got ','"},
 	{"[domain d]\nlines = gpiochip0 1 2 1\n",
 	 "t:2:23: host line gpiochip0 1 listed twice"},
+	{"[domain d]\nlines = c 1 2 2 1\n",
+	 "t:2:15: host line c 2 listed twice"},
 	{"[sim b]\nlines = 2\nnames = x y\n[domain d]\nlines = b x 0\n",
 	 "t:5:13: host line b 0 listed twice"},
 	{"[domain d]\nlines = c 1\n[domain e]\nlines = c 2 1\n",
@@ -435,12 +469,18 @@ static const struct err_case err_cases[] = {
 	{"[domain d]\nlines = c x\nline 0 = safe=low\nline x = safe=low\n",
 	 "t:4:6: options for line 0 given twice"},
 	{"[domain d]\nlines = c 1\nline 0 =\n", "t:3:9: expected an option"},
+	{"[domain d]\nlines = c 1\nline 0 = , safe=low\n",
+	 "t:3:10: expected an option, got ','"},
 	{"[domain d]\nlines = c 1\nline 0 = colour=red\n",
 	 "t:3:10: unknown option 'colour'"},
 	{"[domain d]\nlines = c 1\nline 0 = safe=low safe=high\n",
 	 "t:3:19: duplicate option 'safe'"},
 	{"[domain d]\nlines = c 1\nline 0 = safe=medium\n",
 	 "t:3:15: unknown safe state 'medium' (expected input, low, high)"},
+	{"[domain d]\nlines = c 1\nline 0 = safe=\n",
+	 "t:3:15: expected a value at end of line"},
+	{"[domain d]\nlines = c 1\nline 0 = allow=foo\n",
+	 "t:3:16: unknown allow value 'foo' (expected in, out, irq)"},
 	{"[domain d]\nlines = c 1\nline 0 = allow=in,in\n",
 	 "t:3:19: 'in' listed twice"},
 	{"[domain d]\nlines = c 1\nline 0 = allow=in,\n",
@@ -586,6 +626,7 @@ int main(void)
 		cmocka_unit_test(config_parse_sections_in_any_order),
 		cmocka_unit_test(config_parse_host_chips_kept_as_written),
 		cmocka_unit_test(config_parse_long_lines),
+		cmocka_unit_test(config_parse_limits_rejected),
 		cmocka_unit_test(config_parse_line_refs),
 		cmocka_unit_test(config_parse_errors_exact),
 		cmocka_unit_test(config_parse_nul_byte_rejected),
