@@ -110,6 +110,26 @@ static int gpio_fault(struct vg_gpio *g)
 	return gpio_break(g, vg_vring_strerror(VG_VRING_E_ACCESS));
 }
 
+/*
+ * C.15: copy the start of a chain's readable part into @req, once; only
+ * the copy is looked at. Returns the bytes copied (short if the guest gave
+ * fewer), or -EPROTO with the device broken: a guest memory fault, or no
+ * writable byte to answer in (@what names the kind of chain).
+ */
+static long gpio_copy_in(struct vg_gpio *g, const struct vg_chain *c, void *req,
+			 size_t len, const char *what)
+{
+	long r;
+
+	memset(req, 0, len);
+	r = vg_chain_read(gpio_bus(g), c, 0, req, len);
+	if (r < 0)
+		return gpio_fault(g);
+	if (!c->write_len)
+		return gpio_break(g, what);
+	return r;
+}
+
 static int gpio_push(struct vg_gpio *g, unsigned int q, uint16_t head,
 		     uint32_t len)
 {
@@ -438,13 +458,10 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 	uint32_t need = sizeof(struct vg_gpio_response), len;
 	long r;
 
-	/* C.15: copied out once; only the copy is looked at. */
-	memset(&req, 0, sizeof(req));
-	r = vg_chain_read(gpio_bus(g), c, 0, &req, sizeof(req));
+	r = gpio_copy_in(g, c, &req, sizeof(req),
+			 "request without a response buffer");
 	if (r < 0)
-		return gpio_fault(g);
-	if (!c->write_len)
-		return gpio_break(g, "request without a response buffer");
+		return -EPROTO;
 	type = vg_le16_get(req.type);
 	if (type == VG_GPIO_MSG_GET_LINE_NAMES && g->names_size)
 		need = 1 + g->names_size;
@@ -492,12 +509,10 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 	unsigned int gpio = 0, k, end;
 	long r;
 
-	memset(&req, 0, sizeof(req));
-	r = vg_chain_read(gpio_bus(g), c, 0, &req, sizeof(req));
+	r = gpio_copy_in(g, c, &req, sizeof(req),
+			 "eventq buffer without a status byte");
 	if (r < 0)
-		return gpio_fault(g);
-	if (!c->write_len)
-		return gpio_break(g, "eventq buffer without a status byte");
+		return -EPROTO;
 	if ((size_t)r == sizeof(req)) {
 		gpio = vg_le16_get(req.gpio);
 		l = vg_acl_check(g->acl, gpio, VG_OP_IRQ);
