@@ -80,8 +80,8 @@ VGPIOD := $(B)/vgpiod
 SHIM := $(B)/vgpio-shim
 CTL := $(B)/vgpio-ctl
 BENCH := $(B)/vgpio-bench
-UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
-INTEG_BINS := $(patsubst tests/integ/%.c,$(B)/tests/%,$(INTEG_SRCS))
+UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
+INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL)
 
 .PHONY: all help deps check check-unit check-integ check-san check-globals fuzz fuzz-smoke \
@@ -129,12 +129,8 @@ $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
-	@mkdir -p $(dir $@)
-	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
-$(B)/tests/%: $(B)/tests/integ/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
-	@mkdir -p $(dir $@)
+# Static pattern rules: a unit and an integration test may share a name.
+$(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
