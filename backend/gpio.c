@@ -811,8 +811,9 @@ int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
 	int rc;
 
 	*out = NULL;
-	if (!p || !p->acl || p->acl->n > UINT16_MAX ||
-	    (p->acl->n && !p->acl->lines))
+	/* ngpio is a le16, and Linux refuses to probe a device with none. */
+	if (!p || !p->acl || !p->acl->n || p->acl->n > UINT16_MAX ||
+	    !p->acl->lines)
 		return -EINVAL;
 	for (i = 0; i < p->acl->n; i++) {
 		const struct vg_acl_line *l = &p->acl->lines[i];

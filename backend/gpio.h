@@ -41,7 +41,8 @@ struct vg_gpio_stats {
 
 /*
  * Create a device in reset state; every line starts at its safe state.
- * 0 or -errno (-EINVAL for > 65535 lines or an invalid bus).
+ * 0 or -errno (-EINVAL for no lines, more than 65535, or an invalid
+ * bus: Linux refuses to probe a device with ngpio 0).
  */
 int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out);
 /* Put every line into its safe state and free. NULL is fine. */

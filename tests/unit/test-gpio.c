@@ -456,6 +456,10 @@ static void gpio_features_offered_by_params(void **state)
 	p.acl = &huge;
 	assert_int_equal(vg_gpio_new(&p, &g), -EINVAL);
 	assert_null(g);
+	/* No lines: Linux refuses ngpio 0, so there is no such device. */
+	huge.n = 0;
+	assert_int_equal(vg_gpio_new(&p, &g), -EINVAL);
+	assert_null(g);
 
 	vg_fakeacl_dispose(&fa);
 	vg_inproc_dispose(&ip);
