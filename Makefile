@@ -11,6 +11,7 @@
 #   make bench           print the benchmark figures
 #   make check-san       unit + integration tiers under ASan+UBSan
 #   make check-globals   no mutable file-scope state in backend/
+#   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make format          clang-format the tree (format-check: just check)
 #   make install         PREFIX=/usr/local DESTDIR= (vgpiod, vgpio-shim, vgpio-ctl)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
@@ -84,7 +85,7 @@ UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL)
 
-.PHONY: all help deps check check-unit check-integ check-san check-globals fuzz fuzz-smoke \
+.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -100,6 +101,30 @@ $(DEPS_STAMP): tools/deps.sh
 	$(Q)mkdir -p $(B)
 	$(Q)sh tools/deps.sh
 	$(Q)touch $@
+
+# --- libgpiod 2.x (system, or Debian 13's packages in a local prefix) ----
+# tools/deps-gpiod.sh prints the pkg-config directory to use (empty for the
+# system's); it is cached in .deps/gpiod/pcpath. Only the gpiod provider
+# and tests/deps/ may use these flags.
+GPIOD_DIR := .deps/gpiod
+GPIOD_PCPATH = $(shell cat $(GPIOD_DIR)/pcpath 2>/dev/null)
+GPIOD_PKG = PKG_CONFIG_PATH=$(GPIOD_PCPATH) $(PKG_CONFIG)
+GPIOD_CFLAGS = $(shell $(GPIOD_PKG) --cflags libgpiod)
+GPIOD_LIBDIR = $(shell $(GPIOD_PKG) --variable=libdir libgpiod)
+GPIOD_LIBS = $(shell $(GPIOD_PKG) --libs libgpiod) -Wl,-rpath,$(GPIOD_LIBDIR)
+
+$(GPIOD_DIR)/pcpath: tools/deps-gpiod.sh
+	$(Q)mkdir -p $(GPIOD_DIR)
+	$(Q)sh tools/deps-gpiod.sh $(GPIOD_DIR) > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
+
+# The libgpiod 2.x dependency step works and its library runs in place.
+check-deps: $(B)/tests/deps/gpiod-version
+	$(Q)$<
 
 # --- compile --------------------------------------------------------------
 $(B)/%.o: %.c | $(DEPS_STAMP)
@@ -199,5 +224,8 @@ install: all
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
+
+distclean: clean
+	rm -rf .deps
 
 -include $(shell find $(B) $(FB) -name '*.d' 2>/dev/null)

@@ -38,6 +38,8 @@ SKIP  $1: $2"
 	echo "SKIP: $1: $2"
 }
 
+# libgpiod 2.x: the system's, or Debian 13's packages fetched into .deps/.
+run_tier deps $MAKE --no-print-directory check-deps
 run_tier unit $MAKE --no-print-directory check-unit
 run_tier integ $MAKE --no-print-directory check-integ
 if command -v clang >/dev/null 2>&1; then
