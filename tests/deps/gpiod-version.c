@@ -13,11 +13,10 @@ int main(void)
 	const char *v = gpiod_api_version();
 	struct gpiod_line_settings *s = gpiod_line_settings_new();
 	int ok = v && !strncmp(v, "2.", 2) && s &&
-		 !gpiod_line_settings_set_direction(s,
-						    GPIOD_LINE_DIRECTION_OUTPUT);
+		 !gpiod_line_settings_set_direction(
+			 s, GPIOD_LINE_DIRECTION_OUTPUT);
 
 	gpiod_line_settings_free(s);
-	printf("%s: libgpiod %s (v2 API)\n", ok ? "PASS" : "FAIL",
-	       v ? v : "?");
+	printf("%s: libgpiod %s (v2 API)\n", ok ? "PASS" : "FAIL", v ? v : "?");
 	return ok ? 0 : 1;
 }
