@@ -12,6 +12,7 @@
 #   make check-san       unit + integration tiers under ASan+UBSan
 #   make check-globals   no mutable file-scope state in backend/
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
+#   make check-vm        libgpiod 2.x against gpio-sim in a QEMU guest (root)
 #   make format          clang-format the tree (format-check: just check)
 #   make install         PREFIX=/usr/local DESTDIR= (vgpiod, vgpio-shim, vgpio-ctl)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
@@ -85,7 +86,7 @@ UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL)
 
-.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps fuzz fuzz-smoke \
+.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps check-vm fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -125,6 +126,20 @@ $(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
 # The libgpiod 2.x dependency step works and its library runs in place.
 check-deps: $(B)/tests/deps/gpiod-version
 	$(Q)$<
+
+# VM tier: the programs run in a QEMU guest with Debian's kernel and
+# gpio-sim; tests/vm/run.sh caches the kernel and modules in
+# $${VGPIO_VM_CACHE:-/var/cache/vgpio/vm}.
+VM_PROGS := $(B)/tests/vm/gpiosim-smoke
+$(VM_PROGS): $(B)/tests/vm/%: tests/vm/%.c $(GPIOD_DIR)/pcpath
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
+
+# run.sh exits 77 after a "SKIP: vm: reason" line when QEMU cannot run.
+check-vm: $(VM_PROGS)
+	$(Q)VGPIO_VM_OUT=$(B)/tests/vm bash tests/vm/run.sh $(VM_PROGS) || \
+		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- compile --------------------------------------------------------------
 $(B)/%.o: %.c | $(DEPS_STAMP)
