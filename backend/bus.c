@@ -54,46 +54,41 @@ int vg_bus_write(const struct vg_bus *bus, uint64_t addr, const void *buf,
 
 /*
  * Ring indices are shared with a concurrently running driver: one aligned
- * 16-bit load or store, never a byte copy that could be torn.
+ * 16-bit load (VG_PROT_READ) or store (VG_PROT_WRITE) of *val, never a
+ * byte copy that could be torn. Only a piece shorter than 2 bytes (the
+ * tests' one-byte mode) falls back to a copy.
  */
-int vg_bus_read16(const struct vg_bus *bus, uint64_t addr, uint16_t *val)
+static int access16(const struct vg_bus *bus, uint64_t addr, uint16_t *val,
+		    unsigned int prot)
 {
 	size_t n = 0;
 	uint16_t *p;
 
 	if (addr & 1)
 		return -EFAULT;
-	p = bus->ops->map(bus->ctx, addr, 2, VG_PROT_READ, &n);
+	p = bus->ops->map(bus->ctx, addr, 2, prot, &n);
 	if (!p)
 		return -EFAULT;
 	if (n < 2 || ((uintptr_t)p & 1)) {
 		if (bus->ops->unmap)
 			bus->ops->unmap(bus->ctx, p, n);
-		return vg_bus_read(bus, addr, val, 2);
+		return copy(bus, addr, val, 2, prot);
 	}
-	*val = __atomic_load_n(p, __ATOMIC_RELAXED);
+	if (prot & VG_PROT_WRITE)
+		__atomic_store_n(p, *val, __ATOMIC_RELAXED);
+	else
+		*val = __atomic_load_n(p, __ATOMIC_RELAXED);
 	if (bus->ops->unmap)
 		bus->ops->unmap(bus->ctx, p, n);
 	return 0;
 }
 
+int vg_bus_read16(const struct vg_bus *bus, uint64_t addr, uint16_t *val)
+{
+	return access16(bus, addr, val, VG_PROT_READ);
+}
+
 int vg_bus_write16(const struct vg_bus *bus, uint64_t addr, uint16_t val)
 {
-	size_t n = 0;
-	uint16_t *p;
-
-	if (addr & 1)
-		return -EFAULT;
-	p = bus->ops->map(bus->ctx, addr, 2, VG_PROT_WRITE, &n);
-	if (!p)
-		return -EFAULT;
-	if (n < 2 || ((uintptr_t)p & 1)) {
-		if (bus->ops->unmap)
-			bus->ops->unmap(bus->ctx, p, n);
-		return vg_bus_write(bus, addr, &val, 2);
-	}
-	__atomic_store_n(p, val, __ATOMIC_RELAXED);
-	if (bus->ops->unmap)
-		bus->ops->unmap(bus->ctx, p, n);
-	return 0;
+	return access16(bus, addr, &val, VG_PROT_WRITE);
 }
