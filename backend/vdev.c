@@ -204,13 +204,11 @@ static void vdev_queue_enable(struct vg_vdev *vd, unsigned int q)
 	rc = vg_vq_enable(vq, vg_vdev_has_feature(vd, VG_F_RING_INDIRECT_DESC),
 			  vg_vdev_has_feature(vd, VG_F_RING_EVENT_IDX));
 	if (rc < 0) {
-		vq->ready = false;
 		vg_log_guest(vd->log,
 			     "queue %u: bad setup (size %u), stays not ready",
 			     q, vq->size);
 		return;
 	}
-	vq->ready = true;
 	if (vg_vdev_queue_live(vd, q))
 		vd->cls->kick(vd->dev, q);
 }

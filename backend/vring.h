@@ -77,7 +77,8 @@ void vg_vq_reset(struct vg_vq *vq);
 
 /*
  * Start using the queue (QueueReady written 1): latch the negotiated
- * features and zero the progress counters. -EINVAL if size is unset or not
+ * features, zero the progress counters and set ready. On error nothing
+ * changes (ready stays false). -EINVAL if size is unset or not
  * a power of two <= VG_VQ_MAX_SIZE, or an area is misaligned (desc 16,
  * avail 2, used 4) or overflows the 64-bit address space.
  */
