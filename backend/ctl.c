@@ -37,8 +37,7 @@ struct vg_ctl_client {
 
 struct vg_ctl {
 	struct vg_evloop *ev;
-	int fd;
-	char *path;
+	struct vg_listener lis;
 	const struct vg_ctl_cmd *cmds;
 	unsigned int ncmds;
 	void *arg;
@@ -336,7 +335,8 @@ static void listen_event(void *arg, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < VG_CTL_ACCEPT_BATCH; i++) {
-		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ctl->lis.fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
@@ -380,29 +380,14 @@ int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	ctl->ncmds = ncmds;
 	ctl->arg = arg;
 	ctl->log = log;
-	ctl->fd = -1;
-	ctl->path = strdup(path);
-	if (!ctl->path) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	rc = vg_loop_listen_unix(path, SOCK_STREAM, log);
-	if (rc < 0)
-		goto err;
-	ctl->fd = rc;
-	rc = vg_evloop_add(ev, ctl->fd, EPOLLIN, listen_event, ctl);
+	rc = vg_listener_open(&ctl->lis, ev, path, SOCK_STREAM, log,
+			      listen_event, ctl);
 	if (rc) {
-		unlink(path);
-		goto err;
+		free(ctl);
+		return rc;
 	}
 	*out = ctl;
 	return 0;
-err:
-	if (ctl->fd >= 0)
-		close(ctl->fd);
-	free(ctl->path);
-	free(ctl);
-	return rc;
 }
 
 void vg_ctl_free(struct vg_ctl *ctl)
@@ -411,9 +396,6 @@ void vg_ctl_free(struct vg_ctl *ctl)
 		return;
 	while (ctl->clients)
 		client_drop(ctl->clients);
-	vg_evloop_del(ctl->ev, ctl->fd);
-	close(ctl->fd);
-	unlink(ctl->path);
-	free(ctl->path);
+	vg_listener_close(&ctl->lis);
 	free(ctl);
 }

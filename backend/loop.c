@@ -57,8 +57,7 @@ struct vg_loop_conn {
 
 struct vg_loop {
 	struct vg_evloop *ev;
-	int fd;
-	char *path;
+	struct vg_listener lis;
 	const struct vg_loop_hooks *hooks;
 	void *arg;
 	struct vg_log log;
@@ -170,6 +169,48 @@ int vg_loop_listen_unix(const char *path, int type, struct vg_log *log)
 		return rc;
 	}
 	return fd;
+}
+
+int vg_listener_open(struct vg_listener *l, struct vg_evloop *ev,
+		     const char *path, int type, struct vg_log *log,
+		     vg_ev_fn fn, void *arg)
+{
+	int rc;
+
+	l->ev = ev;
+	l->fd = -1;
+	l->path = strdup(path);
+	if (!l->path)
+		return -ENOMEM;
+	rc = vg_loop_listen_unix(path, type, log);
+	if (rc < 0)
+		goto err;
+	l->fd = rc;
+	rc = vg_evloop_add(ev, l->fd, EPOLLIN, fn, arg);
+	if (rc)
+		goto err;
+	return 0;
+err:
+	if (l->fd >= 0) {
+		close(l->fd);
+		unlink(path);
+		l->fd = -1;
+	}
+	free(l->path);
+	l->path = NULL;
+	return rc;
+}
+
+void vg_listener_close(struct vg_listener *l)
+{
+	if (l->fd < 0)
+		return;
+	vg_evloop_del(l->ev, l->fd);
+	close(l->fd);
+	l->fd = -1;
+	unlink(l->path);
+	free(l->path);
+	l->path = NULL;
 }
 
 /* --- packets -------------------------------------------------------------- */
@@ -559,7 +600,7 @@ static void listen_event(void *arg, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < 16; i++) {
-		fd = accept4(loop->fd, NULL, NULL,
+		fd = accept4(loop->lis.fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -639,33 +680,18 @@ int vg_loop_new(struct vg_evloop *ev, const char *path,
 	loop->ev = ev;
 	loop->hooks = hooks;
 	loop->arg = arg;
-	loop->fd = -1;
 	if (log) {
 		vg_log_init(&loop->log, log->sink, "loop");
 		loop->has_log = true;
 	}
-	loop->path = strdup(path);
-	if (!loop->path) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	rc = vg_loop_listen_unix(path, SOCK_SEQPACKET, log);
-	if (rc < 0)
-		goto err;
-	loop->fd = rc;
-	rc = vg_evloop_add(ev, loop->fd, EPOLLIN, listen_event, loop);
+	rc = vg_listener_open(&loop->lis, ev, path, SOCK_SEQPACKET, log,
+			      listen_event, loop);
 	if (rc) {
-		unlink(path);
-		goto err;
+		free(loop);
+		return rc;
 	}
 	*out = loop;
 	return 0;
-err:
-	if (loop->fd >= 0)
-		close(loop->fd);
-	free(loop->path);
-	free(loop);
-	return rc;
 }
 
 void vg_loop_free(struct vg_loop *loop)
@@ -674,9 +700,6 @@ void vg_loop_free(struct vg_loop *loop)
 		return;
 	while (loop->conns)
 		conn_drop(loop->conns);
-	vg_evloop_del(loop->ev, loop->fd);
-	close(loop->fd);
-	unlink(loop->path);
-	free(loop->path);
+	vg_listener_close(&loop->lis);
 	free(loop);
 }

@@ -77,4 +77,22 @@ extern const struct vg_transport_ops vg_loop_transport_ops;
  */
 int vg_loop_listen_unix(const char *path, int type, struct vg_log *log);
 
+/* A listening socket watched by the event loop; its path goes with it. */
+struct vg_listener {
+	struct vg_evloop *ev;
+	int fd; /* -1 when closed */
+	char *path;
+};
+
+/*
+ * vg_loop_listen_unix(@path, @type) and watch it for EPOLLIN with
+ * @fn(@arg). 0 or -errno (logged); on failure nothing is left behind and
+ * @l is closed.
+ */
+int vg_listener_open(struct vg_listener *l, struct vg_evloop *ev,
+		     const char *path, int type, struct vg_log *log,
+		     vg_ev_fn fn, void *arg);
+/* Stop watching, close and unlink. A closed listener is fine. */
+void vg_listener_close(struct vg_listener *l);
+
 #endif /* VGPIO_LOOP_H */
