@@ -205,10 +205,13 @@ TESTLIB_FUZZ_SRCS := $(filter-out tests/lib/daemon-%.c,$(TESTLIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 10
 
-$(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS) | $(DEPS_STAMP)
+# One clang command per target, so no .d files: depend on every source and
+# header a target may include (fuzz-loop.c includes backend/loop.c).
+FUZZ_DEPS := $(wildcard backend/*.[ch] include/vgpio/*.h frontend-shim/*.h tests/lib/*.h)
+$(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS) $(FUZZ_DEPS) | $(DEPS_STAMP)
 	@mkdir -p $(FB)
 	@$(if $(filter 0,$(V)),echo "  FUZZ    $@")
-	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $^
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS)
 
 fuzz: $(FUZZ_BINS)
 fuzz-replay: $(FUZZ_BINS)

@@ -239,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[NL] = {"led", "button"};
 	static const size_t ram_sizes[4] = {0x10000, 0x1000, 1, 0};
 	struct vg_fuzz_in in = {data, size};
-	struct vg_loop loop = {.fd = -1, .hooks = &fz_hooks};
+	struct vg_loop loop = {.lis = {.fd = -1}, .hooks = &fz_hooks};
 	struct vg_loop_conn *c;
 	struct packet p = {0};
 	struct seen s = {0};
