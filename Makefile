@@ -62,7 +62,7 @@ CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 # --- sources -------------------------------------------------------------
-CORE_SRCS := $(filter-out backend/main.c,$(sort $(wildcard backend/*.c)))
+CORE_SRCS := $(filter-out backend/main.c backend/prov-gpiod.c,$(sort $(wildcard backend/*.c)))
 CONV_SRCS := backend/vring.c backend/mmio.c backend/vdev.c backend/bus.c
 SHIM_SRCS := $(filter-out frontend-shim/main.c,$(sort $(wildcard frontend-shim/*.c)))
 TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
@@ -81,10 +81,12 @@ LIBTEST := $(B)/libvgpio-test.a
 VGPIOD := $(B)/vgpiod
 SHIM := $(B)/vgpio-shim
 CTL := $(B)/vgpio-ctl
+# (Built once its source exists.)
+ASSIGN := $(if $(wildcard tools/vgpio-assign.c),$(B)/vgpio-assign)
 BENCH := $(B)/vgpio-bench
 UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
-BINS := $(VGPIOD) $(SHIM) $(CTL)
+BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
 .PHONY: all help deps check check-unit check-integ check-san check-globals check-deps check-vm fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
@@ -156,12 +158,23 @@ $(LIBSHIM): $(SHIM_OBJS)
 $(LIBTEST): $(TESTLIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(VGPIOD): $(B)/backend/main.o $(LIBCORE)
+# The gpiod provider is the one object built against libgpiod; the
+# binaries that link it get an rpath to a project-local libgpiod.
+GPIOD_OBJ := $(B)/backend/prov-gpiod.o
+$(GPIOD_OBJ): backend/prov-gpiod.c $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) -c -o $@ $<
+
+$(VGPIOD): $(B)/backend/main.o $(GPIOD_OBJ) $(LIBCORE)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+$(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LIBCORE)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
 $(CTL): $(B)/tools/vgpio-ctl.o
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -189,7 +202,7 @@ check: deps
 	$(Q)VGPIO_BUILD=$(B) MAKE="$(MAKE)" sh tests/check.sh
 
 # House rule 4: no mutable file-scope state in backend/.
-check-globals: $(CORE_OBJS) $(B)/backend/main.o
+check-globals: $(CORE_OBJS) $(GPIOD_OBJ) $(B)/backend/main.o
 	$(Q)sh tools/check-globals.sh $^
 
 check-san:

@@ -10,6 +10,7 @@
 #include "acl.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "dom.h"
 #include "evloop.h"
 #include "gpio.h"
 #include "loop.h"
@@ -28,30 +29,10 @@ enum vg_daemon_stage {
 	VG_STAGE_CTL, /* control socket listening */
 };
 
-struct vg_dom;
-
-/* Callback argument of one opened line: which guest line it is. */
-struct vg_dom_slot {
-	struct vg_dom *dom;
-	unsigned int gpio;
-};
-
-struct vg_dom {
-	struct vg_daemon *d;
-	const struct vg_config_domain *cfg;
-	struct vg_acl acl; /* lines opened at start-up, held until exit */
-	struct vg_dom_slot *slots;
-	struct vg_gpio_stats done; /* counters of earlier connections */
-	/* The connected guest, if any. */
-	struct vg_loop_conn *conn;
-	struct vg_gpio *gpio;
-	struct vg_mmio mmio;
-	struct vg_log log; /* "<domain>/0" */
-};
-
 struct vg_daemon {
 	enum vg_daemon_stage stage;
-	const struct vg_config *cfg;
+	const struct vg_config *cfg; /* the start-up policy */
+	const char *cfg_path; /* re-read by `reload`; NULL: cannot reload */
 	const struct vg_log_sink *sink;
 	struct vg_log log;
 	struct vg_log sim_log;
@@ -60,146 +41,15 @@ struct vg_daemon {
 	int sigfd;
 	sigset_t old_mask;
 	struct vg_sim *sim;
-	struct vg_provider prov;
-	int prov_fd;
-	unsigned int ndoms;
-	struct vg_dom *doms;
+	struct vg_provider sim_prov;
+	const struct vg_provider *host; /* borrowed; may be NULL */
+	int prov_fd[2]; /* sim, host: watched event fds or -1 */
+	struct vg_doms doms;
 	struct vg_loop *loop;
 	struct vg_ctl *ctl;
 	bool work_pending; /* a guest has queue work left after its budget */
 	bool stop;
 };
-
-/* --- lines ---------------------------------------------------------------- */
-
-static void line_event(void *arg, unsigned int edge)
-{
-	struct vg_dom_slot *s = arg;
-
-	if (s->dom->gpio)
-		vg_gpio_line_event(s->dom->gpio, s->gpio, edge);
-}
-
-static void line_spec(const struct vg_config_line *cl, struct vg_line_spec *sp)
-{
-	*sp = (struct vg_line_spec){
-		.chip = cl->chip,
-		.line = cl->line,
-		.bias = cl->bias,
-		.drive = cl->drive,
-		.active_low = cl->active_low,
-		.debounce_us = cl->debounce_us,
-		.initial_dir =
-			cl->safe == VG_SAFE_INPUT ? VG_DIR_IN : VG_DIR_OUT,
-		.initial_value = cl->safe == VG_SAFE_HIGH,
-	};
-}
-
-/* Edge detection off, then the safe direction and value. */
-static void line_make_safe(struct vg_acl_line *al)
-{
-	const struct vg_provider_ops *ops = al->prov.ops;
-
-	ops->set_edge(al->prov.ctx, al->line, VG_EDGE_NONE);
-	if (al->safe == VG_SAFE_INPUT)
-		ops->set_direction(al->prov.ctx, al->line, VG_DIR_IN, 0);
-	else
-		ops->set_direction(al->prov.ctx, al->line, VG_DIR_OUT,
-				   al->safe == VG_SAFE_HIGH);
-}
-
-static int dom_open(struct vg_daemon *d, struct vg_dom *dom)
-{
-	const struct vg_config_domain *cd = dom->cfg;
-	char consumer[VG_CONFIG_NAME_MAX + 8];
-	unsigned int i;
-	int rc;
-
-	snprintf(consumer, sizeof(consumer), "vgpio:%s", cd->name);
-	for (i = 0; i < cd->nlines; i++) {
-		const struct vg_config_line *cl = &cd->lines[i];
-		struct vg_acl_line *al = &dom->acl.lines[i];
-		struct vg_line_spec spec;
-
-		dom->slots[i] = (struct vg_dom_slot){dom, i};
-		line_spec(cl, &spec);
-		rc = d->prov.ops->line_open(d->prov.ctx, &spec, consumer,
-					    line_event, &dom->slots[i],
-					    &al->line);
-		if (rc) {
-			al->line = NULL;
-			vg_log_warnx(
-				&d->log,
-				"domain %s: cannot open line %u (%s %s): %s",
-				cd->name, i, cl->chip, cl->line, strerror(-rc));
-			return rc;
-		}
-		al->prov = d->prov;
-		al->allow = cl->allow;
-		al->safe = cl->safe;
-		/* The administrator's name, else the host's. */
-		snprintf(al->name, sizeof(al->name), "%s",
-			 cl->name[0] ? cl->name
-				     : d->prov.ops->line_name(d->prov.ctx,
-							      al->line));
-	}
-	return 0;
-}
-
-static int open_lines(struct vg_daemon *d)
-{
-	unsigned int i;
-	int rc;
-
-	d->doms = calloc(d->cfg->ndomains ? d->cfg->ndomains : 1,
-			 sizeof(*d->doms));
-	if (!d->doms)
-		return -ENOMEM;
-	d->ndoms = d->cfg->ndomains;
-	for (i = 0; i < d->ndoms; i++) {
-		struct vg_dom *dom = &d->doms[i];
-		unsigned int n = d->cfg->domains[i].nlines;
-
-		dom->d = d;
-		dom->cfg = &d->cfg->domains[i];
-		vg_log_init(&dom->log, d->sink, "%s/0", dom->cfg->name);
-		dom->acl.lines = calloc(n ? n : 1, sizeof(*dom->acl.lines));
-		dom->slots = calloc(n ? n : 1, sizeof(*dom->slots));
-		if (!dom->acl.lines || !dom->slots)
-			return -ENOMEM;
-		dom->acl.n = n;
-	}
-	for (i = 0; i < d->ndoms; i++) {
-		rc = dom_open(d, &d->doms[i]);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static void close_lines(struct vg_daemon *d)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < d->ndoms; i++) {
-		struct vg_dom *dom = &d->doms[i];
-
-		for (j = 0; dom->acl.lines && j < dom->acl.n; j++) {
-			struct vg_acl_line *al = &dom->acl.lines[j];
-
-			if (!al->line)
-				continue;
-			line_make_safe(al);
-			al->prov.ops->line_close(al->prov.ctx, al->line);
-			al->line = NULL;
-		}
-		free(dom->acl.lines);
-		free(dom->slots);
-	}
-	free(d->doms);
-	d->doms = NULL;
-	d->ndoms = 0;
-}
 
 /* --- sim chips ------------------------------------------------------------ */
 
@@ -255,41 +105,67 @@ static int build_sim(struct vg_daemon *d)
 			}
 		}
 	}
-	d->prov = vg_sim_provider(d->sim);
+	d->sim_prov = vg_sim_provider(d->sim);
 	return 0;
 }
 
-static void provider_event(void *arg, uint32_t events)
+static void sim_event(void *arg, uint32_t events)
 {
 	struct vg_daemon *d = arg;
 
 	(void)events;
-	d->prov.ops->dispatch(d->prov.ctx);
+	d->sim_prov.ops->dispatch(d->sim_prov.ctx);
+}
+
+static void host_event(void *arg, uint32_t events)
+{
+	struct vg_daemon *d = arg;
+
+	(void)events;
+	d->host->ops->dispatch(d->host->ctx);
+}
+
+/* Watch the providers' event fds. */
+static int watch_providers(struct vg_daemon *d)
+{
+	const struct vg_provider *p[2] = {&d->sim_prov, d->host};
+	void (*fn[2])(void *, uint32_t) = {sim_event, host_event};
+	unsigned int i;
+	int fd, rc;
+
+	for (i = 0; i < 2; i++) {
+		fd = p[i] ? p[i]->ops->fd(p[i]->ctx) : -1;
+		if (fd < 0)
+			continue;
+		rc = vg_evloop_add(d->ev, fd, EPOLLIN, fn[i], d);
+		if (rc) {
+			vg_log_warnx(&d->log, "%s provider events: %s",
+				     p[i]->ops->name, strerror(-rc));
+			return rc;
+		}
+		d->prov_fd[i] = fd;
+	}
+	return 0;
 }
 
 /* --- guests (loop transport hooks) ---------------------------------------- */
-
-static struct vg_dom *dom_find(struct vg_daemon *d, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->ndoms; i++)
-		if (!strcmp(d->doms[i].cfg->name, name))
-			return &d->doms[i];
-	return NULL;
-}
 
 static int guest_attach(void *arg, struct vg_loop_conn *conn,
 			const char *domain, const struct vg_bus *bus,
 			struct vg_mmio **mmio, char *reason, size_t reason_len)
 {
 	struct vg_daemon *d = arg;
-	struct vg_dom *dom = dom_find(d, domain);
+	struct vg_dom *dom = vg_doms_find(&d->doms, domain);
 	struct vg_gpio_params gp;
 	int rc;
 
 	if (!dom) {
 		snprintf(reason, reason_len, "unknown domain '%s'", domain);
+		return ENOENT;
+	}
+	if (!vg_dom_acl(dom)->n) {
+		snprintf(reason, reason_len,
+			 "domain '%s' has no lines assigned", domain);
 		return ENOENT;
 	}
 	if (dom->gpio) {
@@ -298,9 +174,11 @@ static int guest_attach(void *arg, struct vg_loop_conn *conn,
 		return EBUSY;
 	}
 	gp = (struct vg_gpio_params){
-		.acl = &dom->acl,
+		.acl = vg_dom_acl(dom),
 		.bus = *bus,
 		.log = &dom->log,
+		.reset_hook = vg_dom_reset_hook,
+		.reset_arg = dom,
 	};
 	rc = vg_gpio_new(&gp, &dom->gpio);
 	if (rc) {
@@ -331,8 +209,8 @@ static void guest_detach(void *arg, struct vg_loop_conn *conn)
 	struct vg_gpio_stats st;
 	unsigned int i;
 
-	for (i = 0; i < d->ndoms; i++) {
-		struct vg_dom *dom = &d->doms[i];
+	for (i = 0; i < d->doms.n; i++) {
+		struct vg_dom *dom = d->doms.v[i];
 
 		if (dom->conn != conn)
 			continue;
@@ -343,6 +221,7 @@ static void guest_detach(void *arg, struct vg_loop_conn *conn)
 		dom->gpio = NULL;
 		dom->conn = NULL;
 		memset(&dom->mmio, 0, sizeof(dom->mmio));
+		vg_dom_detached(dom);
 		return;
 	}
 }
@@ -358,8 +237,8 @@ static bool run_guests(struct vg_daemon *d)
 	bool more = false;
 	unsigned int i;
 
-	for (i = 0; i < d->ndoms; i++) {
-		struct vg_gpio *g = d->doms[i].gpio;
+	for (i = 0; i < d->doms.n; i++) {
+		struct vg_gpio *g = d->doms.v[i]->gpio;
 
 		if (!g || !vg_gpio_pending(g))
 			continue;
@@ -383,9 +262,9 @@ static const char *dir_str(unsigned int dir)
 	}
 }
 
-static void status_dom(struct vg_daemon *d, struct vg_ctl_client *cl,
-		       struct vg_dom *dom)
+static void status_dom(struct vg_ctl_client *cl, struct vg_dom *dom)
 {
+	const struct vg_acl *acl = vg_dom_acl(dom);
 	struct vg_gpio_stats st = dom->done, cur;
 	unsigned int i;
 
@@ -396,29 +275,32 @@ static void status_dom(struct vg_daemon *d, struct vg_ctl_client *cl,
 	vg_ctl_reply(
 		cl,
 		"domain %s connected %s requests %llu errors %llu "
-		"events %llu invalid %llu resets %llu broken %llu lines %u",
-		dom->cfg->name, dom->gpio ? "yes" : "no",
+		"events %llu invalid %llu resets %llu broken %llu lines %u "
+		"pending %s",
+		dom->name, dom->gpio ? "yes" : "no",
 		(unsigned long long)st.requests, (unsigned long long)st.errors,
 		(unsigned long long)st.events, (unsigned long long)st.invalid,
 		(unsigned long long)st.resets, (unsigned long long)st.broken,
-		dom->acl.n);
-	for (i = 0; i < dom->acl.n; i++) {
-		const struct vg_acl_line *al = &dom->acl.lines[i];
-		const struct vg_config_line *c = &dom->cfg->lines[i];
-		struct vg_sim_line_state ss;
+		acl->n, vg_dom_pending(dom) ? "yes" : "no");
+	for (i = 0; i < acl->n; i++) {
+		const struct vg_acl_line *al = &acl->lines[i];
+		const char *chip, *line;
 		char allow[32], value[16] = "";
 		unsigned int dir = VG_GPIO_DIRECTION_NONE;
+		int v;
 
+		vg_dom_line_host(dom, i, &chip, &line);
 		if (dom->gpio)
 			dir = vg_gpio_line_direction(dom->gpio, i);
-		if (al->prov.ops == &vg_sim_provider_ops &&
-		    !vg_sim_get(d->sim, c->chip, c->line, &ss))
-			snprintf(value, sizeof(value), " value %d", ss.value);
+		if (al->line &&
+		    !al->prov.ops->get_value(al->prov.ctx, al->line, &v))
+			snprintf(value, sizeof(value), " value %d", v);
 		vg_ctl_reply(cl,
-			     "  line %u name %s host %s:%s allow %s dir %s%s",
-			     i, al->name[0] ? al->name : "-", c->chip, c->line,
+			     "  line %u name %s host %s:%s allow %s dir %s "
+			     "revoked %s%s",
+			     i, al->name[0] ? al->name : "-", chip, line,
 			     vg_acl_allow_str(al->allow, allow, sizeof(allow)),
-			     dir_str(dir), value);
+			     dir_str(dir), al->revoked ? "yes" : "no", value);
 	}
 }
 
@@ -430,8 +312,64 @@ static int cmd_status(void *arg, struct vg_ctl_client *cl, int argc,
 
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < d->ndoms; i++)
-		status_dom(d, cl, &d->doms[i]);
+	const char *chip, *line;
+	int v;
+
+	for (i = 0; i < d->doms.n; i++)
+		status_dom(cl, d->doms.v[i]);
+	for (i = 0; i < d->doms.nparked; i++) {
+		vg_doms_parked(&d->doms, i, &chip, &line, &v);
+		vg_ctl_reply(cl, "parked host %s:%s value %d", chip, line, v);
+	}
+	return 0;
+}
+
+/* Re-read the policy file and apply it (see dom.h). */
+static int reload(struct vg_daemon *d, struct vg_doms_change *chg, char *err,
+		  size_t errlen)
+{
+	struct vg_config *cfg;
+	int rc;
+
+	if (!d->cfg_path) {
+		snprintf(err, errlen,
+			 "no policy file to reload (started with the built-in "
+			 "demo policy)");
+		return -EINVAL;
+	}
+	rc = vg_config_load(d->cfg_path, &cfg, err, errlen);
+	if (rc)
+		return rc;
+	rc = vg_doms_apply(&d->doms, cfg, chg, err, errlen);
+	vg_config_free(cfg);
+	if (rc)
+		return rc;
+	vg_log_info(&d->log,
+		    "policy %s reloaded: %u line(s) added, %u revoked, %u "
+		    "domain(s) change at their next reset, %u failed",
+		    d->cfg_path, chg->added, chg->revoked, chg->deferred,
+		    chg->failed);
+	return 0;
+}
+
+static int cmd_reload(void *arg, struct vg_ctl_client *cl, int argc,
+		      char **argv)
+{
+	struct vg_daemon *d = arg;
+	struct vg_doms_change chg;
+	char err[512];
+
+	(void)argc;
+	(void)argv;
+	if (reload(d, &chg, err, sizeof(err)))
+		return vg_ctl_fail(cl, "policy not applied: %s", err);
+	vg_ctl_reply(cl, "added %u revoked %u deferred %u failed %u", chg.added,
+		     chg.revoked, chg.deferred, chg.failed);
+	if (chg.failed)
+		return vg_ctl_fail(cl,
+				   "%u moved line(s) could not be reopened "
+				   "(see the daemon log)",
+				   chg.failed);
 	return 0;
 }
 
@@ -472,6 +410,10 @@ static int cmd_sim_set(void *arg, struct vg_ctl_client *cl, int argc,
 
 static const struct vg_ctl_cmd ctl_cmds[] = {
 	{"status", "", 0, "domains, counters and lines", cmd_status},
+	{"reload", "", 0,
+	 "re-read the policy file: revocations apply at once, additions at "
+	 "each guest's next device reset",
+	 cmd_reload},
 	{"sim get", "CHIP LINE", 2, "read a simulated line", cmd_sim_get},
 	{"sim set", "CHIP LINE 0|1", 3,
 	 "set a simulated line's pull (an external input)", cmd_sim_set},
@@ -485,7 +427,18 @@ static void signal_event(void *arg, uint32_t events)
 	struct signalfd_siginfo si;
 
 	(void)events;
+	struct vg_doms_change chg;
+	char err[512];
+
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (reload(d, &chg, err, sizeof(err)))
+				vg_log_warnx(&d->log,
+					     "SIGHUP: policy not "
+					     "applied: %s",
+					     err);
+			continue;
+		}
 		vg_log_info(&d->log, "signal %u, shutting down", si.ssi_signo);
 		d->stop = true;
 	}
@@ -499,6 +452,7 @@ static int setup_signals(struct vg_daemon *d)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, &d->old_mask) < 0)
 		return -errno;
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -525,10 +479,14 @@ static void teardown(struct vg_daemon *d)
 	/* Guests go first: their devices put lines into the safe state. */
 	if (d->stage >= VG_STAGE_LOOP)
 		vg_loop_free(d->loop);
-	if (d->stage >= VG_STAGE_EVENTS && d->prov_fd >= 0)
-		vg_evloop_del(d->ev, d->prov_fd);
+	if (d->stage >= VG_STAGE_EVENTS) {
+		if (d->prov_fd[0] >= 0)
+			vg_evloop_del(d->ev, d->prov_fd[0]);
+		if (d->prov_fd[1] >= 0)
+			vg_evloop_del(d->ev, d->prov_fd[1]);
+	}
 	if (d->stage >= VG_STAGE_LINES)
-		close_lines(d);
+		vg_doms_dispose(&d->doms);
 	if (d->stage >= VG_STAGE_SIM)
 		vg_sim_free(d->sim);
 	if (d->stage >= VG_STAGE_SIGNALS && d->sigfd >= 0) {
@@ -543,6 +501,8 @@ static void teardown(struct vg_daemon *d)
 
 static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 {
+	struct vg_doms_params dp;
+	char err[512];
 	int rc;
 
 	rc = vg_evloop_new(&d->ev);
@@ -566,21 +526,23 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 		return rc;
 
 	d->stage = VG_STAGE_LINES;
-	rc = open_lines(d);
+	dp = (struct vg_doms_params){
+		.sim = d->sim,
+		.host = d->host,
+		.sink = d->sink,
+		.log = &d->log,
+	};
+	vg_doms_init(&d->doms, &dp);
+	rc = vg_doms_apply(&d->doms, d->cfg, NULL, err, sizeof(err));
+	if (rc) {
+		vg_log_warnx(&d->log, "%s", err);
+		return rc;
+	}
+
+	d->stage = VG_STAGE_EVENTS;
+	rc = watch_providers(d);
 	if (rc)
 		return rc;
-
-	d->prov_fd = d->prov.ops->fd(d->prov.ctx);
-	if (d->prov_fd >= 0) {
-		rc = vg_evloop_add(d->ev, d->prov_fd, EPOLLIN, provider_event,
-				   d);
-		if (rc) {
-			vg_log_warnx(&d->log, "provider events: %s",
-				     strerror(-rc));
-			return rc;
-		}
-	}
-	d->stage = VG_STAGE_EVENTS;
 
 	rc = vg_loop_new(d->ev, p->loop_path, &guest_hooks, d, &d->log,
 			 &d->loop);
@@ -609,8 +571,10 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	d->cfg = p->cfg;
 	d->sink = p->sink;
 	d->budget = p->budget ? p->budget : VG_DAEMON_BUDGET_DEFAULT;
+	d->cfg_path = p->cfg_path;
+	d->host = p->host;
 	d->sigfd = -1;
-	d->prov_fd = -1;
+	d->prov_fd[0] = d->prov_fd[1] = -1;
 	vg_log_init(&d->log, p->sink, "vgpiod");
 	rc = start(d, p);
 	if (rc) {
@@ -619,7 +583,7 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 		return rc;
 	}
 	vg_log_info(&d->log, "listening on %s (control %s), %u domain(s)",
-		    p->loop_path, p->ctl_path, d->ndoms);
+		    p->loop_path, p->ctl_path, d->doms.n);
 	*out = d;
 	return 0;
 }

@@ -9,7 +9,12 @@
  * provider events, loop socket, control socket); a failure logs what
  * failed (for lines: domain, chip and line) and unwinds from the stage
  * reached. Every line of every domain is opened at start-up, exclusively,
- * with consumer "vgpio:<domain>", in its safe state.
+ * with consumer "vgpio:<domain>", in its safe state (dom.h).
+ *
+ * The control command `reload` and SIGHUP re-read the policy file and
+ * apply it as dom.h describes (revocations at once, additions at each
+ * guest's next device reset); a policy that cannot be applied changes
+ * nothing. Sim chips are fixed at start.
  *
  * Work model: after each event-loop batch every connected guest with
  * pending queue work gets vg_gpio_run(budget); while any guest still has
@@ -30,7 +35,15 @@
 struct vg_daemon;
 
 struct vg_daemon_params {
-	const struct vg_config *cfg; /* borrowed; outlives the daemon */
+	const struct vg_config *cfg; /* start-up policy; borrowed for _new */
+	/* Policy file `reload` and SIGHUP re-read; NULL: reload refused. */
+	const char *cfg_path;
+	/*
+	 * Provider of host lines (gpiod), borrowed, outlives the daemon;
+	 * NULL: only sim chips. A line on a chip that is not a sim chip
+	 * goes to it.
+	 */
+	const struct vg_provider *host;
 	const struct vg_log_sink *sink; /* borrowed; required */
 	const char *loop_path; /* loop transport socket */
 	const char *ctl_path; /* control socket */

@@ -58,9 +58,12 @@ struct vg_gpio {
 	struct vg_vdev vd;
 	/* Filled once in vg_gpio_new() and never changed afterwards. */
 	struct vg_vdev_class cls;
-	const struct vg_acl *acl;
 	struct vg_log *log;
-	uint8_t *names; /* the GET_LINE_NAMES block, fixed for our life */
+	void (*reset_hook)(void *arg, struct vg_gpio *g);
+	void *reset_arg;
+	/* Change only while in reset (vg_gpio_set_acl). */
+	const struct vg_acl *acl;
+	uint8_t *names; /* the GET_LINE_NAMES block */
 	uint32_t names_size;
 	struct gpio_line *lines; /* acl->n entries */
 	bool pending[GPIO_NQUEUES]; /* kicked, not known to be drained */
@@ -591,6 +594,9 @@ static void gpio_reset(void *dev)
 	memset(g->pending, 0, sizeof(g->pending));
 	memset(g->touched, 0, sizeof(g->touched));
 	g->st.resets++;
+	/* The owner may now give the device a new line table. */
+	if (g->reset_hook)
+		g->reset_hook(g->reset_arg, g);
 }
 
 /* The eventq's ring is gone: its held buffers can never be returned. */
@@ -742,14 +748,16 @@ static int gpio_name_cmp(const void *a, const void *b)
  * host's; unprintable bytes become '_', at most VG_GPIO_NAME_MAX bytes;
  * a later duplicate is blanked. Size 0 (no block) if no line has a name.
  */
-static int gpio_names_build(struct vg_gpio *g)
+static int gpio_names_build(const struct vg_acl *acl, uint8_t **names,
+			    uint32_t *names_size)
 {
-	const struct vg_acl *acl = g->acl;
 	struct gpio_name *nm, *sorted;
 	unsigned int i, j;
 	size_t size = 0;
 	uint8_t *p;
 
+	*names = NULL;
+	*names_size = 0;
 	if (!acl->n)
 		return 0;
 	nm = calloc(acl->n, sizeof(*nm));
@@ -784,25 +792,42 @@ static int gpio_names_build(struct vg_gpio *g)
 		size += strlen(nm[i].s);
 	if (size) {
 		size += acl->n;
-		g->names = malloc(size);
-		if (!g->names) {
+		*names = malloc(size);
+		if (!*names) {
 			free(nm);
 			return -ENOMEM;
 		}
-		p = g->names;
+		p = *names;
 		for (i = 0; i < acl->n; i++) {
 			size_t len = strlen(nm[i].s) + 1;
 
 			memcpy(p, nm[i].s, len);
 			p += len;
 		}
-		g->names_size = (uint32_t)size;
+		*names_size = (uint32_t)size;
 	}
 	free(nm);
 	return 0;
 }
 
 /* --- life -------------------------------------------------------------- */
+
+/* A table the device can serve: 1..65535 lines, valid providers. */
+static bool gpio_acl_valid(const struct vg_acl *acl)
+{
+	unsigned int i;
+
+	/* ngpio is a le16, and Linux refuses to probe a device with none. */
+	if (!acl || !acl->n || acl->n > UINT16_MAX || !acl->lines)
+		return false;
+	for (i = 0; i < acl->n; i++) {
+		const struct vg_acl_line *l = &acl->lines[i];
+
+		if (l->line && !vg_provider_ops_valid(l->prov.ops))
+			return false;
+	}
+	return true;
+}
 
 int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
 {
@@ -811,21 +836,15 @@ int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
 	int rc;
 
 	*out = NULL;
-	/* ngpio is a le16, and Linux refuses to probe a device with none. */
-	if (!p || !p->acl || !p->acl->n || p->acl->n > UINT16_MAX ||
-	    !p->acl->lines)
+	if (!p || !gpio_acl_valid(p->acl))
 		return -EINVAL;
-	for (i = 0; i < p->acl->n; i++) {
-		const struct vg_acl_line *l = &p->acl->lines[i];
-
-		if (l->line && !vg_provider_ops_valid(l->prov.ops))
-			return -EINVAL;
-	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
 	g->acl = p->acl;
 	g->log = p->log;
+	g->reset_hook = p->reset_hook;
+	g->reset_arg = p->reset_arg;
 	g->cls.name = "virtio-gpio";
 	g->cls.device_id = VG_VIRTIO_ID_GPIO;
 	g->cls.features = VG_BIT(VG_F_VERSION_1) | VG_BIT(VG_F_ACCESS_PLATFORM);
@@ -847,7 +866,7 @@ int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out)
 		rc = -ENOMEM;
 		goto err;
 	}
-	rc = gpio_names_build(g);
+	rc = gpio_names_build(p->acl, &g->names, &g->names_size);
 	if (rc)
 		goto err;
 	rc = vg_vdev_init(&g->vd, &g->cls, g, &p->bus, p->log);
@@ -864,6 +883,35 @@ err:
 	free(g->lines);
 	free(g);
 	return rc;
+}
+
+int vg_gpio_set_acl(struct vg_gpio *g, const struct vg_acl *acl)
+{
+	struct gpio_line *lines;
+	uint8_t *names;
+	uint32_t names_size;
+	int rc;
+
+	if (!gpio_acl_valid(acl))
+		return -EINVAL;
+	if (g->vd.status != 0)
+		return -EBUSY;
+	lines = calloc(acl->n, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	rc = gpio_names_build(acl, &names, &names_size);
+	if (rc) {
+		free(lines);
+		return rc;
+	}
+	/* Lines the old table held were dropped by the reset. */
+	free(g->lines);
+	free(g->names);
+	g->acl = acl;
+	g->lines = lines;
+	g->names = names;
+	g->names_size = names_size;
+	return 0;
 }
 
 void vg_gpio_free(struct vg_gpio *g)

@@ -28,6 +28,13 @@ struct vg_gpio_params {
 	bool no_irq; /* do not offer VIRTIO_GPIO_F_IRQ */
 	bool no_indirect; /* do not offer VIRTIO_RING_F_INDIRECT_DESC */
 	bool no_event_idx; /* do not offer VIRTIO_RING_F_EVENT_IDX */
+	/*
+	 * Called at the end of every device reset (status 0), when no line
+	 * is in use: the owner may call vg_gpio_set_acl() from it. May be
+	 * NULL.
+	 */
+	void (*reset_hook)(void *arg, struct vg_gpio *g);
+	void *reset_arg;
 };
 
 struct vg_gpio_stats {
@@ -49,6 +56,15 @@ int vg_gpio_new(const struct vg_gpio_params *p, struct vg_gpio **out);
 void vg_gpio_free(struct vg_gpio *g);
 
 struct vg_vdev *vg_gpio_vdev(struct vg_gpio *g);
+
+/*
+ * Serve @acl (borrowed, outlives the device or the next call) from now
+ * on: the line count and names the driver sees change. Only while the
+ * device is in reset (status 0, e.g. from the reset hook): -EBUSY
+ * otherwise, -EINVAL for a table vg_gpio_new() would refuse, -ENOMEM. On
+ * error the device keeps its old table.
+ */
+int vg_gpio_set_acl(struct vg_gpio *g, const struct vg_acl *acl);
 
 /* True if a queue has work vg_gpio_run() has not done yet. */
 bool vg_gpio_pending(const struct vg_gpio *g);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "prov-gpiod.h"
 
 #define VG_BUDGET_MAX 65536u
 
@@ -106,8 +107,10 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	struct vg_config *cfg = NULL;
 	struct vg_daemon *d;
-	struct vg_log log;
-	char err[256];
+	struct vg_gpiod *gpiod;
+	struct vg_provider host;
+	struct vg_log log, gpiod_log;
+	char err[256], *cfg_path = NULL;
 	unsigned long v;
 	bool demo = false;
 	int ready_fd = -1, c, rc;
@@ -169,22 +172,40 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vgpiod: %s\n", err[0] ? err : strerror(-rc));
 		return 2;
 	}
+	/* `reload` must find the file whatever the working directory. */
+	if (config && !(cfg_path = realpath(config, NULL))) {
+		fprintf(stderr, "vgpiod: %s: %s\n", config, strerror(errno));
+		vg_config_free(cfg);
+		return 2;
+	}
 
 	/* Peers that vanish must not kill us; sends use MSG_NOSIGNAL too. */
 	signal(SIGPIPE, SIG_IGN);
 	vg_log_init(&log, &sink, "vgpiod");
+	vg_log_init(&gpiod_log, &sink, "gpiod");
+	rc = vg_gpiod_new(&gpiod_log, &gpiod);
+	if (rc) {
+		vg_log_warnx(&log, "host GPIO provider: %s", strerror(-rc));
+		goto out_cfg;
+	}
+	host = vg_gpiod_provider(gpiod);
 	p.cfg = cfg;
+	p.cfg_path = cfg_path;
+	p.host = &host;
 	p.sink = &sink;
 	rc = vg_daemon_new(&p, &d);
 	if (rc) {
 		vg_log_warnx(&log, "start-up failed: %s", strerror(-rc));
-		vg_config_free(cfg);
-		return 1;
+		goto out_gpiod;
 	}
 	if (ready_fd >= 0)
 		notify_ready(ready_fd);
 	rc = vg_daemon_run(d);
 	vg_daemon_free(d);
+out_gpiod:
+	vg_gpiod_free(gpiod);
+out_cfg:
 	vg_config_free(cfg);
+	free(cfg_path);
 	return rc ? 1 : 0;
 }

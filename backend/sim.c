@@ -373,6 +373,11 @@ int vg_sim_get(struct vg_sim *sim, const char *chip, const char *line,
 	return 0;
 }
 
+bool vg_sim_has_chip(struct vg_sim *sim, const char *name)
+{
+	return sim_find_chip(sim, name) != NULL;
+}
+
 struct vg_provider vg_sim_provider(struct vg_sim *sim)
 {
 	struct vg_provider p = {.ops = &vg_sim_provider_ops, .ctx = sim};

@@ -59,6 +59,9 @@ struct vg_sim_line_state {
 int vg_sim_get(struct vg_sim *sim, const char *chip, const char *line,
 	       struct vg_sim_line_state *st);
 
+/* True if @sim has a chip called @name. */
+bool vg_sim_has_chip(struct vg_sim *sim, const char *name);
+
 /* The provider handle for this sim (ops + ctx). */
 struct vg_provider vg_sim_provider(struct vg_sim *sim);
 

@@ -332,6 +332,11 @@ const char *vg_drun_control(const struct vg_drun *r)
 	return r->control;
 }
 
+const char *vg_drun_config(const struct vg_drun *r)
+{
+	return r->config;
+}
+
 const char *vg_drun_log(const struct vg_drun *r)
 {
 	return r->log;

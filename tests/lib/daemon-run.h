@@ -39,6 +39,8 @@ int vg_drun_start(const char *config, const char *const *extra_args,
 const char *vg_drun_socket(const struct vg_drun *r); /* loop transport */
 const char *vg_drun_control(const struct vg_drun *r); /* control socket */
 const char *vg_drun_log(const struct vg_drun *r); /* the daemon's stderr */
+/* The policy file the daemon was started with (`reload` re-reads it). */
+const char *vg_drun_config(const struct vg_drun *r);
 pid_t vg_drun_pid(const struct vg_drun *r);
 
 /*

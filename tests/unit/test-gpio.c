@@ -417,6 +417,73 @@ static void gpio_config_read_reports_lines_and_names(void **state)
 	fx_free(f);
 }
 
+/* A smaller table swapped in from the reset hook, as the daemon does. */
+static void swap_hook(void *arg, struct vg_gpio *g)
+{
+	const struct vg_acl *acl = arg;
+
+	assert_int_equal(vg_gpio_set_acl(g, acl), 0);
+}
+
+static void gpio_set_acl_only_in_reset(void **state)
+{
+	struct opts o = {.host_names = {"a", "b", "c"}};
+	struct fx *f = fx_new(&o);
+	struct vg_acl one = {.n = 1, .lines = &f->fa.lines[2]};
+	struct vg_acl none = {.n = 0, .lines = f->fa.lines};
+	uint8_t val;
+
+	(void)state;
+	/* Live device: refused, the old table stays. */
+	assert_int_equal(vg_gpio_set_acl(f->g, &one), -EBUSY);
+	assert_int_equal(cfg(f, 0, 2), NL);
+	vg_vdev_set_status(f->vd, 0);
+	assert_int_equal(vg_gpio_set_acl(f->g, &none), -EINVAL);
+	assert_int_equal(cfg(f, 0, 2), NL);
+	assert_int_equal(vg_gpio_set_acl(f->g, &one), 0);
+	/* The driver probes again and sees one line, host line "c". */
+	fx_probe(f, &plain);
+	assert_int_equal(cfg(f, 0, 2), 1);
+	assert_int_equal(cfg(f, 4, 4), 2);
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 0, 0, &val),
+			 VG_GPIO_STATUS_OK);
+	assert_int_equal(msg(f, VG_GPIO_MSG_GET_VALUE, 1, 0, &val),
+			 VG_GPIO_STATUS_ERR);
+	fx_free(f);
+}
+
+static void gpio_reset_hook_runs_after_reset(void **state)
+{
+	struct opts o = {.host_names = {"a", "b"}};
+	struct vg_gpio_params p = {0};
+	struct vg_inproc ip;
+	struct vg_fakeacl fa;
+	struct vg_acl one;
+	struct vg_gpio *g;
+	struct vg_vdev *vd;
+	uint64_t n;
+
+	(void)state;
+	assert_int_equal(vg_inproc_init(&ip, RAM_BASE, 4096), 0);
+	assert_int_equal(vg_fakeacl_init(&fa, 2, o.host_names), 0);
+	one = (struct vg_acl){.n = 1, .lines = &fa.lines[1]};
+	p.acl = &fa.acl;
+	p.bus = ip.bus;
+	p.reset_hook = swap_hook;
+	p.reset_arg = &one;
+	assert_int_equal(vg_gpio_new(&p, &g), 0);
+	vd = vg_gpio_vdev(g);
+	vg_vdev_set_status(vd, VG_STATUS_ACKNOWLEDGE);
+	vg_vdev_config_read(vd, 0, 2, &n);
+	assert_int_equal(n, 2);
+	vg_vdev_set_status(vd, 0);
+	vg_vdev_config_read(vd, 0, 2, &n);
+	assert_int_equal(n, 1);
+	vg_gpio_free(g);
+	vg_fakeacl_dispose(&fa);
+	vg_inproc_dispose(&ip);
+}
+
 static void gpio_features_offered_by_params(void **state)
 {
 	struct vg_fakeacl fa;
@@ -2171,6 +2238,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gpio_config_read_reports_lines_and_names),
+		cmocka_unit_test(gpio_set_acl_only_in_reset),
+		cmocka_unit_test(gpio_reset_hook_runs_after_reset),
 		cmocka_unit_test(gpio_features_offered_by_params),
 		cmocka_unit_test(gpio_probe_all_features_accepted),
 		cmocka_unit_test(gpio_queues_one_without_irq),

@@ -398,7 +398,7 @@ static void ctl_sim_commands_read_and_drive_lines(void **state)
 			    "error: unknown command 'reboot' (try help)\n");
 	vg_loopfix_ctl(f, "status\n", out, sizeof(out));
 	assert_non_null(strstr(out, "  line 0 name a host chip:a allow out "
-				    "dir none value 1\n"));
+				    "dir none revoked no value 1\n"));
 }
 
 static void ctl_long_line_disconnects_client(void **state)
@@ -488,7 +488,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 	assert_true(n > 0);
 	log[n] = '\0';
 	assert_non_null(strstr(log, "domain gamma"));
-	assert_non_null(strstr(log, "nochip 3"));
+	assert_non_null(strstr(log, "chip nochip line 3"));
 	assert_int_equal(access(lp, F_OK), -1);
 
 	/* A later stage failing (control path busy) unwinds the loop socket. */

@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The daemon's domains and the lines it holds for them (contract in
+ * dom.h). A held line is a struct dom_line with a stable address: it is
+ * the provider's callback argument, and a line that stays assigned across
+ * a policy change is shared by the old and the new table until the swap,
+ * so it is never released in between.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dom.h"
+#include "sim.h"
+
+/* One host line held for a domain. */
+struct dom_line {
+	struct vg_dom *dom;
+	unsigned int gpio; /* index in the table the device serves */
+	bool live; /* in dom->cur: its events go to the device */
+	struct vg_line_spec spec; /* chip and line point into dom_line */
+	char *chip, *line;
+	struct vg_provider prov;
+	struct vg_line *h;
+};
+
+struct vg_dom_set {
+	struct vg_acl acl;
+	struct dom_line **dl; /* acl.n entries; NULL = revoked or absent */
+	char **chip, **line; /* acl.n entries: the host line, as written */
+};
+
+/* --- sets ------------------------------------------------------------------- */
+
+static struct vg_dom_set *set_new(unsigned int n)
+{
+	struct vg_dom_set *s = calloc(1, sizeof(*s));
+	unsigned int m = n ? n : 1;
+
+	if (!s)
+		return NULL;
+	s->acl.n = n;
+	s->acl.lines = calloc(m, sizeof(*s->acl.lines));
+	s->dl = calloc(m, sizeof(*s->dl));
+	s->chip = calloc(m, sizeof(*s->chip));
+	s->line = calloc(m, sizeof(*s->line));
+	if (!s->acl.lines || !s->dl || !s->chip || !s->line) {
+		free(s->acl.lines);
+		free(s->dl);
+		free(s->chip);
+		free(s->line);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Free the container; the held lines it points to are not touched. */
+static void set_free(struct vg_dom_set *s)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->acl.n; i++) {
+		free(s->chip[i]);
+		free(s->line[i]);
+	}
+	free(s->acl.lines);
+	free(s->dl);
+	free(s->chip);
+	free(s->line);
+	free(s);
+}
+
+static bool set_has(const struct vg_dom_set *s, const struct dom_line *dl)
+{
+	unsigned int i;
+
+	for (i = 0; s && i < s->acl.n; i++)
+		if (s->dl[i] == dl)
+			return true;
+	return false;
+}
+
+/* --- held lines --------------------------------------------------------------- */
+
+static void dl_event(void *arg, unsigned int edge)
+{
+	struct dom_line *dl = arg;
+
+	if (dl->live && dl->dom->gpio)
+		vg_gpio_line_event(dl->dom->gpio, dl->gpio, edge);
+}
+
+static void spec_of(const struct vg_config_line *cl, struct vg_line_spec *sp)
+{
+	*sp = (struct vg_line_spec){
+		.chip = cl->chip,
+		.line = cl->line,
+		.bias = cl->bias,
+		.drive = cl->drive,
+		.active_low = cl->active_low,
+		.debounce_us = cl->debounce_us,
+		.initial_dir =
+			cl->safe == VG_SAFE_INPUT ? VG_DIR_IN : VG_DIR_OUT,
+		.initial_value = cl->safe == VG_SAFE_HIGH,
+	};
+}
+
+/* Same host line as written and same electrical options. */
+static bool spec_same(const struct vg_line_spec *a,
+		      const struct vg_line_spec *b)
+{
+	return a->bias == b->bias && a->drive == b->drive &&
+	       a->active_low == b->active_low &&
+	       a->debounce_us == b->debounce_us;
+}
+
+static void safe_state(const struct vg_provider *p, struct vg_line *h,
+		       enum vg_safe safe)
+{
+	p->ops->set_edge(p->ctx, h, VG_EDGE_NONE);
+	if (safe == VG_SAFE_INPUT)
+		p->ops->set_direction(p->ctx, h, VG_DIR_IN, 0);
+	else
+		p->ops->set_direction(p->ctx, h, VG_DIR_OUT,
+				      safe == VG_SAFE_HIGH);
+}
+
+static void dl_close(struct dom_line *dl, enum vg_safe safe)
+{
+	if (!dl)
+		return;
+	safe_state(&dl->prov, dl->h, safe);
+	dl->prov.ops->line_close(dl->prov.ctx, dl->h);
+	free(dl->chip);
+	free(dl->line);
+	free(dl);
+}
+
+/*
+ * A line taken from its domain: one with a safe output value stays held
+ * ("parked") at that value, since a released line's level is up to the
+ * chip driver; a safe-input line is released.
+ */
+static void dl_drop(struct vg_doms *ds, struct dom_line *dl, enum vg_safe safe)
+{
+	struct dom_line **v;
+
+	if (safe != VG_SAFE_INPUT) {
+		v = realloc(ds->parked, (ds->nparked + 1) * sizeof(*v));
+		if (v) {
+			safe_state(&dl->prov, dl->h, safe);
+			dl->live = false;
+			dl->spec.initial_value = safe == VG_SAFE_HIGH;
+			ds->parked = v;
+			ds->parked[ds->nparked++] = dl;
+			return;
+		}
+	}
+	dl_close(dl, safe);
+}
+
+/* Release parked lines the new policy assigns again (they move). */
+static void unpark(struct vg_doms *ds, const struct vg_config *cfg)
+{
+	unsigned int i, j, k, n = 0;
+
+	for (i = 0; i < ds->nparked; i++) {
+		struct dom_line *dl = ds->parked[i];
+		bool wanted = false;
+
+		for (j = 0; j < cfg->ndomains; j++)
+			for (k = 0; k < cfg->domains[j].nlines; k++) {
+				const struct vg_config_line *cl =
+					&cfg->domains[j].lines[k];
+
+				wanted |= !strcmp(cl->chip, dl->chip) &&
+					  !strcmp(cl->line, dl->line);
+			}
+		if (wanted)
+			dl_close(dl, dl->spec.initial_value ? VG_SAFE_HIGH
+							    : VG_SAFE_LOW);
+		else
+			ds->parked[n++] = dl;
+	}
+	ds->nparked = n;
+}
+
+static int dl_open(struct vg_doms *ds, struct vg_dom *dom, const char *domname,
+		   const struct vg_config_line *cl, struct dom_line **out,
+		   char *err, size_t errlen)
+{
+	char consumer[VG_CONFIG_NAME_MAX + 8];
+	struct dom_line *dl;
+	int rc;
+
+	*out = NULL;
+	dl = calloc(1, sizeof(*dl));
+	if (!dl)
+		return -ENOMEM;
+	dl->chip = strdup(cl->chip);
+	dl->line = strdup(cl->line);
+	if (!dl->chip || !dl->line) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	spec_of(cl, &dl->spec);
+	dl->spec.chip = dl->chip;
+	dl->spec.line = dl->line;
+	dl->dom = dom;
+	if (vg_sim_has_chip(ds->p.sim, cl->chip)) {
+		dl->prov = vg_sim_provider(ds->p.sim);
+	} else if (ds->p.host) {
+		dl->prov = *ds->p.host;
+	} else {
+		snprintf(err, errlen,
+			 "domain %s: chip %s line %s: no sim chip of that "
+			 "name, and host GPIO chips are not available here",
+			 domname, cl->chip, cl->line);
+		rc = -ENOENT;
+		goto err;
+	}
+	snprintf(consumer, sizeof(consumer), "vgpio:%s", domname);
+	rc = dl->prov.ops->line_open(dl->prov.ctx, &dl->spec, consumer,
+				     dl_event, dl, &dl->h);
+	if (rc) {
+		snprintf(err, errlen,
+			 "domain %s: cannot open chip %s line %s: %s", domname,
+			 cl->chip, cl->line,
+			 rc == -EBUSY ? "in use by another consumer"
+				      : strerror(-rc));
+		goto err;
+	}
+	*out = dl;
+	return 0;
+err:
+	free(dl->chip);
+	free(dl->line);
+	free(dl);
+	return rc;
+}
+
+/* The held line for (@chip, @line) in any domain's tables, or NULL. */
+static struct dom_line *held_find(struct vg_doms *ds, const char *chip,
+				  const char *line)
+{
+	unsigned int i, k, j;
+
+	for (i = 0; i < ds->n; i++) {
+		struct vg_dom_set *sets[2] = {ds->v[i]->cur, ds->v[i]->next};
+
+		for (k = 0; k < 2; k++)
+			for (j = 0; sets[k] && j < sets[k]->acl.n; j++) {
+				struct dom_line *dl = sets[k]->dl[j];
+
+				if (dl && !strcmp(dl->chip, chip) &&
+				    !strcmp(dl->line, line))
+					return dl;
+			}
+	}
+	for (i = 0; i < ds->nparked; i++)
+		if (!strcmp(ds->parked[i]->chip, chip) &&
+		    !strcmp(ds->parked[i]->line, line))
+			return ds->parked[i];
+	return NULL;
+}
+
+static bool is_parked(const struct vg_doms *ds, const struct dom_line *dl)
+{
+	unsigned int i;
+
+	for (i = 0; i < ds->nparked; i++)
+		if (ds->parked[i] == dl)
+			return true;
+	return false;
+}
+
+/* Fill table entry @i for @dl (may be NULL: not open yet) from @cl. */
+static int set_entry(struct vg_dom_set *s, unsigned int i, struct dom_line *dl,
+		     const struct vg_config_line *cl)
+{
+	struct vg_acl_line *al = &s->acl.lines[i];
+
+	s->dl[i] = dl;
+	s->chip[i] = strdup(cl->chip);
+	s->line[i] = strdup(cl->line);
+	if (!s->chip[i] || !s->line[i])
+		return -ENOMEM;
+	al->allow = cl->allow;
+	al->safe = cl->safe;
+	al->revoked = !dl;
+	if (dl) {
+		al->prov = dl->prov;
+		al->line = dl->h;
+	}
+	/* The administrator's name, else the host's. */
+	snprintf(al->name, sizeof(al->name), "%s",
+		 cl->name[0] || !dl
+			 ? cl->name
+			 : dl->prov.ops->line_name(dl->prov.ctx, dl->h));
+	return 0;
+}
+
+/* --- domains -------------------------------------------------------------------- */
+
+static struct vg_dom *dom_new(struct vg_doms *ds, const char *name)
+{
+	struct vg_dom *dom = calloc(1, sizeof(*dom));
+
+	if (!dom)
+		return NULL;
+	dom->cur = set_new(0);
+	if (!dom->cur) {
+		free(dom);
+		return NULL;
+	}
+	snprintf(dom->name, sizeof(dom->name), "%s", name);
+	dom->ds = ds;
+	vg_log_init(&dom->log, ds->p.sink, "%s/0", name);
+	return dom;
+}
+
+/* Free @dom and its tables; its lines must be closed already. */
+static void dom_free(struct vg_dom *dom)
+{
+	set_free(dom->cur);
+	set_free(dom->next);
+	free(dom);
+}
+
+struct vg_dom *vg_doms_find(struct vg_doms *ds, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ds->n; i++)
+		if (!strcmp(ds->v[i]->name, name))
+			return ds->v[i];
+	return NULL;
+}
+
+/* @s becomes what the guest sees; every line left in cur is in @s. */
+static void dom_swap(struct vg_dom *dom, struct vg_dom_set *s)
+{
+	unsigned int i;
+
+	set_free(dom->cur);
+	dom->cur = s;
+	for (i = 0; i < s->acl.n; i++) {
+		struct dom_line *dl = s->dl[i];
+
+		if (dl) {
+			dl->dom = dom;
+			dl->gpio = i;
+			dl->live = true;
+		}
+	}
+}
+
+void vg_dom_reset_hook(void *arg, struct vg_gpio *g)
+{
+	struct vg_dom *dom = arg;
+	int rc;
+
+	/* An empty table cannot be served: wait for the disconnection. */
+	if (!dom->next || !dom->next->acl.n)
+		return;
+	rc = vg_gpio_set_acl(g, &dom->next->acl);
+	if (rc) {
+		vg_log_warnx(&dom->log, "new line table not applied: %s",
+			     strerror(-rc));
+		return;
+	}
+	dom_swap(dom, dom->next);
+	dom->next = NULL;
+	vg_log_info(&dom->log, "device reset: now serving %u line(s)",
+		    dom->cur->acl.n);
+}
+
+void vg_dom_detached(struct vg_dom *dom)
+{
+	if (!dom->next)
+		return;
+	dom_swap(dom, dom->next);
+	dom->next = NULL;
+}
+
+const struct vg_acl *vg_dom_acl(const struct vg_dom *dom)
+{
+	return &dom->cur->acl;
+}
+
+bool vg_dom_pending(const struct vg_dom *dom)
+{
+	return dom->next != NULL;
+}
+
+void vg_dom_line_host(const struct vg_dom *dom, unsigned int i,
+		      const char **chip, const char **line)
+{
+	*chip = i < dom->cur->acl.n ? dom->cur->chip[i] : "?";
+	*line = i < dom->cur->acl.n ? dom->cur->line[i] : "?";
+}
+
+/* --- applying a policy ------------------------------------------------------------- */
+
+/* The new table of one policy domain while it is being planned. */
+struct plan {
+	const struct vg_config_domain *cd;
+	struct vg_dom *dom;
+	bool created; /* dom is new: freed if the plan fails */
+	struct vg_dom_set *set;
+	bool *fresh; /* entry opened by the plan phase */
+};
+
+static void plans_free(struct plan *pl, unsigned int n, bool close_fresh)
+{
+	unsigned int i, j;
+
+	for (i = 0; pl && i < n; i++) {
+		for (j = 0; close_fresh && pl[i].set && j < pl[i].set->acl.n;
+		     j++)
+			if (pl[i].fresh[j])
+				dl_close(pl[i].set->dl[j],
+					 pl[i].set->acl.lines[j].safe);
+		set_free(pl[i].set);
+		free(pl[i].fresh);
+	}
+	free(pl);
+}
+
+/*
+ * Plan phase for one domain: share lines it holds unchanged, open lines
+ * nobody holds; lines held elsewhere (or with other electrical options)
+ * stay NULL, to be opened by the commit.
+ */
+static int plan_domain(struct vg_doms *ds, struct plan *p, char *err,
+		       size_t errlen)
+{
+	const struct vg_config_domain *cd = p->cd;
+	unsigned int i;
+	int rc;
+
+	p->set = set_new(cd->nlines);
+	p->fresh = calloc(cd->nlines ? cd->nlines : 1, sizeof(*p->fresh));
+	if (!p->set || !p->fresh)
+		return -ENOMEM;
+	for (i = 0; i < cd->nlines; i++) {
+		const struct vg_config_line *cl = &cd->lines[i];
+		struct dom_line *dl = held_find(ds, cl->chip, cl->line);
+		struct vg_line_spec sp;
+
+		spec_of(cl, &sp);
+		if (dl && !(dl->dom == p->dom && spec_same(&dl->spec, &sp) &&
+			    !is_parked(ds, dl)))
+			dl = NULL; /* moves: opened by the commit */
+		else if (!dl) {
+			rc = dl_open(ds, p->dom, cd->name, cl, &dl, err,
+				     errlen);
+			if (rc)
+				return rc;
+			p->fresh[i] = true;
+		}
+		rc = set_entry(p->set, i, dl, cl);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Take away from @dom every line its new table @keep does not have. */
+static unsigned int revoke_unkept(struct vg_doms *ds, struct vg_dom *dom,
+				  const struct vg_dom_set *keep)
+{
+	struct vg_dom_set *cur = dom->cur, *old = dom->next;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cur->acl.n; i++) {
+		struct dom_line *dl = cur->dl[i];
+		struct vg_acl_line *al = &cur->acl.lines[i];
+
+		if (!dl || set_has(keep, dl))
+			continue;
+		al->revoked = true;
+		if (dom->gpio)
+			vg_gpio_line_revoked(dom->gpio, i);
+		dl_drop(ds, dl, al->safe);
+		cur->dl[i] = NULL;
+		al->line = NULL;
+		n++;
+		vg_log_info(&dom->log, "line %u (%s %s) revoked", i,
+			    cur->chip[i], cur->line[i]);
+	}
+	/* A table still waiting for a reset: drop what it alone held. */
+	for (i = 0; old && i < old->acl.n; i++) {
+		struct dom_line *dl = old->dl[i];
+
+		if (dl && !set_has(cur, dl) && !set_has(keep, dl))
+			dl_drop(ds, dl, old->acl.lines[i].safe);
+	}
+	set_free(old);
+	dom->next = NULL;
+	return n;
+}
+
+/* Commit phase: open the moved lines of @p's table. */
+static unsigned int open_moved(struct vg_doms *ds, struct plan *p,
+			       struct vg_doms_change *chg)
+{
+	unsigned int i, n = 0;
+	char err[256];
+	int rc;
+
+	for (i = 0; i < p->cd->nlines; i++) {
+		const struct vg_config_line *cl = &p->cd->lines[i];
+		struct dom_line *dl;
+
+		if (p->set->dl[i] || p->fresh[i])
+			continue;
+		rc = dl_open(ds, p->dom, p->cd->name, cl, &dl, err,
+			     sizeof(err));
+		if (rc) {
+			vg_log_warnx(ds->p.log, "%s", err);
+			chg->failed++;
+			continue;
+		}
+		free(p->set->chip[i]);
+		free(p->set->line[i]);
+		(void)set_entry(p->set, i, dl, cl);
+		n++;
+	}
+	return n;
+}
+
+static int doms_grow(struct vg_doms *ds, unsigned int extra)
+{
+	struct vg_dom **v = realloc(ds->v, (ds->n + extra + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	ds->v = v;
+	return 0;
+}
+
+int vg_doms_apply(struct vg_doms *ds, const struct vg_config *cfg,
+		  struct vg_doms_change *chg, char *err, size_t errlen)
+{
+	struct vg_doms_change none;
+	unsigned int i, j, nnew = 0;
+	struct plan *pl;
+	int rc = 0;
+
+	if (!chg)
+		chg = &none;
+	memset(chg, 0, sizeof(*chg));
+	err[0] = '\0';
+	pl = calloc(cfg->ndomains ? cfg->ndomains : 1, sizeof(*pl));
+	if (!pl)
+		return -ENOMEM;
+	for (i = 0; i < cfg->ndomains; i++) {
+		pl[i].cd = &cfg->domains[i];
+		pl[i].dom = vg_doms_find(ds, pl[i].cd->name);
+		if (!pl[i].dom) {
+			pl[i].dom = dom_new(ds, pl[i].cd->name);
+			if (!pl[i].dom) {
+				rc = -ENOMEM;
+				break;
+			}
+			pl[i].created = true;
+			nnew++;
+		}
+		rc = plan_domain(ds, &pl[i], err, errlen);
+		if (rc)
+			break;
+	}
+	if (!rc)
+		rc = doms_grow(ds, nnew);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "%s", strerror(-rc));
+		for (i = 0; i < cfg->ndomains; i++)
+			if (pl[i].created)
+				dom_free(pl[i].dom);
+		plans_free(pl, cfg->ndomains, true);
+		return rc;
+	}
+
+	/* Commit: nothing below can fail but a moved line's reopening. */
+	for (i = 0; i < ds->n; i++) {
+		struct vg_dom_set *keep = NULL;
+
+		for (j = 0; j < cfg->ndomains; j++)
+			if (pl[j].dom == ds->v[i])
+				keep = pl[j].set;
+		chg->revoked += revoke_unkept(ds, ds->v[i], keep);
+	}
+	unpark(ds, cfg);
+	for (i = 0; i < cfg->ndomains; i++) {
+		if (pl[i].created)
+			ds->v[ds->n++] = pl[i].dom;
+		for (j = 0; j < pl[i].set->acl.n; j++)
+			chg->added += pl[i].fresh[j];
+		chg->added += open_moved(ds, &pl[i], chg);
+	}
+	/* Every domain gets its new table (removed domains an empty one). */
+	for (i = 0; i < ds->n; i++) {
+		struct vg_dom *dom = ds->v[i];
+		struct vg_dom_set *s = NULL;
+
+		for (j = 0; j < cfg->ndomains; j++)
+			if (pl[j].dom == dom) {
+				s = pl[j].set;
+				pl[j].set = NULL;
+			}
+		if (!s) {
+			s = set_new(0);
+			if (!s)
+				continue; /* keeps its all-revoked table */
+		}
+		if (dom->gpio) {
+			dom->next = s;
+			chg->deferred++;
+		} else {
+			dom_swap(dom, s);
+		}
+	}
+	plans_free(pl, cfg->ndomains, false);
+	return 0;
+}
+
+void vg_doms_init(struct vg_doms *ds, const struct vg_doms_params *p)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->p = *p;
+}
+
+void vg_doms_dispose(struct vg_doms *ds)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ds->n; i++) {
+		struct vg_dom *dom = ds->v[i];
+		struct vg_dom_set *cur = dom->cur, *next = dom->next;
+
+		for (j = 0; next && j < next->acl.n; j++)
+			if (next->dl[j] && !set_has(cur, next->dl[j]))
+				dl_close(next->dl[j], next->acl.lines[j].safe);
+		for (j = 0; j < cur->acl.n; j++)
+			dl_close(cur->dl[j], cur->acl.lines[j].safe);
+		dom_free(dom);
+	}
+	for (i = 0; i < ds->nparked; i++)
+		dl_close(ds->parked[i], ds->parked[i]->spec.initial_value
+						? VG_SAFE_HIGH
+						: VG_SAFE_LOW);
+	free(ds->parked);
+	free(ds->v);
+	memset(ds, 0, sizeof(*ds));
+}
+
+void vg_doms_parked(const struct vg_doms *ds, unsigned int i, const char **chip,
+		    const char **line, int *value)
+{
+	const struct dom_line *dl = ds->parked[i];
+
+	*chip = dl->chip;
+	*line = dl->line;
+	*value = dl->spec.initial_value;
+}

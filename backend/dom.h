@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's domains: for each domain name of the policy, the host lines
+ * the daemon holds for it (exclusively, consumer "vgpio:<domain>") and the
+ * line table (ACL) its guest's device serves, plus that guest's connection.
+ *
+ * A line taken away from a domain (revoked, or left unused by a new table)
+ * whose safe state is an output value stays held at that value ("parked")
+ * until a policy assigns it again or the daemon stops: the level of a
+ * released line is up to the chip driver (gpio-sim returns it to its
+ * pull). A line whose safe state is input is released.
+ *
+ * Policy changes (vg_doms_apply) work in two phases. Plan: match every
+ * line of the new policy to a line already held (same chip, line and
+ * electrical options) and open the lines nobody holds yet; if one cannot
+ * be opened, close what was opened and change nothing. Commit: revoke at
+ * once every held line the new policy no longer gives its domain (guest
+ * requests on it fail, line to its safe state, released), open lines that
+ * moved, and give each domain its new table: at once if no guest is
+ * connected, else at the guest's next device reset (the driver reads the
+ * line count only at probe) or disconnection.
+ */
+#ifndef VGPIO_DOM_H
+#define VGPIO_DOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <vgpio/provider.h>
+#include "config.h"
+#include "gpio.h"
+#include "log.h"
+#include "mmio.h"
+
+struct vg_dom_set;
+struct dom_line;
+struct vg_sim;
+struct vg_loop_conn;
+
+struct vg_dom {
+	char name[VG_CONFIG_NAME_MAX + 1];
+	struct vg_doms *ds;
+	struct vg_dom_set *cur; /* what the guest sees; never NULL */
+	struct vg_dom_set *next; /* from the next reset, or NULL */
+	struct vg_gpio_stats done; /* counters of earlier connections */
+	/* The connected guest, if any (managed by the daemon). */
+	struct vg_loop_conn *conn;
+	struct vg_gpio *gpio;
+	struct vg_mmio mmio;
+	struct vg_log log; /* "<domain>/0" */
+};
+
+struct vg_doms_params {
+	struct vg_sim *sim; /* chips it has go to the sim provider */
+	const struct vg_provider *host; /* other chips; may be NULL */
+	const struct vg_log_sink *sink;
+	struct vg_log *log;
+};
+
+struct vg_doms {
+	struct vg_doms_params p;
+	unsigned int n;
+	struct vg_dom **v; /* stable addresses */
+	/* Revoked lines held at their safe output value (dom.c). */
+	unsigned int nparked;
+	struct dom_line **parked;
+};
+
+void vg_doms_init(struct vg_doms *ds, const struct vg_doms_params *p);
+/* Every held line to its safe state and released; domains freed. */
+void vg_doms_dispose(struct vg_doms *ds);
+
+/* What vg_doms_apply() did. */
+struct vg_doms_change {
+	unsigned int added; /* lines opened */
+	unsigned int revoked; /* lines taken away and released */
+	unsigned int deferred; /* domains whose new table waits for a reset */
+	unsigned int failed; /* moved lines that could not be reopened */
+};
+
+/*
+ * Make the held lines and tables match @cfg (borrowed only during the
+ * call). 0, or -errno with @err naming the domain, chip and line that
+ * failed and nothing changed (the plan phase). A moved line that fails to
+ * reopen in the commit phase is logged, counted in @chg->failed and left
+ * revoked.
+ */
+int vg_doms_apply(struct vg_doms *ds, const struct vg_config *cfg,
+		  struct vg_doms_change *chg, char *err, size_t errlen);
+
+struct vg_dom *vg_doms_find(struct vg_doms *ds, const char *name);
+
+/* The table @dom's guest is served now (borrowed, valid until a swap). */
+const struct vg_acl *vg_dom_acl(const struct vg_dom *dom);
+
+/* For vg_gpio_params.reset_hook (arg = the dom): swap in a new table. */
+void vg_dom_reset_hook(void *arg, struct vg_gpio *g);
+/* The guest's device is gone: a waiting table takes effect now. */
+void vg_dom_detached(struct vg_dom *dom);
+
+/* The host line of guest line @i as the policy named it (status). */
+void vg_dom_line_host(const struct vg_dom *dom, unsigned int i,
+		      const char **chip, const char **line);
+/* Parked line @i (< ds->nparked): host line and the value it holds. */
+void vg_doms_parked(const struct vg_doms *ds, unsigned int i, const char **chip,
+		    const char **line, int *value);
+
+/* True if a new table is waiting for the guest's next reset. */
+bool vg_dom_pending(const struct vg_dom *dom);
+
+#endif /* VGPIO_DOM_H */
