@@ -132,15 +132,22 @@ check-deps: $(B)/tests/deps/gpiod-version
 # VM tier: the programs run in a QEMU guest with Debian's kernel and
 # gpio-sim; tests/vm/run.sh caches the kernel and modules in
 # $${VGPIO_VM_CACHE:-/var/cache/vgpio/vm}.
-VM_PROGS := $(B)/tests/vm/gpiosim-smoke
-$(VM_PROGS): $(B)/tests/vm/%: tests/vm/%.c $(GPIOD_DIR)/pcpath
+VM_PROGS := $(B)/tests/vm/gpiosim-smoke $(B)/tests/vm/test-vm-gpiod
+$(B)/tests/vm/gpiosim-smoke: tests/vm/gpiosim-smoke.c $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
+$(B)/tests/vm/test-vm-gpiod: tests/vm/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LIBCORE) $(GPIOD_DIR)/pcpath
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIBTEST) $(LIBSHIM) $(LIBCORE) $(CMOCKA_LIBS) $(GPIOD_LIBS)
 
 # run.sh exits 77 after a "SKIP: vm: reason" line when QEMU cannot run.
-check-vm: $(VM_PROGS)
-	$(Q)VGPIO_VM_OUT=$(B)/tests/vm bash tests/vm/run.sh $(VM_PROGS) || \
+# The daemon goes to the guest's /bin (VGPIO_BUILD there).
+check-vm: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
+	$(Q)VGPIO_VM_OUT=$(B)/tests/vm VGPIO_VM_BINS="$(VGPIOD) $(ASSIGN)" \
+		bash tests/vm/run.sh $(VM_PROGS) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- compile --------------------------------------------------------------

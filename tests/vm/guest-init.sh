@@ -36,13 +36,14 @@ setup "load gpio-sim" load gpio_sim gpio-sim
 setup "mount configfs" mount -t configfs none /sys/kernel/config
 
 # One bank of 8 lines; the tests find the chip by label and the lines they
-# use by name.
+# use by name (gpiosim-smoke: vgpio-*; test-vm-gpiod: vg-a..vg-e).
 G=/sys/kernel/config/gpio-sim/vgpio
 mkchip() {
 	mkdir "$G" "$G/bank0" &&
 		echo 8 >"$G/bank0/num_lines" &&
 		echo vgpio-sim >"$G/bank0/label" &&
-		for l in 0:vgpio-out 1:vgpio-in 7:vgpio-spare; do
+		for l in 0:vgpio-out 1:vgpio-in 2:vg-a 3:vg-b 4:vg-c 5:vg-d 6:vg-e \
+			7:vgpio-spare; do
 			mkdir "$G/bank0/line${l%%:*}" &&
 				echo "${l#*:}" >"$G/bank0/line${l%%:*}/name" ||
 				return 1
@@ -51,6 +52,9 @@ mkchip() {
 }
 setup "create the gpio-sim chip" mkchip
 echo "INFO: gpio-sim $(cat "$G/dev_name") $(cat "$G/bank0/chip_name")"
+# For the tests: the chip's sysfs side, and where vgpiod is.
+export VGPIO_SIM_DIR="/sys/devices/platform/$(cat "$G/dev_name")/$(cat "$G/bank0/chip_name")"
+export VGPIO_BUILD=/bin
 
 for t in /tests/*; do
 	"$t"

@@ -22,6 +22,9 @@
 #      VGPIO_VM_TIMEOUT  seconds the VM may run (default 180)
 #      VGPIO_VM_ACCEL    auto (default), kvm or tcg
 #      VGPIO_VM_KERNEL   kernel ABI instead of linux-image-amd64's
+#      VGPIO_VM_BINS     programs the tests run (vgpiod): go to the guest's
+#                        /bin with their libraries; the tests find them
+#                        through VGPIO_BUILD=/bin
 #
 # Output: the guest's PASS:/FAIL: lines, then "TIER vm: PASS|FAIL (...)".
 # Exit: 0 all passed, 1 a check or a step failed, 77 QEMU cannot run here
@@ -41,7 +44,7 @@ if [ $# -eq 0 ]; then
 	echo "usage: tests/vm/run.sh PROG..." >&2
 	exit 1
 fi
-for p in "$@"; do
+for p in "$@" ${VGPIO_VM_BINS:-}; do
 	[ -x "$p" ] || { echo "FAIL: vm: test program $p not found" >&2; exit 1; }
 done
 OUT=${VGPIO_VM_OUT:-$(dirname "$1")}
@@ -255,10 +258,15 @@ build_overlay() {
 	mkdir -p "$r/tests" "$r/lib/x86_64-linux-gnu"
 	cp "$HERE/guest-init.sh" "$r/init"
 	chmod 755 "$r/init"
+	mkdir -p "$r/bin"
 	for p in "$@"; do
 		cp "$p" "$r/tests/"
 		ldd "$p" || return 1
 	done >"$OUT/ldd.txt"
+	for p in ${VGPIO_VM_BINS:-}; do
+		cp "$p" "$r/bin/"
+		ldd "$p" || return 1
+	done >>"$OUT/ldd.txt"
 	if grep -q 'not found' "$OUT/ldd.txt"; then
 		echo "unresolved libraries:"
 		grep 'not found' "$OUT/ldd.txt"
@@ -328,7 +336,10 @@ fi
 boot_ms=$((($(date +%s%N) - t_boot) / 1000000))
 
 # --- verdict ---------------------------------------------------------------------
-tr -d '\r' <"$LOG" | grep -aE '^(PASS|FAIL|SKIP): ' || true
+# The checks, and the cmocka summaries of the cmocka programs.
+tr -d '\r' <"$LOG" |
+	grep -aE '^(PASS|FAIL|SKIP): |^\[(==========|  PASSED  |  FAILED  )\] [0-9]+ test' ||
+	true
 npass=$(tr -d '\r' <"$LOG" | grep -acE '^PASS: ' || true)
 nfail=$(tr -d '\r' <"$LOG" | grep -acE '^FAIL: ' || true)
 why=""

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * VM tier: vgpiod with the gpiod provider on a real kernel GPIO chip
+ * (gpio-sim), a shim guest over the loop transport. Runs in the guest set
+ * up by tests/vm/guest-init.sh: chip label "vgpio-sim", lines vg-a..vg-e
+ * at offsets 2..6; VGPIO_SIM_DIR is the chip's sysfs directory, whose
+ * sim_gpioN/value is the line's physical level and sim_gpioN/pull the
+ * level the outside world drives onto it. vgpiod is $VGPIO_BUILD/vgpiod.
+ *
+ * gpio-sim returns a released line to its pull, so "safe value" is read
+ * while the daemon still holds the line (after a disconnect, after a
+ * revocation: parked), and after SIGTERM it is checked as the kernel's
+ * record of the line being set to output before it was released.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gpiod.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <vgpio/virtio_gpio.h>
+#include "daemon-run.h"
+#include "shim.h"
+
+#define LABEL "vgpio-sim"
+#define NO_EVENT_MS 200
+
+/* Guest lines, in the order of the policy's lines key. */
+enum { LED, BTN, INV, DEB, SPARE, NLINES };
+static const unsigned int offset[NLINES] = {2, 3, 4, 5, 6};
+
+#define POLICY_LINES "lines = " LABEL " vg-a vg-b vg-c vg-d vg-e\n"
+#define POLICY_OPTS                                           \
+	"line vg-a = name=led allow=in,out safe=high\n"       \
+	"line vg-b = name=button allow=in,irq bias=pull-up\n" \
+	"line vg-c = name=inv active-low=yes safe=low\n"      \
+	"line vg-d = name=deb allow=in,irq debounce=1000\n"
+
+static const char policy[] = "[domain guest]\n" POLICY_LINES POLICY_OPTS;
+
+struct run {
+	struct vg_drun *r;
+	struct vg_shim *g;
+};
+
+/* --- gpio-sim's side ------------------------------------------------------ */
+
+static const char *sim_attr(unsigned int off, const char *attr)
+{
+	static char path[300];
+	const char *dir = getenv("VGPIO_SIM_DIR");
+
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/sim_gpio%u/%s", dir, off, attr);
+	return path;
+}
+
+/* The physical level of line @off. */
+static int sim_value(unsigned int off)
+{
+	char buf[8] = "";
+	int fd = open(sim_attr(off, "value"), O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	return atoi(buf);
+}
+
+/* What the outside world drives onto line @off. */
+static void sim_pull(unsigned int off, int up)
+{
+	const char *v = up ? "pull-up" : "pull-down";
+	int fd = open(sim_attr(off, "pull"), O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, v, strlen(v)), (ssize_t)strlen(v));
+	close(fd);
+}
+
+static struct gpiod_chip *chip_open(void)
+{
+	char path[64];
+	struct gpiod_chip *c;
+	struct gpiod_chip_info *ci;
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/dev/gpiochip%u", i);
+		c = gpiod_chip_open(path);
+		if (!c)
+			continue;
+		ci = gpiod_chip_get_info(c);
+		if (ci && !strcmp(gpiod_chip_info_get_label(ci), LABEL)) {
+			gpiod_chip_info_free(ci);
+			return c;
+		}
+		gpiod_chip_info_free(ci);
+		gpiod_chip_close(c);
+	}
+	fail_msg("no chip labelled %s", LABEL);
+	return NULL;
+}
+
+/* The kernel's view of line @off (caller frees). */
+static struct gpiod_line_info *line_info(unsigned int off)
+{
+	struct gpiod_chip *c = chip_open();
+	struct gpiod_line_info *li = gpiod_chip_get_line_info(c, off);
+
+	gpiod_chip_close(c);
+	assert_non_null(li);
+	return li;
+}
+
+/* Request line @off as an input for ourselves; NULL and errno if refused. */
+static struct gpiod_line_request *take_line(unsigned int off)
+{
+	struct gpiod_chip *c = chip_open();
+	struct gpiod_line_settings *ls = gpiod_line_settings_new();
+	struct gpiod_line_config *lc = gpiod_line_config_new();
+	struct gpiod_request_config *rc = gpiod_request_config_new();
+	struct gpiod_line_request *req = NULL;
+	int e = 0;
+
+	assert_true(ls && lc && rc);
+	gpiod_request_config_set_consumer(rc, "intruder");
+	assert_int_equal(gpiod_line_config_add_line_settings(lc, &off, 1, ls),
+			 0);
+	req = gpiod_chip_request_lines(c, rc, lc);
+	e = errno;
+	gpiod_request_config_free(rc);
+	gpiod_line_config_free(lc);
+	gpiod_line_settings_free(ls);
+	gpiod_chip_close(c);
+	errno = e;
+	return req;
+}
+
+/* --- fixture ---------------------------------------------------------------- */
+
+static int run_setup(void **state)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	unsigned int i;
+
+	if (!run)
+		return -1;
+	/* Every test starts with the outside world pulling low. */
+	for (i = 0; i < NLINES; i++)
+		sim_pull(offset[i], 0);
+	if (vg_drun_start(policy, NULL, &run->r)) {
+		free(run);
+		return -1;
+	}
+	*state = run;
+	return 0;
+}
+
+static int run_teardown(void **state)
+{
+	struct run *run = *state;
+	int rc = 0;
+
+	vg_shim_free(run->g);
+	if (run->r)
+		rc = vg_drun_stop(run->r);
+	free(run);
+	return rc ? -1 : 0;
+}
+
+static struct vg_shim *guest(struct run *run)
+{
+	assert_int_equal(vg_drun_guest(run->r, "guest", NULL, &run->g), 0);
+	return run->g;
+}
+
+static void irq_enable(struct vg_shim *s, unsigned int gpio, uint8_t type)
+{
+	assert_int_equal(vg_shim_set_direction(s, gpio, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(vg_shim_set_irq_type(s, gpio, type), 0);
+	assert_int_equal(vg_shim_irq_unmask(s, gpio), 0);
+}
+
+static void expect_event(struct vg_shim *s, unsigned int gpio)
+{
+	struct vg_shim_event ev;
+
+	assert_int_equal(vg_shim_wait_event(s, 2000, &ev), 1);
+	assert_int_equal(ev.gpio, gpio);
+	assert_int_equal(ev.status, VG_GPIO_IRQ_STATUS_VALID);
+}
+
+static void expect_no_event(struct vg_shim *s)
+{
+	struct vg_shim_event ev;
+
+	assert_int_equal(vg_shim_wait_event(s, NO_EVENT_MS, &ev), 0);
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+static void vm_requests_drive_and_read_host_lines(void **state)
+{
+	struct vg_shim *s = guest(*state);
+	struct gpiod_line_info *li;
+	uint8_t dir;
+	int v;
+
+	assert_int_equal(vg_shim_ngpio(s), NLINES);
+	assert_string_equal(vg_shim_line_name(s, LED), "led");
+	/* Unnamed in the policy: the host's name. */
+	assert_string_equal(vg_shim_line_name(s, SPARE), "vg-e");
+	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
+	assert_int_equal(sim_value(offset[LED]), 0);
+	assert_int_equal(vg_shim_set_value(s, LED, 1), 0);
+	assert_int_equal(sim_value(offset[LED]), 1);
+	assert_int_equal(vg_shim_get_value(s, LED, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(vg_shim_get_direction(s, LED, &dir), 0);
+	assert_int_equal(dir, VG_GPIO_DIRECTION_OUT);
+	li = line_info(offset[LED]);
+	assert_int_equal(gpiod_line_info_get_direction(li),
+			 GPIOD_LINE_DIRECTION_OUTPUT);
+	assert_string_equal(gpiod_line_info_get_consumer(li), "vgpio:guest");
+	gpiod_line_info_free(li);
+
+	/* Input follows the outside world. */
+	assert_int_equal(vg_shim_set_direction(s, SPARE, VG_GPIO_DIRECTION_IN),
+			 0);
+	sim_pull(offset[SPARE], 1);
+	assert_int_equal(vg_shim_get_value(s, SPARE, &v), 0);
+	assert_int_equal(v, 1);
+	sim_pull(offset[SPARE], 0);
+	assert_int_equal(vg_shim_get_value(s, SPARE, &v), 0);
+	assert_int_equal(v, 0);
+	/* Output -> input -> output in place, value given with the switch. */
+	assert_int_equal(vg_shim_direction_output(s, SPARE, 1), 0);
+	assert_int_equal(sim_value(offset[SPARE]), 1);
+	/* The ACL holds on host lines too: button is input only. */
+	assert_int_equal(vg_shim_direction_output(s, BTN, 1), -EIO);
+	/* NONE: back to the safe value (high) while still held. */
+	assert_int_equal(vg_shim_set_value(s, LED, 0), 0);
+	assert_int_equal(vg_shim_set_direction(s, LED, VG_GPIO_DIRECTION_NONE),
+			 0);
+	assert_int_equal(sim_value(offset[LED]), 1);
+}
+
+static void vm_bias_active_low_debounce_applied(void **state)
+{
+	struct vg_shim *s = guest(*state);
+	struct gpiod_line_info *li;
+	int v;
+
+	/* bias=pull-up: gpio-sim pulls the input up itself. */
+	assert_int_equal(vg_shim_set_direction(s, BTN, VG_GPIO_DIRECTION_IN),
+			 0);
+	li = line_info(offset[BTN]);
+	assert_int_equal(gpiod_line_info_get_bias(li), GPIOD_LINE_BIAS_PULL_UP);
+	gpiod_line_info_free(li);
+	assert_int_equal(vg_shim_get_value(s, BTN, &v), 0);
+	assert_int_equal(v, 1);
+
+	/* active-low: logical 1 is physical 0, both ways. */
+	assert_int_equal(vg_shim_direction_output(s, INV, 1), 0);
+	assert_int_equal(sim_value(offset[INV]), 0);
+	assert_int_equal(vg_shim_set_value(s, INV, 0), 0);
+	assert_int_equal(sim_value(offset[INV]), 1);
+	li = line_info(offset[INV]);
+	assert_true(gpiod_line_info_is_active_low(li));
+	gpiod_line_info_free(li);
+	assert_int_equal(vg_shim_set_direction(s, INV, VG_GPIO_DIRECTION_IN),
+			 0);
+	sim_pull(offset[INV], 0);
+	assert_int_equal(vg_shim_get_value(s, INV, &v), 0);
+	assert_int_equal(v, 1);
+
+	/* debounce: the kernel took the period. */
+	assert_int_equal(vg_shim_set_direction(s, DEB, VG_GPIO_DIRECTION_IN),
+			 0);
+	li = line_info(offset[DEB]);
+	assert_int_equal(gpiod_line_info_get_debounce_period_us(li), 1000);
+	gpiod_line_info_free(li);
+}
+
+static void vm_edge_irq_from_pull(void **state)
+{
+	struct vg_shim *s = guest(*state);
+
+	assert_true(vg_shim_has_feature(s, VG_GPIO_F_IRQ));
+	irq_enable(s, SPARE, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	sim_pull(offset[SPARE], 1);
+	expect_event(s, SPARE);
+	/* Falling is not asked for. */
+	assert_int_equal(vg_shim_irq_unmask(s, SPARE), 0);
+	sim_pull(offset[SPARE], 0);
+	expect_no_event(s);
+	/* A rising edge while masked is latched, delivered on unmask. */
+	sim_pull(offset[SPARE], 1);
+	expect_event(s, SPARE);
+	assert_int_equal(
+		vg_shim_set_irq_type(s, SPARE, VG_GPIO_IRQ_TYPE_EDGE_FALLING),
+		0);
+	sim_pull(offset[SPARE], 0);
+	assert_int_equal(vg_shim_irq_unmask(s, SPARE), 0);
+	expect_event(s, SPARE);
+	/* Debounced line: edges still arrive, one per settled change. */
+	irq_enable(s, DEB, VG_GPIO_IRQ_TYPE_EDGE_BOTH);
+	sim_pull(offset[DEB], 1);
+	expect_event(s, DEB);
+}
+
+static void vm_level_irq_refires_while_held(void **state)
+{
+	struct vg_shim *s = guest(*state);
+
+	irq_enable(s, SPARE, VG_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	expect_no_event(s);
+	sim_pull(offset[SPARE], 1);
+	expect_event(s, SPARE);
+	/* Still high: unmask fires again without any edge. */
+	assert_int_equal(vg_shim_irq_unmask(s, SPARE), 0);
+	expect_event(s, SPARE);
+	sim_pull(offset[SPARE], 0);
+	assert_int_equal(vg_shim_irq_unmask(s, SPARE), 0);
+	expect_no_event(s);
+	/* level-low on an active-low line: physical high is logical low. */
+	irq_enable(s, INV, VG_GPIO_IRQ_TYPE_LEVEL_LOW);
+	sim_pull(offset[INV], 1);
+	expect_event(s, INV);
+}
+
+static void vm_assigned_lines_are_exclusive(void **state)
+{
+	struct gpiod_line_request *req;
+	struct gpiod_line_info *li;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < NLINES; i++) {
+		li = line_info(offset[i]);
+		assert_true(gpiod_line_info_is_used(li));
+		assert_string_equal(gpiod_line_info_get_consumer(li),
+				    "vgpio:guest");
+		gpiod_line_info_free(li);
+		req = take_line(offset[i]);
+		assert_null(req);
+		assert_int_equal(errno, EBUSY);
+	}
+}
+
+static void vm_safe_value_after_disconnect(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *s = guest(run);
+
+	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
+	assert_int_equal(vg_shim_direction_output(s, INV, 1), 0);
+	assert_int_equal(sim_value(offset[LED]), 0);
+	assert_int_equal(sim_value(offset[INV]), 0);
+	vg_shim_free(s);
+	run->g = NULL;
+	/* safe=high; safe=low on an active-low line is physical high. */
+	assert_int_equal(sim_value(offset[LED]), 1);
+	assert_int_equal(sim_value(offset[INV]), 1);
+}
+
+static void vm_safe_value_before_release_on_sigterm(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *s = guest(run);
+	struct gpiod_chip *c = chip_open();
+	struct gpiod_info_event *ev;
+	struct gpiod_line_info *li;
+	bool output_seen = false, released = false;
+	int i;
+
+	/* The guest leaves led as an input: safe=high must drive it. */
+	assert_int_equal(vg_shim_set_direction(s, LED, VG_GPIO_DIRECTION_IN),
+			 0);
+	li = gpiod_chip_watch_line_info(c, offset[LED]);
+	assert_non_null(li);
+	assert_int_equal(gpiod_line_info_get_direction(li),
+			 GPIOD_LINE_DIRECTION_INPUT);
+	gpiod_line_info_free(li);
+	assert_int_equal(vg_drun_stop(run->r), 0);
+	run->r = NULL;
+	for (i = 0; i < 8 && !released; i++) {
+		if (gpiod_chip_wait_info_event(c, 2000000000LL) <= 0)
+			break;
+		ev = gpiod_chip_read_info_event(c);
+		assert_non_null(ev);
+		li = gpiod_info_event_get_line_info(ev);
+		if (gpiod_info_event_get_event_type(ev) ==
+		    GPIOD_INFO_EVENT_LINE_RELEASED)
+			released = true;
+		else if (gpiod_line_info_get_direction(li) ==
+			 GPIOD_LINE_DIRECTION_OUTPUT)
+			output_seen = true;
+		gpiod_info_event_free(ev);
+	}
+	gpiod_chip_close(c);
+	assert_true(output_seen);
+	assert_true(released);
+	/* Free again for anyone. */
+	li = line_info(offset[LED]);
+	assert_false(gpiod_line_info_is_used(li));
+	gpiod_line_info_free(li);
+}
+
+static void vm_revoke_while_running(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *s = guest(run);
+	struct gpiod_line_info *li;
+	char *reply = NULL;
+	FILE *f;
+	int v;
+
+	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
+	assert_int_equal(sim_value(offset[LED]), 0);
+	f = fopen(vg_drun_config(run->r), "w");
+	assert_non_null(f);
+	fputs("[domain guest]\n"
+	      "lines = " LABEL " vg-b vg-c vg-d vg-e\n"
+	      "line vg-b = name=button allow=in,irq bias=pull-up\n"
+	      "line vg-c = name=inv active-low=yes safe=low\n"
+	      "line vg-d = name=deb allow=in,irq debounce=1000\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(vg_drun_ctl(run->r, "reload", &reply), 0);
+	assert_non_null(strstr(reply, "revoked 1"));
+	free(reply);
+	/* At once: safe value, held by the daemon, requests refused. */
+	assert_int_equal(sim_value(offset[LED]), 1);
+	assert_int_equal(vg_shim_set_value(s, LED, 0), -EIO);
+	assert_int_equal(vg_shim_get_value(s, LED, &v), -EIO);
+	assert_int_equal(sim_value(offset[LED]), 1);
+	li = line_info(offset[LED]);
+	assert_string_equal(gpiod_line_info_get_consumer(li), "vgpio:guest");
+	gpiod_line_info_free(li);
+	/* The other lines still work. */
+	assert_int_equal(vg_shim_direction_output(s, INV, 1), 0);
+	assert_int_equal(sim_value(offset[INV]), 0);
+}
+
+/*
+ * Start vgpiod on @text; it must fail with exit status 1 and a log that
+ * contains @what.
+ */
+static void start_fails(const char *text, const char *what)
+{
+	char cmd[512], log[4096] = "";
+	const char *bin = getenv("VGPIO_BUILD");
+	FILE *f = fopen("/tmp/vm-bad.conf", "w");
+	int st, fd;
+	ssize_t n;
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/vgpiod -c /tmp/vm-bad.conf -s /tmp/vm-bad.sock "
+		 "-C /tmp/vm-bad.ctl 2>/tmp/vm-bad.log",
+		 bin ? bin : "build");
+	st = system(cmd);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	fd = open("/tmp/vm-bad.log", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, log, sizeof(log) - 1);
+	close(fd);
+	assert_true(n > 0);
+	if (!strstr(log, what))
+		fail_msg("log lacks '%s':\n%s", what, log);
+}
+
+static void vm_busy_line_fails_start_naming_it(void **state)
+{
+	struct gpiod_line_request *req = take_line(offset[SPARE]);
+
+	(void)state;
+	assert_non_null(req);
+	start_fails(policy, "chip " LABEL " line vg-e: in use by 'intruder'");
+	gpiod_line_request_release(req);
+}
+
+static void vm_unknown_chip_or_line_fails_start(void **state)
+{
+	(void)state;
+	start_fails("[domain guest]\nlines = " LABEL " vg-a no-such-line\n",
+		    "chip " LABEL " line no-such-line: no line of that name");
+	start_fails("[domain guest]\nlines = " LABEL " 99\n",
+		    "chip " LABEL " line 99: no such offset");
+	start_fails("[domain guest]\nlines = no-such-chip 0\n",
+		    "chip no-such-chip: no GPIO chip has this label");
+	start_fails("[domain guest]\nlines = /dev/null 0\n",
+		    "chip /dev/null: not a GPIO chip device");
+}
+
+/* The chip by its device path and by gpiochipN; the line by offset. */
+static void vm_chip_by_path_and_line_by_offset(void **state)
+{
+	struct gpiod_chip *c = chip_open();
+	const char *path = gpiod_chip_get_path(c);
+	struct vg_drun *r = NULL;
+	struct vg_shim *s = NULL;
+	char text[256];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[domain guest]\nlines = %s 6, %s 5\n",
+		 path, strrchr(path, '/') + 1);
+	gpiod_chip_close(c);
+	assert_int_equal(vg_drun_start(text, NULL, &r), 0);
+	assert_int_equal(vg_drun_guest(r, "guest", NULL, &s), 0);
+	assert_int_equal(vg_shim_ngpio(s), 2);
+	assert_string_equal(vg_shim_line_name(s, 0), "vg-e");
+	assert_int_equal(vg_shim_direction_output(s, 0, 1), 0);
+	assert_int_equal(sim_value(6), 1);
+	assert_int_equal(vg_shim_direction_output(s, 1, 1), 0);
+	assert_int_equal(sim_value(5), 1);
+	vg_shim_free(s);
+	assert_int_equal(vg_drun_stop(r), 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
+	const struct CMUnitTest tests[] = {
+		T(vm_requests_drive_and_read_host_lines),
+		T(vm_bias_active_low_debounce_applied),
+		T(vm_edge_irq_from_pull),
+		T(vm_level_irq_refires_while_held),
+		T(vm_assigned_lines_are_exclusive),
+		T(vm_safe_value_after_disconnect),
+		T(vm_safe_value_before_release_on_sigterm),
+		T(vm_revoke_while_running),
+		cmocka_unit_test(vm_busy_line_fails_start_naming_it),
+		cmocka_unit_test(vm_unknown_chip_or_line_fails_start),
+		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
