@@ -14,7 +14,7 @@
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm        libgpiod 2.x against gpio-sim in a QEMU guest (root)
 #   make format          clang-format the tree (format-check: just check)
-#   make install         PREFIX=/usr/local DESTDIR= (vgpiod, vgpio-shim, vgpio-ctl)
+#   make install         PREFIX=/usr/local DESTDIR= (binaries; a local libgpiod)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
 #   CC=clang             build with clang; WERROR=0 to not fail on warnings
 #   V=1                  show commands
@@ -114,7 +114,11 @@ GPIOD_PCPATH = $(shell cat $(GPIOD_DIR)/pcpath 2>/dev/null)
 GPIOD_PKG = PKG_CONFIG_PATH=$(GPIOD_PCPATH) $(PKG_CONFIG)
 GPIOD_CFLAGS = $(shell $(GPIOD_PKG) --cflags libgpiod)
 GPIOD_LIBDIR = $(shell $(GPIOD_PKG) --variable=libdir libgpiod)
-GPIOD_LIBS = $(shell $(GPIOD_PKG) --libs libgpiod) -Wl,-rpath,$(GPIOD_LIBDIR)
+# The binaries find libgpiod beside an installed tree first (make install
+# copies a project-local libgpiod to $(PREFIX)/lib/vgpio), else where it
+# was built against.
+GPIOD_RPATH := '-Wl,-rpath,$$ORIGIN/../lib/vgpio'
+GPIOD_LIBS = $(shell $(GPIOD_PKG) --libs libgpiod) $(GPIOD_RPATH) -Wl,-rpath,$(GPIOD_LIBDIR)
 
 $(GPIOD_DIR)/pcpath: tools/deps-gpiod.sh
 	$(Q)mkdir -p $(GPIOD_DIR)
@@ -125,9 +129,11 @@ $(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
 
-# The libgpiod 2.x dependency step works and its library runs in place.
-check-deps: $(B)/tests/deps/gpiod-version
+# The libgpiod 2.x dependency step works and its library runs in place,
+# and an installed vgpiod runs with the libgpiod installed beside it.
+check-deps: $(B)/tests/deps/gpiod-version all
 	$(Q)$<
+	$(Q)MAKE="$(MAKE)" B=$(B) sh tests/deps/install-check.sh
 
 # VM tier: the programs run in a QEMU guest with Debian's kernel and
 # gpio-sim; tests/vm/run.sh caches the kernel and modules in
@@ -257,8 +263,12 @@ format-check:
 # --- install ----------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(VGPIOD) $(DESTDIR)$(PREFIX)/sbin/vgpiod
+	install -m 0755 $(VGPIOD) $(ASSIGN) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(SHIM) $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	$(Q)if [ -n "$(GPIOD_PCPATH)" ]; then \
+		install -d $(DESTDIR)$(PREFIX)/lib/vgpio && \
+		cp -P $(GPIOD_LIBDIR)/libgpiod.so.3* $(DESTDIR)$(PREFIX)/lib/vgpio/; \
+	fi
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

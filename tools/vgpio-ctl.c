@@ -5,6 +5,7 @@
  * errors. Stand-alone on purpose (links no vgpio library).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,9 +121,14 @@ int main(int argc, char **argv)
 	const char *path = CTL_DEFAULT;
 	char cmd[CTL_CMD_MAX + 1];
 	size_t len = 0;
+	static const struct option opts[] = {
+		{"control", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	int c, fd, i, rc;
 
-	while ((c = getopt(argc, argv, "+C:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			path = optarg;
