@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The configuration (policy) file parser. Format: config.h and
- * docs/vgpio-policy.md; how the parser's files fit: cfgparse.h.
+ * docs/vgpio-policy.5.md; how the parser's files fit: cfgparse.h.
  *
  * This file is the driver: it splits the text into lines for the lexer
  * (cfglex.c), opens [TYPE NAME] sections from the table of section
