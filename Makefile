@@ -81,8 +81,7 @@ LIBTEST := $(B)/libvgpio-test.a
 VGPIOD := $(B)/vgpiod
 SHIM := $(B)/vgpio-shim
 CTL := $(B)/vgpio-ctl
-# (Built once its source exists.)
-ASSIGN := $(if $(wildcard tools/vgpio-assign.c),$(B)/vgpio-assign)
+ASSIGN := $(B)/vgpio-assign
 BENCH := $(B)/vgpio-bench
 UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))

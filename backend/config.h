@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The configuration (policy) file: simulated chips and per-domain line
- * sets. Format in docs/vgpio-policy.md; summary:
+ * sets. Format in docs/vgpio-policy.5.md; summary:
  *
  *   # comment                      blank lines and comments anywhere
  *   [sim NAME]                     a simulated chip
@@ -98,5 +98,31 @@ const struct vg_config_domain *vg_config_domain(const struct vg_config *cfg,
 
 /* The built-in demo configuration (a board with LEDs and a button). */
 extern const char vg_config_demo[];
+
+/*
+ * Writing policy text (backend/cfgwrite.c), for tools that edit the file.
+ * Pure code over buffers: no I/O, never logs.
+ *
+ * vg_config_write_domain: @d as a "[domain NAME]" section ending with a
+ * newline: its `lines` key (consecutive lines of one chip in one group),
+ * then a `line INDEX = ...` entry for each line with an option that is
+ * not its default, naming only those options. Parsing the text (with the
+ * sim sections @d refers to) gives @d back. 0 and a malloc'ed
+ * NUL-terminated string in *out (its length in *len if @len is not
+ * NULL); -EINVAL if @d cannot be written as a valid section (no lines; a
+ * name, chip or line that is not a policy word; an allow mask that is 0
+ * or has unknown bits; an option value out of range); -ENOMEM.
+ *
+ * vg_config_find_section: where section [@type @name] is in @text (@len
+ * bytes that vg_config_parse accepts): *start is the first byte of its
+ * header line, *end the byte after the line end of its last key line.
+ * Comment and blank lines after the last key stay outside: they usually
+ * introduce the next section. 1 if found, 0 if not, -EINVAL if a line
+ * does not scan, -ENOMEM.
+ */
+int vg_config_write_domain(const struct vg_config_domain *d, char **out,
+			   size_t *len);
+int vg_config_find_section(const char *text, size_t len, const char *type,
+			   const char *name, size_t *start, size_t *end);
 
 #endif /* VGPIO_CONFIG_H */

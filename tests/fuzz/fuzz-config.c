@@ -3,9 +3,13 @@
  * Fuzz the policy parser. Whatever it accepts must satisfy the invariants
  * the rest of the daemon relies on, and must build a working sim: every
  * chip, wire and pull is accepted by backend/sim.c and every domain line
- * on a sim chip opens (no line is held twice).
+ * on a sim chip opens (no line is held twice). The writer is the parser's
+ * inverse: replacing the first domain's section with what
+ * vg_config_write_domain() makes of it (as vgpio-assign does) parses
+ * again to the same domain.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +171,48 @@ static void check_against_sim(const struct vg_config *cfg)
 	vg_sim_free(sim);
 }
 
+static bool line_equal(const struct vg_config_line *a,
+		       const struct vg_config_line *b)
+{
+	return !strcmp(a->chip, b->chip) && !strcmp(a->line, b->line) &&
+	       !strcmp(a->name, b->name) && a->allow == b->allow &&
+	       a->safe == b->safe && a->bias == b->bias &&
+	       a->drive == b->drive && a->active_low == b->active_low &&
+	       a->debounce_us == b->debounce_us;
+}
+
+static void check_round_trip(const struct vg_config *cfg, const char *text,
+			     size_t len)
+{
+	const struct vg_config_domain *d = &cfg->domains[0], *d2;
+	struct vg_config *cfg2 = NULL;
+	size_t start, end, wlen;
+	char *sect = NULL, *t2, err[256];
+	unsigned int i;
+
+	VG_FUZZ_CHECK(vg_config_find_section(text, len, "domain", d->name,
+					     &start, &end) == 1);
+	VG_FUZZ_CHECK(start < end && end <= len);
+	VG_FUZZ_CHECK(!vg_config_write_domain(d, &sect, &wlen));
+	t2 = malloc(len - (end - start) + wlen);
+	if (!t2) {
+		free(sect);
+		return;
+	}
+	memcpy(t2, text, start);
+	memcpy(t2 + start, sect, wlen);
+	memcpy(t2 + start + wlen, text + end, len - end);
+	VG_FUZZ_CHECK(!vg_config_parse(t2, len - (end - start) + wlen, "rt",
+				       &cfg2, err, sizeof(err)));
+	d2 = vg_config_domain(cfg2, d->name);
+	VG_FUZZ_CHECK(d2 && d2->nlines == d->nlines);
+	for (i = 0; i < d->nlines; i++)
+		VG_FUZZ_CHECK(line_equal(&d->lines[i], &d2->lines[i]));
+	vg_config_free(cfg2);
+	free(t2);
+	free(sect);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vg_config *cfg = NULL;
@@ -185,6 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_sims(cfg);
 	check_domains(cfg);
 	check_against_sim(cfg);
+	if (cfg->ndomains)
+		check_round_trip(cfg, (const char *)data, size);
 	vg_config_free(cfg);
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * VM tier: vgpiod with the gpiod provider on a real kernel GPIO chip
- * (gpio-sim), a shim guest over the loop transport. Runs in the guest set
+ * (gpio-sim), a shim guest over the loop transport, and vgpio-assign
+ * editing the policy of the running daemon. Runs in the guest set
  * up by tests/vm/guest-init.sh: chip label "vgpio-sim", lines vg-a..vg-e
  * at offsets 2..6; VGPIO_SIM_DIR is the chip's sysfs directory, whose
  * sim_gpioN/value is the line's physical level and sim_gpioN/pull the
@@ -531,6 +532,106 @@ static void vm_chip_by_path_and_line_by_offset(void **state)
 	assert_int_equal(vg_drun_stop(r), 0);
 }
 
+/*
+ * Run "vgpio-assign -f POLICY -C CONTROL ARGS" (ARGS a shell word list)
+ * for the daemon of @r; its exit status, stdout+stderr in @out.
+ */
+static int assign(struct vg_drun *r, const char *args, char *out, size_t len)
+{
+	char cmd[1024];
+	const char *bin = getenv("VGPIO_BUILD");
+	int st, fd;
+	ssize_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s/vgpio-assign -f %s -C %s %s >/tmp/vm-assign.out 2>&1",
+		 bin ? bin : "build", vg_drun_config(r), vg_drun_control(r),
+		 args);
+	st = system(cmd);
+	assert_true(WIFEXITED(st));
+	fd = open("/tmp/vm-assign.out", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, out, len - 1);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	return WEXITSTATUS(st);
+}
+
+/* The policy file's bytes, to show a refused command changed nothing. */
+static void policy_text(struct vg_drun *r, char *buf, size_t len)
+{
+	int fd = open(vg_drun_config(r), O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+}
+
+static void vm_assign_round_trip_on_host_lines(void **state)
+{
+	struct run *run = *state;
+	struct gpiod_line_request *req;
+	struct gpiod_line_info *li;
+	char out[4096], before[4096], after[4096];
+	int v;
+
+	/* A new domain gets a free host line: probed, written, applied. */
+	assert_int_equal(assign(run->r,
+				"assign other 'vgpio-sim vgpio-spare' "
+				"--line '0 name=bell safe=high allow=out'",
+				out, sizeof(out)),
+			 0);
+	li = line_info(7);
+	assert_string_equal(gpiod_line_info_get_consumer(li), "vgpio:other");
+	gpiod_line_info_free(li);
+	assert_int_equal(sim_value(7), 1);
+	assert_int_equal(vg_drun_guest(run->r, "other", NULL, &run->g), 0);
+	assert_int_equal(vg_shim_ngpio(run->g), 1);
+	assert_string_equal(vg_shim_line_name(run->g, 0), "bell");
+	assert_int_equal(vg_shim_direction_output(run->g, 0, 0), 0);
+	assert_int_equal(sim_value(7), 0);
+
+	/* Refused, naming the problem, file unchanged. */
+	policy_text(run->r, before, sizeof(before));
+	assert_int_equal(assign(run->r, "assign other 'vgpio-sim no-such'", out,
+				sizeof(out)),
+			 2);
+	assert_non_null(strstr(out, "no-such"));
+	assert_int_equal(assign(run->r, "assign other 'vgpio-sim vg-a'", out,
+				sizeof(out)),
+			 2);
+	assert_non_null(strstr(out, "already in domain guest"));
+	req = take_line(0);
+	assert_non_null(req);
+	assert_int_equal(assign(run->r, "assign other 'vgpio-sim vgpio-out'",
+				out, sizeof(out)),
+			 2);
+	assert_non_null(strstr(out, "in use by 'intruder'"));
+	gpiod_line_request_release(req);
+	policy_text(run->r, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	/* check and status see the live chip and daemon. */
+	assert_int_equal(assign(run->r, "--json check", out, sizeof(out)), 0);
+	assert_non_null(strchr(out, '{'));
+	assert_int_equal(assign(run->r, "--json status", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"other\""));
+
+	/* Revoke: at once, safe value held, the guest refused. */
+	assert_int_equal(assign(run->r, "revoke other 'vgpio-sim vgpio-spare'",
+				out, sizeof(out)),
+			 0);
+	assert_int_equal(sim_value(7), 1);
+	assert_int_equal(vg_shim_set_value(run->g, 0, 0), -EIO);
+	assert_int_equal(vg_shim_get_value(run->g, 0, &v), -EIO);
+	assert_int_equal(sim_value(7), 1);
+	assert_int_equal(assign(run->r, "status", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "parked host vgpio-sim:vgpio-spare"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
@@ -543,6 +644,7 @@ int main(void)
 		T(vm_safe_value_after_disconnect),
 		T(vm_safe_value_before_release_on_sigterm),
 		T(vm_revoke_while_running),
+		T(vm_assign_round_trip_on_host_lines),
 		cmocka_unit_test(vm_busy_line_fails_start_naming_it),
 		cmocka_unit_test(vm_unknown_chip_or_line_fails_start),
 		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),

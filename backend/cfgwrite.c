@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Writing policy text: a domain section from its parsed form, and finding
+ * a section in a file's text so that a tool can replace just that one.
+ * Contract in config.h. The output is what the parser reads back as the
+ * same struct (tests/unit/test-cfgwrite.c checks it option by option).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfglex.h"
+#include "config.h"
+
+/* virtio-gpio's ngpio is 16 bits wide (as cfgdomain.c). */
+#define CFGW_MAX_DOMAIN_LINES 65535u
+
+/* A growing string; the first error sticks and later appends do nothing. */
+struct cfgw_buf {
+	char *s;
+	size_t len, cap;
+	int rc;
+};
+
+static void cfgw_add(struct cfgw_buf *b, const char *fmt, ...) VG_PRINTF(2, 3);
+static void cfgw_add(struct cfgw_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t need;
+	int n;
+
+	if (b->rc)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->rc = -EINVAL;
+		return;
+	}
+	need = b->len + (size_t)n + 1;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *s;
+
+		while (cap < need)
+			cap *= 2;
+		s = realloc(b->s, cap);
+		if (!s) {
+			b->rc = -ENOMEM;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/*
+ * What the lexer reads back as this one word: printable ASCII, none of
+ * its punctuation (= , [ ] # and ->), at most @max bytes.
+ */
+static bool cfgw_word_ok(const char *w, size_t max)
+{
+	size_t i, n = w ? strnlen(w, max + 1) : 0;
+
+	if (!n || n > max)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (w[i] <= ' ' || w[i] >= 0x7f || strchr("=,[]#", w[i]))
+			return false;
+		if (w[i] == '-' && w[i + 1] == '>')
+			return false;
+	}
+	return true;
+}
+
+static int cfgw_check_line(const struct vg_config_line *l)
+{
+	size_t nlen = strnlen(l->name, sizeof(l->name));
+
+	if (!cfgw_word_ok(l->chip, VG_CONFIG_NAME_MAX) ||
+	    !cfgw_word_ok(l->line, VG_GPIO_NAME_MAX))
+		return -EINVAL;
+	if (nlen == sizeof(l->name) ||
+	    (nlen && !cfgw_word_ok(l->name, VG_GPIO_NAME_MAX)))
+		return -EINVAL;
+	if (!l->allow || (l->allow & ~VG_ALLOW_ALL))
+		return -EINVAL;
+	if (l->safe > VG_SAFE_HIGH || l->bias > VG_BIAS_PULL_DOWN ||
+	    l->drive > VG_DRIVE_OPEN_SOURCE)
+		return -EINVAL;
+	return 0;
+}
+
+/* The options of @l that differ from the defaults, as the parser names them. */
+static void cfgw_line_opts(struct cfgw_buf *b, unsigned int i,
+			   const struct vg_config_line *l)
+{
+	static const char *const safe[] = {"input", "low", "high"};
+	static const char *const bias[] = {"as-is", "disabled", "pull-up",
+					   "pull-down"};
+	static const char *const drive[] = {"push-pull", "open-drain",
+					    "open-source"};
+	static const char *const allow[] = {"in", "out", "irq"};
+	static const unsigned int bits[] = {VG_ALLOW_IN, VG_ALLOW_OUT,
+					    VG_ALLOW_IRQ};
+	size_t at = b->len;
+	const char *sep = "=";
+	unsigned int k;
+
+	cfgw_add(b, "line %u =", i);
+	if (l->name[0])
+		cfgw_add(b, " name=%s", l->name);
+	if (l->allow != VG_ALLOW_ALL) {
+		cfgw_add(b, " allow");
+		for (k = 0; k < VG_ARRAY_SIZE(bits); k++) {
+			if (!(l->allow & bits[k]))
+				continue;
+			cfgw_add(b, "%s%s", sep, allow[k]);
+			sep = ",";
+		}
+	}
+	if (l->safe != VG_SAFE_INPUT)
+		cfgw_add(b, " safe=%s", safe[l->safe]);
+	if (l->bias != VG_BIAS_AS_IS)
+		cfgw_add(b, " bias=%s", bias[l->bias]);
+	if (l->drive != VG_DRIVE_PUSH_PULL)
+		cfgw_add(b, " drive=%s", drive[l->drive]);
+	if (l->active_low)
+		cfgw_add(b, " active-low=yes");
+	if (l->debounce_us)
+		cfgw_add(b, " debounce=%u", (unsigned int)l->debounce_us);
+	/* No option differs: no entry (the parser wants at least one). */
+	if (!b->rc && b->s[b->len - 1] == '=')
+		b->len = at;
+	else
+		cfgw_add(b, "\n");
+}
+
+int vg_config_write_domain(const struct vg_config_domain *d, char **out,
+			   size_t *len)
+{
+	struct cfgw_buf b = {0};
+	unsigned int i;
+	int rc;
+
+	*out = NULL;
+	if (!cfgw_word_ok(d->name, VG_CONFIG_NAME_MAX) || !d->nlines ||
+	    d->nlines > CFGW_MAX_DOMAIN_LINES || !d->lines)
+		return -EINVAL;
+	for (i = 0; i < d->nlines; i++) {
+		rc = cfgw_check_line(&d->lines[i]);
+		if (rc)
+			return rc;
+	}
+	cfgw_add(&b, "[domain %s]\nlines =", d->name);
+	for (i = 0; i < d->nlines; i++) {
+		const struct vg_config_line *l = &d->lines[i];
+
+		if (!i)
+			cfgw_add(&b, " %s", l->chip);
+		else if (strcmp(l->chip, d->lines[i - 1].chip))
+			cfgw_add(&b, ", %s", l->chip);
+		cfgw_add(&b, " %s", l->line);
+	}
+	cfgw_add(&b, "\n");
+	for (i = 0; i < d->nlines; i++)
+		cfgw_line_opts(&b, i, &d->lines[i]);
+	if (b.rc) {
+		free(b.s);
+		return b.rc;
+	}
+	b.s[b.len] = '\0';
+	*out = b.s;
+	if (len)
+		*len = b.len;
+	return 0;
+}
+
+/* --- finding a section ---------------------------------------------------- */
+
+static bool cfgw_tok_is(const struct vg_cfgtok *t, enum vg_cfgtok_kind kind,
+			const char *word)
+{
+	return t->kind == kind && (!word || vg_cfgtok_is(t, word));
+}
+
+int vg_config_find_section(const char *text, size_t len, const char *type,
+			   const char *name, size_t *start, size_t *end)
+{
+	struct vg_cfglex lx = {.source = "policy"};
+	size_t at = 0;
+	bool in = false;
+	int rc = 0;
+
+	while (at < len) {
+		const char *s = text + at, *nl = memchr(s, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - s) : len - at;
+		size_t next = at + n + (nl != NULL);
+		const struct vg_cfgtok *t;
+
+		lx.lineno++;
+		if (n && s[n - 1] == '\r' && nl)
+			n--;
+		if (n > 0xffffffffu) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = vg_cfglex_scan(&lx, s, (unsigned int)n);
+		if (rc)
+			break;
+		t = lx.toks;
+		if (lx.ntoks && t[0].kind == VG_TOK_LBRACK) {
+			if (in)
+				break; /* the next section: *end is set */
+			if (lx.ntoks >= 4 &&
+			    cfgw_tok_is(&t[1], VG_TOK_WORD, type) &&
+			    cfgw_tok_is(&t[2], VG_TOK_WORD, name) &&
+			    cfgw_tok_is(&t[3], VG_TOK_RBRACK, NULL)) {
+				in = true;
+				*start = at;
+				*end = next;
+			}
+		} else if (lx.ntoks && in) {
+			*end = next;
+		}
+		at = next;
+	}
+	free(lx.toks);
+	if (rc)
+		return rc;
+	return in ? 1 : 0;
+}

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vgpio-assign, the built binary ($VGPIO_BUILD/vgpio-assign), run as a
+ * subprocess on policies in a temp dir: edits and what they keep byte for
+ * byte, invalid input refused with the file untouched, the read commands
+ * in text and JSON, and the round trip with a running vgpiod: assign,
+ * a guest uses the lines, revoke, a refused reload restores the file.
+ * Sim chips only (no GPIO hardware here): the host-line probe is reached
+ * through a chip that is neither a sim chip nor a host chip.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "daemon-run.h"
+#include "shim.h"
+#include "tmpdir.h"
+
+#define ARGS_MAX 24
+
+static const char base[] =
+	"# vgpio test policy: a board and two guests.\n"
+	"[sim board]\n"
+	"lines = 8\n"
+	"names = out0 out1 in0 in1 spare0 spare1 spare2 spare3\n"
+	"pull = out1 up\n"
+	"\n"
+	"# alpha drives out0.\n"
+	"[domain alpha]\n"
+	"lines = board out0\n"
+	"line out0 = allow=out safe=low # the LED\n"
+	"\n"
+	"# beta reads in0.\n"
+	"[domain beta]\n"
+	"lines = board in0\n"
+	"line in0 = allow=in,irq\n"
+	"# trailing comment\n";
+
+struct fx {
+	char dir[128];
+	char policy[192];
+	char control[192]; /* no daemon unless a test starts one */
+	char out_path[192], err_path[192];
+	char *out, *err; /* the last run's stdout and stderr */
+	char *before; /* a test's copy of a file, freed by teardown */
+	struct vg_drun *r;
+	struct vg_shim *g;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || vg_tmpdir_new(f->dir, sizeof(f->dir), "assign")) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->policy, sizeof(f->policy), "%s/policy.conf", f->dir);
+	snprintf(f->control, sizeof(f->control), "%s/control.sock", f->dir);
+	snprintf(f->out_path, sizeof(f->out_path), "%s/out", f->dir);
+	snprintf(f->err_path, sizeof(f->err_path), "%s/err", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	int rc = 0;
+
+	vg_shim_free(f->g);
+	if (f->r)
+		rc = vg_drun_stop(f->r);
+	vg_tmpdir_remove(f->dir);
+	free(f->out);
+	free(f->err);
+	free(f->before);
+	free(f);
+	if (rc)
+		print_error("vgpiod exited with status %d\n", rc);
+	return rc ? -1 : 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+static void spew(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * Run vgpio-assign -f POLICY -C CONTROL ARGS... (NULL-terminated); its
+ * exit status, stdout and stderr in f->out and f->err.
+ */
+static int run(struct fx *f, ...)
+{
+	const char *build = getenv("VGPIO_BUILD");
+	char bin[256];
+	const char *argv[ARGS_MAX];
+	int n = 0, status;
+	va_list ap;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/vgpio-assign", build ? build : "build");
+	argv[n++] = bin;
+	argv[n++] = "-f";
+	argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
+	argv[n++] = "-C";
+	argv[n++] = f->r ? vg_drun_control(f->r) : f->control;
+	va_start(ap, f);
+	while ((argv[n] = va_arg(ap, const char *)))
+		assert_true(++n < ARGS_MAX);
+	va_end(ap);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int o = open(f->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(f->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 126);
+	assert_int_not_equal(WEXITSTATUS(status), 127);
+	free(f->out);
+	free(f->err);
+	f->out = slurp(f->out_path, NULL);
+	f->err = slurp(f->err_path, NULL);
+	return WEXITSTATUS(status);
+}
+
+static const char *policy_of(const struct fx *f)
+{
+	return f->r ? vg_drun_config(f->r) : f->policy;
+}
+
+/* No FILE.tmp.* left beside the policy. */
+static void assert_no_temp(const struct fx *f)
+{
+	char dir[192];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", policy_of(f));
+	*strrchr(dir, '/') = '\0';
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".tmp.")) {
+			print_error("temp file left: %s\n", de->d_name);
+			fail();
+		}
+	closedir(d);
+}
+
+/* stderr is one "vgpio-assign: ..." line containing @want. */
+static void assert_one_message(const struct fx *f, const char *want)
+{
+	if (!strstr(f->err, want))
+		print_error("stderr: %s(wanted '%s')\n", f->err, want);
+	assert_non_null(strstr(f->err, want));
+	assert_memory_equal(f->err, "vgpio-assign: ", 14);
+	assert_non_null(strchr(f->err, '\n'));
+	assert_string_equal(strchr(f->err, '\n'), "\n");
+}
+
+static struct vg_config *load(const struct fx *f)
+{
+	struct vg_config *cfg = NULL;
+	char err[256] = "";
+
+	if (vg_config_load(policy_of(f), &cfg, err, sizeof(err)))
+		print_error("%s\n", err);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* --- a small JSON checker: the whole text is one well-formed value ------- */
+
+static const char *js_ws(const char *p)
+{
+	return p + strspn(p, " \t\r\n");
+}
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				if (strspn(p + 1, "0123456789abcdefABCDEF") < 4)
+					return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *js_list(const char *p, char close, bool members, int depth)
+{
+	p = js_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (members) {
+			p = js_string(js_ws(p));
+			if (!p || *(p = js_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		p = js_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = js_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	size_t n;
+
+	p = js_ws(p);
+	if (depth > 32)
+		return NULL;
+	if (*p == '{')
+		return js_list(p, '}', true, depth);
+	if (*p == '[')
+		return js_list(p, ']', false, depth);
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	n = strspn(p, "-0123456789.eE+");
+	return n ? p + n : NULL;
+}
+
+static void assert_json(const char *text)
+{
+	const char *end = js_value(text, 0);
+
+	if (!end || *js_ws(end))
+		print_error("not one JSON document: %s\n", text);
+	assert_true(end && !*js_ws(end));
+}
+
+/* The JSON object that starts at @key (e.g. "{\"index\":1,") after @from. */
+static char *json_object(const char *text, const char *from, const char *key)
+{
+	const char *p = strstr(text, from), *q;
+
+	assert_non_null(p);
+	p = strstr(p, key);
+	assert_non_null(p);
+	q = strchr(p, '}');
+	assert_non_null(q);
+	return strndup(p, (size_t)(q - p + 1));
+}
+
+/* --- editing ------------------------------------------------------------ */
+
+static void assign_new_domain_then_show_and_list(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_domain *d;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "assign", "gamma", "board out1 in1", NULL), 0);
+	/* No daemon: a note, not an error. */
+	assert_one_message(f, "takes effect when it starts");
+	cfg = load(f);
+	d = vg_config_domain(cfg, "gamma");
+	assert_non_null(d);
+	assert_int_equal(d->nlines, 2);
+	assert_string_equal(d->lines[1].line, "in1");
+	vg_config_free(cfg);
+
+	assert_int_equal(run(f, "show", "gamma", NULL), 0);
+	assert_non_null(strstr(f->out,
+			       "0 board out1 name=out1 allow=in,out,irq "
+			       "safe=input"));
+	assert_non_null(strstr(f->out, "1 board in1 name=in1 "));
+	assert_string_equal(f->err, "");
+	assert_int_equal(run(f, "--json", "show", "gamma", NULL), 0);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "\"domain\":\"gamma\""));
+	assert_non_null(strstr(f->out, "{\"index\":1,\"chip\":\"board\","
+				       "\"line\":\"in1\",\"name\":\"in1\","
+				       "\"allow\":[\"in\",\"out\",\"irq\"],"
+				       "\"safe\":\"input\""));
+
+	assert_int_equal(run(f, "list", NULL), 0);
+	assert_string_equal(f->out, "alpha 1\nbeta 1\ngamma 2\n");
+	assert_int_equal(run(f, "list", "--json", NULL), 0);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "{\"name\":\"gamma\",\"lines\":2}"));
+	assert_non_null(strstr(f->out, "{\"name\":\"alpha\",\"lines\":1}"));
+}
+
+static void assign_existing_domain_appends(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_domain *d;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "assign", "alpha", "board spare0", NULL), 0);
+	assert_int_equal(run(f, "assign", "alpha", "board 5, board in1", NULL),
+			 0);
+	cfg = load(f);
+	d = vg_config_domain(cfg, "alpha");
+	assert_int_equal(d->nlines, 4);
+	assert_string_equal(d->lines[0].line, "out0");
+	assert_string_equal(d->lines[1].line, "spare0");
+	assert_string_equal(d->lines[2].line, "5");
+	assert_string_equal(d->lines[3].line, "in1");
+	/* The kept line kept its options. */
+	assert_int_equal(d->lines[0].allow, VG_ALLOW_OUT);
+	assert_int_equal(d->lines[0].safe, VG_SAFE_LOW);
+	assert_int_equal(d->lines[3].allow, VG_ALLOW_ALL);
+	vg_config_free(cfg);
+}
+
+static void assign_replace_replaces_set(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_domain *d;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "assign", "alpha", "board spare1 out0",
+			     "--replace", NULL),
+			 0);
+	cfg = load(f);
+	d = vg_config_domain(cfg, "alpha");
+	assert_int_equal(d->nlines, 2);
+	assert_string_equal(d->lines[0].line, "spare1");
+	assert_int_equal(d->lines[0].safe, VG_SAFE_INPUT);
+	/* A line that stays keeps its options. */
+	assert_string_equal(d->lines[1].line, "out0");
+	assert_int_equal(d->lines[1].safe, VG_SAFE_LOW);
+	assert_int_equal(vg_config_domain(cfg, "beta")->nlines, 1);
+	vg_config_free(cfg);
+}
+
+static void assign_line_options_land_in_file(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_line *l;
+	char *text;
+
+	spew(f->policy, base);
+	assert_int_equal(
+		run(f, "assign", "alpha", "board spare2 spare3", "--line",
+		    "spare2 name=lamp allow=out,irq safe=high "
+		    "bias=pull-down drive=open-drain active-low=yes "
+		    "debounce=250",
+		    "--line=2 = allow=in", "--line", "0 safe=high", NULL),
+		0);
+	text = slurp(f->policy, NULL);
+	assert_non_null(strstr(text, "line 1 = name=lamp allow=out,irq "
+				     "safe=high bias=pull-down "
+				     "drive=open-drain active-low=yes "
+				     "debounce=250\n"));
+	free(text);
+	cfg = load(f);
+	l = vg_config_domain(cfg, "alpha")->lines;
+	/* --line sets a line's options: the ones not given are defaults. */
+	assert_int_equal(l[0].allow, VG_ALLOW_ALL);
+	assert_int_equal(l[0].safe, VG_SAFE_HIGH);
+	assert_string_equal(l[1].name, "lamp");
+	assert_int_equal(l[1].allow, VG_ALLOW_OUT | VG_ALLOW_IRQ);
+	assert_int_equal(l[1].safe, VG_SAFE_HIGH);
+	assert_int_equal(l[1].bias, VG_BIAS_PULL_DOWN);
+	assert_int_equal(l[1].drive, VG_DRIVE_OPEN_DRAIN);
+	assert_true(l[1].active_low);
+	assert_int_equal(l[1].debounce_us, 250);
+	assert_int_equal(l[2].allow, VG_ALLOW_IN);
+	assert_int_equal(l[2].safe, VG_SAFE_INPUT);
+	vg_config_free(cfg);
+}
+
+static void assign_revoke_some_lines_then_domain(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_domain *d;
+	char *text;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "assign", "alpha", "board spare0 spare1",
+			     "--line", "spare1 allow=in", NULL),
+			 0);
+	/* By offset: the line as the domain wrote it is spare0. */
+	assert_int_equal(run(f, "revoke", "alpha", "board 4", NULL), 0);
+	cfg = load(f);
+	d = vg_config_domain(cfg, "alpha");
+	assert_int_equal(d->nlines, 2);
+	assert_string_equal(d->lines[0].line, "out0");
+	assert_int_equal(d->lines[0].safe, VG_SAFE_LOW);
+	assert_string_equal(d->lines[1].line, "spare1");
+	assert_int_equal(d->lines[1].allow, VG_ALLOW_IN);
+	vg_config_free(cfg);
+
+	assert_int_equal(run(f, "revoke", "alpha", NULL), 0);
+	cfg = load(f);
+	assert_null(vg_config_domain(cfg, "alpha"));
+	assert_non_null(vg_config_domain(cfg, "beta"));
+	vg_config_free(cfg);
+	text = slurp(f->policy, NULL);
+	assert_null(strstr(text, "[domain alpha]"));
+	assert_non_null(strstr(text, "# alpha drives out0.\n\n# beta reads"));
+	free(text);
+	assert_int_equal(run(f, "revoke", "alpha", NULL), 2);
+	assert_one_message(f, "domain alpha: not in");
+}
+
+/* Everything outside the edited section stays byte for byte. */
+static void assign_keeps_comments_and_other_sections(void **state)
+{
+	struct fx *f = *state;
+	size_t head = (size_t)(strstr(base, "[domain alpha]") - base);
+	const char *tail = "# trailing comment\n";
+	char *text;
+	size_t len;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "assign", "alpha", "board spare0", NULL), 0);
+	text = slurp(f->policy, &len);
+	assert_memory_equal(text, base, head);
+	assert_string_equal(strstr(text, "[domain alpha]"),
+			    "[domain alpha]\nlines = board out0 spare0\n"
+			    "line 0 = allow=out safe=low\n"
+			    "\n# beta reads in0.\n[domain beta]\n"
+			    "lines = board in0\nline in0 = allow=in,irq\n"
+			    "# trailing comment\n");
+	free(text);
+
+	/* The last section: the comment after it stays after it. */
+	assert_int_equal(run(f, "assign", "beta", "board in1", NULL), 0);
+	text = slurp(f->policy, &len);
+	assert_memory_equal(text, base, head);
+	assert_string_equal(strstr(text, "[domain beta]"),
+			    "[domain beta]\nlines = board in0 in1\n"
+			    "line 0 = allow=in,irq\n# trailing comment\n");
+	assert_true(len > strlen(tail));
+	free(text);
+}
+
+struct bad {
+	const char *why; /* in the message */
+	const char *args[8];
+};
+
+static void assign_invalid_input_changes_nothing(void **state)
+{
+	static const struct bad bad[] = {
+		{"expected a chip", {"assign", "alpha", "board out1,"}},
+		{"has no lines", {"assign", "alpha", "board"}},
+		{"line set 'board out1 = 2'",
+		 {"assign", "alpha", "board out1 = 2"}},
+		{"no line 'nope' on sim board",
+		 {"assign", "alpha", "board nope"}},
+		{"already in domain beta", {"assign", "alpha", "board 2"}},
+		{"line board 0: already in domain alpha",
+		 {"assign", "alpha", "board 0"}},
+		{"listed twice", {"assign", "alpha", "board 4 spare0"}},
+		{"duplicate guest name 'out0'",
+		 {"assign", "alpha", "board spare0", "--line",
+		  "spare0 name=out0"}},
+		{"chip nochip", {"assign", "alpha", "nochip 0"}},
+		{"unknown option 'colour'",
+		 {"assign", "alpha", "board spare0", "--line",
+		  "spare0 colour=red"}},
+		{"line breaks are not allowed",
+		 {"assign", "alpha", "board spare0\n[sim x]"}},
+		{"domain name 'a b'", {"assign", "a b", "board spare0"}},
+		{"not in this domain", {"revoke", "alpha", "board in0"}},
+		{"not in", {"revoke", "nobody"}},
+		{"not in", {"show", "nobody"}},
+		{"unknown command", {"frobnicate"}},
+	};
+	struct fx *f = *state;
+	unsigned int i;
+	char *text;
+	size_t len;
+
+	spew(f->policy, base);
+	for (i = 0; i < VG_ARRAY_SIZE(bad); i++) {
+		const char *const *a = bad[i].args;
+
+		print_message("  %s\n", bad[i].why);
+		assert_int_equal(
+			run(f, a[0], a[1], a[2], a[3], a[4], a[5], NULL), 2);
+		if (!strcmp(a[0], "frobnicate"))
+			assert_non_null(strstr(f->err, bad[i].why));
+		else
+			assert_one_message(f, bad[i].why);
+		text = slurp(f->policy, &len);
+		assert_int_equal(len, strlen(base));
+		assert_string_equal(text, base);
+		free(text);
+		assert_no_temp(f);
+	}
+}
+
+static void assign_offline_accepts_unknown_chip(void **state)
+{
+	struct fx *f = *state;
+	struct vg_config *cfg;
+
+	spew(f->policy, base);
+	assert_int_equal(
+		run(f, "assign", "gamma", "nochip 3", "--offline", NULL), 0);
+	cfg = load(f);
+	assert_string_equal(vg_config_domain(cfg, "gamma")->lines[0].chip,
+			    "nochip");
+	vg_config_free(cfg);
+	/* check probes it: a problem, reported in both forms. */
+	assert_int_equal(run(f, "check", NULL), 1);
+	assert_non_null(strstr(f->out, "domain gamma: chip nochip"));
+	assert_int_equal(run(f, "check", "--json", NULL), 1);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "\"ok\":false"));
+	assert_non_null(strstr(f->out, "\"domain\":\"gamma\",\"chip\":"
+				       "\"nochip\",\"line\":\"3\""));
+}
+
+static void assign_check_clean_policy_ok(void **state)
+{
+	struct fx *f = *state;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "check", NULL), 0);
+	assert_non_null(strstr(f->out, ": ok"));
+	assert_int_equal(run(f, "--json", "check", NULL), 0);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "\"problems\":[],\"ok\":true"));
+	/* A file the parser refuses is a problem too. */
+	spew(f->policy, "[domain x]\nlines = board 1\n[domain x]\n");
+	assert_int_equal(run(f, "check", "--json", NULL), 1);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "duplicate section [domain x]"));
+}
+
+static void assign_status_without_daemon_exits_3(void **state)
+{
+	struct fx *f = *state;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "status", NULL), 3);
+	assert_one_message(f, "control.sock");
+	assert_string_equal(f->out, "");
+}
+
+/* --- with vgpiod -------------------------------------------------------- */
+
+static void daemon_start(struct fx *f)
+{
+	assert_int_equal(vg_drun_start(base, NULL, &f->r), 0);
+}
+
+static int sim_get(struct fx *f, const char *line)
+{
+	int v = -1;
+
+	assert_int_equal(vg_drun_sim_get(f->r, "board", line, &v), 0);
+	return v;
+}
+
+static void assign_daemon_round_trip(void **state)
+{
+	struct fx *f = *state;
+	char *obj;
+	int v;
+
+	daemon_start(f);
+	assert_int_equal(vg_drun_guest(f->r, "alpha", NULL, &f->g), 0);
+	assert_int_equal(vg_shim_ngpio(f->g), 1);
+
+	assert_int_equal(run(f, "assign", "alpha", "board out1 in1", "--line",
+			     "out1 allow=out safe=low", NULL),
+			 0);
+	assert_non_null(strstr(f->out, "added 2 revoked 0 deferred 1"));
+	/* The connected guest sees the lines after a device reset. */
+	assert_int_equal(vg_shim_ngpio(f->g), 1);
+	assert_int_equal(run(f, "--json", "status", NULL), 0);
+	assert_json(f->out);
+	obj = json_object(f->out, "", "{\"name\":\"alpha\"");
+	assert_non_null(strstr(obj, "\"pending\":true"));
+	free(obj);
+	assert_int_equal(vg_shim_reset(f->g), 0);
+	assert_int_equal(vg_shim_probe(f->g), 0);
+	assert_int_equal(vg_shim_ngpio(f->g), 3);
+	assert_string_equal(vg_shim_line_name(f->g, 1), "out1");
+	assert_int_equal(vg_shim_direction_output(f->g, 1, 1), 0);
+	assert_int_equal(sim_get(f, "out1"), 1);
+	assert_int_equal(vg_drun_sim_set(f->r, "board", "in1", 1), 0);
+	assert_int_equal(vg_shim_set_direction(f->g, 2, VG_GPIO_DIRECTION_IN),
+			 0);
+	assert_int_equal(vg_shim_get_value(f->g, 2, &v), 0);
+	assert_int_equal(v, 1);
+
+	assert_int_equal(run(f, "revoke", "alpha", "board out1", NULL), 0);
+	assert_non_null(strstr(f->out, "revoked 1"));
+	/* Held at its safe value: low, though the board pulls it up. */
+	assert_int_equal(sim_get(f, "out1"), 0);
+	assert_int_equal(vg_shim_set_value(f->g, 1, 1), -EIO);
+	assert_int_equal(sim_get(f, "out1"), 0);
+	/* Other lines still work. */
+	assert_int_equal(vg_shim_get_value(f->g, 2, &v), 0);
+	assert_int_equal(run(f, "status", "--json", NULL), 0);
+	assert_json(f->out);
+	obj = json_object(f->out, "\"name\":\"alpha\"", "{\"index\":1,");
+	assert_non_null(strstr(obj, "\"host\":\"board:out1\""));
+	assert_non_null(strstr(obj, "\"revoked\":true"));
+	free(obj);
+	obj = json_object(f->out, "\"name\":\"alpha\"", "{\"index\":2,");
+	assert_non_null(strstr(obj, "\"revoked\":false"));
+	free(obj);
+	assert_int_equal(run(f, "status", NULL), 0);
+	assert_non_null(strstr(f->out, "domain alpha connected yes"));
+}
+
+/* A new guest sees a new domain's lines at once. */
+static void assign_daemon_new_domain_new_guest(void **state)
+{
+	struct fx *f = *state;
+
+	daemon_start(f);
+	assert_int_equal(run(f, "assign", "gamma", "board spare0 spare1", NULL),
+			 0);
+	assert_non_null(strstr(f->out, "reloaded: added 2 revoked 0"));
+	assert_int_equal(vg_drun_guest(f->r, "gamma", NULL, &f->g), 0);
+	assert_int_equal(vg_shim_ngpio(f->g), 2);
+	assert_int_equal(vg_shim_direction_output(f->g, 1, 1), 0);
+	assert_int_equal(sim_get(f, "spare1"), 1);
+}
+
+/*
+ * The policy is valid but vgpiod cannot open a line of it (no chip of
+ * that name here, prepared --offline): vgpiod changes nothing, and so the
+ * file goes back to what vgpiod runs.
+ */
+static void assign_daemon_refusal_restores_file(void **state)
+{
+	struct fx *f = *state;
+	struct vg_drun_dom st;
+	char *after;
+	size_t blen, alen;
+
+	daemon_start(f);
+	f->before = slurp(vg_drun_config(f->r), &blen);
+	assert_int_equal(
+		run(f, "assign", "alpha", "nochip 0", "--offline", NULL), 1);
+	assert_one_message(f, "vgpiod refused the policy");
+	assert_non_null(strstr(f->err, "restored"));
+	after = slurp(vg_drun_config(f->r), &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, f->before, blen);
+	free(after);
+	assert_no_temp(f);
+	assert_int_equal(vg_drun_status(f->r, "alpha", &st), 0);
+	assert_int_equal(st.lines, 1);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(assign_new_domain_then_show_and_list),
+		T(assign_existing_domain_appends),
+		T(assign_replace_replaces_set),
+		T(assign_line_options_land_in_file),
+		T(assign_revoke_some_lines_then_domain),
+		T(assign_keeps_comments_and_other_sections),
+		T(assign_invalid_input_changes_nothing),
+		T(assign_offline_accepts_unknown_chip),
+		T(assign_check_clean_policy_ok),
+		T(assign_status_without_daemon_exits_3),
+		T(assign_daemon_round_trip),
+		T(assign_daemon_new_domain_new_guest),
+		T(assign_daemon_refusal_restores_file),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
