@@ -533,6 +533,43 @@ static void vm_chip_by_path_and_line_by_offset(void **state)
 }
 
 /*
+ * drive=open-drain: gpio-sim cannot drive open-drain, so the kernel
+ * emulates it by making the line an input for a high level, which
+ * gpio-sim shows as the pin keeping its last level. A push-pull line
+ * drives high.
+ */
+static void vm_open_drain_releases_high(void **state)
+{
+	struct gpiod_line_info *li;
+	struct vg_drun *r = NULL;
+	struct vg_shim *s = NULL;
+
+	(void)state;
+	sim_pull(1, 0);
+	sim_pull(0, 0);
+	assert_int_equal(vg_drun_start("[domain guest]\n"
+				       "lines = " LABEL " vgpio-in vgpio-out\n"
+				       "line 0 = drive=open-drain\n",
+				       NULL, &r),
+			 0);
+	assert_int_equal(vg_drun_guest(r, "guest", NULL, &s), 0);
+	assert_int_equal(vg_shim_direction_output(s, 0, 0), 0);
+	assert_int_equal(sim_value(1), 0);
+	/* High is not driven: the kernel lets go of the line. */
+	assert_int_equal(vg_shim_set_value(s, 0, 1), 0);
+	assert_int_equal(sim_value(1), 0);
+	li = line_info(1);
+	assert_int_equal(gpiod_line_info_get_drive(li),
+			 GPIOD_LINE_DRIVE_OPEN_DRAIN);
+	gpiod_line_info_free(li);
+	/* Push-pull (the default) drives high against the pull. */
+	assert_int_equal(vg_shim_direction_output(s, 1, 1), 0);
+	assert_int_equal(sim_value(0), 1);
+	vg_shim_free(s);
+	assert_int_equal(vg_drun_stop(r), 0);
+}
+
+/*
  * Run "vgpio-assign -f POLICY -C CONTROL ARGS" (ARGS a shell word list)
  * for the daemon of @r; its exit status, stdout+stderr in @out.
  */
@@ -648,6 +685,7 @@ int main(void)
 		cmocka_unit_test(vm_busy_line_fails_start_naming_it),
 		cmocka_unit_test(vm_unknown_chip_or_line_fails_start),
 		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),
+		cmocka_unit_test(vm_open_drain_releases_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
