@@ -13,53 +13,10 @@
 
 #include "cfglex.h"
 #include "config.h"
+#include "strbuf.h"
 
 /* virtio-gpio's ngpio is 16 bits wide (as cfgdomain.c). */
 #define CFGW_MAX_DOMAIN_LINES 65535u
-
-/* A growing string; the first error sticks and later appends do nothing. */
-struct cfgw_buf {
-	char *s;
-	size_t len, cap;
-	int rc;
-};
-
-static void cfgw_add(struct cfgw_buf *b, const char *fmt, ...) VG_PRINTF(2, 3);
-static void cfgw_add(struct cfgw_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t need;
-	int n;
-
-	if (b->rc)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->rc = -EINVAL;
-		return;
-	}
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *s;
-
-		while (cap < need)
-			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s) {
-			b->rc = -ENOMEM;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
 
 /*
  * What the lexer reads back as this one word: printable ASCII, none of
@@ -99,7 +56,7 @@ static int cfgw_check_line(const struct vg_config_line *l)
 }
 
 /* The options of @l that differ from the defaults, as the parser names them. */
-static void cfgw_line_opts(struct cfgw_buf *b, unsigned int i,
+static void cfgw_line_opts(struct vg_strbuf *b, unsigned int i,
 			   const struct vg_config_line *l)
 {
 	static const char *const safe[] = {"input", "low", "high"};
@@ -114,39 +71,39 @@ static void cfgw_line_opts(struct cfgw_buf *b, unsigned int i,
 	const char *sep = "=";
 	unsigned int k;
 
-	cfgw_add(b, "line %u =", i);
+	vg_strbuf_addf(b, "line %u =", i);
 	if (l->name[0])
-		cfgw_add(b, " name=%s", l->name);
+		vg_strbuf_addf(b, " name=%s", l->name);
 	if (l->allow != VG_ALLOW_ALL) {
-		cfgw_add(b, " allow");
+		vg_strbuf_addf(b, " allow");
 		for (k = 0; k < VG_ARRAY_SIZE(bits); k++) {
 			if (!(l->allow & bits[k]))
 				continue;
-			cfgw_add(b, "%s%s", sep, allow[k]);
+			vg_strbuf_addf(b, "%s%s", sep, allow[k]);
 			sep = ",";
 		}
 	}
 	if (l->safe != VG_SAFE_INPUT)
-		cfgw_add(b, " safe=%s", safe[l->safe]);
+		vg_strbuf_addf(b, " safe=%s", safe[l->safe]);
 	if (l->bias != VG_BIAS_AS_IS)
-		cfgw_add(b, " bias=%s", bias[l->bias]);
+		vg_strbuf_addf(b, " bias=%s", bias[l->bias]);
 	if (l->drive != VG_DRIVE_PUSH_PULL)
-		cfgw_add(b, " drive=%s", drive[l->drive]);
+		vg_strbuf_addf(b, " drive=%s", drive[l->drive]);
 	if (l->active_low)
-		cfgw_add(b, " active-low=yes");
+		vg_strbuf_addf(b, " active-low=yes");
 	if (l->debounce_us)
-		cfgw_add(b, " debounce=%u", (unsigned int)l->debounce_us);
+		vg_strbuf_addf(b, " debounce=%u", (unsigned int)l->debounce_us);
 	/* No option differs: no entry (the parser wants at least one). */
 	if (!b->rc && b->s[b->len - 1] == '=')
 		b->len = at;
 	else
-		cfgw_add(b, "\n");
+		vg_strbuf_addf(b, "\n");
 }
 
 int vg_config_write_domain(const struct vg_config_domain *d, char **out,
 			   size_t *len)
 {
-	struct cfgw_buf b = {0};
+	struct vg_strbuf b = {0};
 	unsigned int i;
 	int rc;
 
@@ -159,17 +116,17 @@ int vg_config_write_domain(const struct vg_config_domain *d, char **out,
 		if (rc)
 			return rc;
 	}
-	cfgw_add(&b, "[domain %s]\nlines =", d->name);
+	vg_strbuf_addf(&b, "[domain %s]\nlines =", d->name);
 	for (i = 0; i < d->nlines; i++) {
 		const struct vg_config_line *l = &d->lines[i];
 
 		if (!i)
-			cfgw_add(&b, " %s", l->chip);
+			vg_strbuf_addf(&b, " %s", l->chip);
 		else if (strcmp(l->chip, d->lines[i - 1].chip))
-			cfgw_add(&b, ", %s", l->chip);
-		cfgw_add(&b, " %s", l->line);
+			vg_strbuf_addf(&b, ", %s", l->chip);
+		vg_strbuf_addf(&b, " %s", l->line);
 	}
-	cfgw_add(&b, "\n");
+	vg_strbuf_addf(&b, "\n");
 	for (i = 0; i < d->nlines; i++)
 		cfgw_line_opts(&b, i, &d->lines[i]);
 	if (b.rc) {

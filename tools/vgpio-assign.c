@@ -34,6 +34,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "prov-gpiod.h"
+#include "strbuf.h"
 
 #define ASSIGN_POLICY_DEFAULT "/etc/vgpio/policy.conf"
 #define ASSIGN_FILE_MAX (16u << 20) /* as the parser */
@@ -120,42 +121,6 @@ static const char *cfg_why(const char *err, const char *source,
 	return end + 2;
 }
 
-/* --- a growing string ----------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
 /* --- JSON output --------------------------------------------------------- */
 
 static void json_strn(const char *s, size_t n)
@@ -228,7 +193,7 @@ struct ptext {
  */
 static int ptext_read(const char *path, bool missing_ok, struct ptext *t)
 {
-	struct sbuf b = {0};
+	struct vg_strbuf b = {0};
 	char chunk[65536];
 	ssize_t r;
 	int fd, rc = 0;
@@ -252,14 +217,14 @@ static int ptext_read(const char *path, bool missing_ok, struct ptext *t)
 			rc = -errno;
 			goto out;
 		}
-		sb_addn(&b, chunk, (size_t)r);
+		vg_strbuf_addn(&b, chunk, (size_t)r);
 		if (b.len > ASSIGN_FILE_MAX) {
 			rc = -EFBIG;
 			goto out;
 		}
 	}
-	sb_add(&b, ""); /* an empty file too is a string */
-	if (b.nomem)
+	vg_strbuf_add(&b, ""); /* an empty file too is a string */
+	if (b.rc)
 		rc = -ENOMEM;
 out:
 	close(fd);
@@ -422,11 +387,11 @@ enum ctl_res {
  * into @reply (each ending in a newline).
  */
 static enum ctl_res ctl_run(const char *path, const char *cmd,
-			    struct sbuf *reply, char *final, size_t flen,
+			    struct vg_strbuf *reply, char *final, size_t flen,
 			    int *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct sbuf in = {0};
+	struct vg_strbuf in = {0};
 	enum ctl_res res = CTL_BROKEN;
 	size_t done = 0;
 	int fd;
@@ -469,10 +434,10 @@ static enum ctl_res ctl_run(const char *path, const char *cmd,
 				res = CTL_ERROR;
 				goto out;
 			}
-			sb_add(reply, line);
-			sb_add(reply, "\n");
+			vg_strbuf_add(reply, line);
+			vg_strbuf_add(reply, "\n");
 		}
-		if (in.nomem || reply->nomem || in.len > ASSIGN_REPLY_MAX) {
+		if (in.rc || reply->rc || in.len > ASSIGN_REPLY_MAX) {
 			snprintf(final, flen, "reply too long");
 			goto out;
 		}
@@ -494,7 +459,7 @@ static enum ctl_res ctl_run(const char *path, const char *cmd,
 				     "ended");
 			goto out;
 		}
-		sb_addn(&in, buf, (size_t)r);
+		vg_strbuf_addn(&in, buf, (size_t)r);
 	}
 out:
 	free(in.s);
@@ -621,31 +586,31 @@ static int arg_check(const char *what, const char *arg)
 static int scratch_parse(struct txn *x, const char *pre, const char *lineset,
 			 char *const *entries, unsigned int nentries)
 {
-	struct sbuf b = {0};
+	struct vg_strbuf b = {0};
 	char err[ASSIGN_ERR_MAX];
 	const char *why;
 	unsigned int i, line, col, at;
 	int rc;
 
-	sb_add(&b, "[domain ");
-	sb_add(&b, x->domain);
-	sb_add(&b, "]\nlines = ");
-	sb_add(&b, pre);
-	sb_add(&b, lineset);
-	sb_add(&b, "\n");
+	vg_strbuf_add(&b, "[domain ");
+	vg_strbuf_add(&b, x->domain);
+	vg_strbuf_add(&b, "]\nlines = ");
+	vg_strbuf_add(&b, pre);
+	vg_strbuf_add(&b, lineset);
+	vg_strbuf_add(&b, "\n");
 	for (i = 0; i < nentries; i++) {
 		const char *e = entries[i] + strspn(entries[i], " \t");
 		size_t ref = strcspn(e, " \t=");
 
 		/* "REF OPT=VAL ...", or as in the file, "REF = OPT=VAL ..." */
-		sb_add(&b, "line ");
-		sb_addn(&b, e, ref);
+		vg_strbuf_add(&b, "line ");
+		vg_strbuf_addn(&b, e, ref);
 		if (e[ref + strspn(e + ref, " \t")] != '=')
-			sb_add(&b, " =");
-		sb_add(&b, e + ref);
-		sb_add(&b, "\n");
+			vg_strbuf_add(&b, " =");
+		vg_strbuf_add(&b, e + ref);
+		vg_strbuf_add(&b, "\n");
 	}
-	if (b.nomem) {
+	if (b.rc) {
 		free(b.s);
 		msg("%s", strerror(ENOMEM));
 		return RC_FAIL;
@@ -696,7 +661,7 @@ static unsigned int entry_index(const struct vg_config_domain *d,
 static int txn_splice(struct txn *x)
 {
 	const struct ptext *o = &x->old;
-	struct sbuf b = {0};
+	struct vg_strbuf b = {0};
 	char err[ASSIGN_ERR_MAX], *sect = NULL;
 	size_t start = o->len, end = o->len;
 	unsigned int line, col;
@@ -722,19 +687,19 @@ static int txn_splice(struct txn *x)
 	       !strncmp(o->s + start - 2, "\n\n", 2) && end < o->len &&
 	       o->s[end] == '\n')
 		end++;
-	sb_addn(&b, o->s, start);
+	vg_strbuf_addn(&b, o->s, start);
 	if (!found && o->len) {
 		/* A new section goes at the end, after a blank line. */
 		if (o->s[o->len - 1] != '\n')
-			sb_add(&b, "\n");
-		sb_add(&b, "\n");
+			vg_strbuf_add(&b, "\n");
+		vg_strbuf_add(&b, "\n");
 	}
 	if (sect)
-		sb_add(&b, sect);
-	sb_addn(&b, o->s + end, o->len - end);
-	sb_add(&b, ""); /* an empty policy is text too */
+		vg_strbuf_add(&b, sect);
+	vg_strbuf_addn(&b, o->s + end, o->len - end);
+	vg_strbuf_add(&b, ""); /* an empty policy is text too */
 	free(sect);
-	if (b.nomem) {
+	if (b.rc) {
 		free(b.s);
 		msg("%s", strerror(ENOMEM));
 		return RC_FAIL;
@@ -755,7 +720,7 @@ static int txn_splice(struct txn *x)
 static int txn_apply(struct txn *x)
 {
 	const char *path = x->t->policy;
-	struct sbuf reply = {0};
+	struct vg_strbuf reply = {0};
 	char final[ASSIGN_ERR_MAX];
 	const char *reason;
 	enum ctl_res res;
@@ -829,21 +794,21 @@ struct assign_args {
 };
 
 /* "CHIP L L, CHIP L" of @d's lines, then ", " (for a line set after it). */
-static void lineset_of(struct sbuf *b, const struct vg_config_domain *d)
+static void lineset_of(struct vg_strbuf *b, const struct vg_config_domain *d)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->nlines; i++) {
 		if (!i || strcmp(d->lines[i].chip, d->lines[i - 1].chip)) {
 			if (i)
-				sb_add(b, ", ");
-			sb_add(b, d->lines[i].chip);
+				vg_strbuf_add(b, ", ");
+			vg_strbuf_add(b, d->lines[i].chip);
 		}
-		sb_add(b, " ");
-		sb_add(b, d->lines[i].line);
+		vg_strbuf_add(b, " ");
+		vg_strbuf_add(b, d->lines[i].line);
 	}
 	if (d->nlines)
-		sb_add(b, ", ");
+		vg_strbuf_add(b, ", ");
 }
 
 /*
@@ -883,7 +848,7 @@ static int assign_build(struct txn *x, const struct assign_args *a)
 {
 	const struct vg_config_domain *od = vg_config_domain(x->cur, a->domain);
 	const struct vg_config_domain *sd;
-	struct sbuf pre = {0};
+	struct vg_strbuf pre = {0};
 	unsigned char *given;
 	unsigned int i, k;
 	int rc;
@@ -892,7 +857,7 @@ static int assign_build(struct txn *x, const struct assign_args *a)
 		lineset_of(&pre, od);
 		x->first = od->nlines;
 	}
-	if (pre.nomem) {
+	if (pre.rc) {
 		free(pre.s);
 		msg("%s", strerror(ENOMEM));
 		return RC_FAIL;
@@ -1340,7 +1305,7 @@ static void status_json(char *reply)
 
 static int cmd_status(const struct tool *t)
 {
-	struct sbuf reply = {0};
+	struct vg_strbuf reply = {0};
 	char final[ASSIGN_ERR_MAX];
 	enum ctl_res res;
 	int err = 0, rc = RC_OK;
