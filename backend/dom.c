@@ -18,6 +18,7 @@ struct dom_line {
 	struct vg_dom *dom;
 	unsigned int gpio; /* index in the table the device serves */
 	bool live; /* in dom->cur: its events go to the device */
+	enum vg_safe parked; /* while parked: the safe value it holds */
 	struct vg_line_spec spec; /* chip and line point into dom_line */
 	char *chip, *line;
 	struct vg_provider prov;
@@ -153,7 +154,7 @@ static void dl_drop(struct vg_doms *ds, struct dom_line *dl, enum vg_safe safe)
 		if (v) {
 			safe_state(&dl->prov, dl->h, safe);
 			dl->live = false;
-			dl->spec.initial_value = safe == VG_SAFE_HIGH;
+			dl->parked = safe;
 			ds->parked = v;
 			ds->parked[ds->nparked++] = dl;
 			return;
@@ -180,8 +181,7 @@ static void unpark(struct vg_doms *ds, const struct vg_config *cfg)
 					  !strcmp(cl->line, dl->line);
 			}
 		if (wanted)
-			dl_close(dl, dl->spec.initial_value ? VG_SAFE_HIGH
-							    : VG_SAFE_LOW);
+			dl_close(dl, dl->parked);
 		else
 			ds->parked[n++] = dl;
 	}
@@ -651,9 +651,7 @@ void vg_doms_dispose(struct vg_doms *ds)
 		dom_free(dom);
 	}
 	for (i = 0; i < ds->nparked; i++)
-		dl_close(ds->parked[i], ds->parked[i]->spec.initial_value
-						? VG_SAFE_HIGH
-						: VG_SAFE_LOW);
+		dl_close(ds->parked[i], ds->parked[i]->parked);
 	free(ds->parked);
 	free(ds->v);
 	memset(ds, 0, sizeof(*ds));
@@ -666,5 +664,5 @@ void vg_doms_parked(const struct vg_doms *ds, unsigned int i, const char **chip,
 
 	*chip = dl->chip;
 	*line = dl->line;
-	*value = dl->spec.initial_value;
+	*value = dl->parked == VG_SAFE_HIGH;
 }
