@@ -26,6 +26,7 @@ enum vg_daemon_stage {
 	VG_STAGE_LINES, /* every domain's lines opened (maybe some) */
 	VG_STAGE_EVENTS, /* provider event fd watched */
 	VG_STAGE_LOOP, /* loop transport listening */
+	VG_STAGE_EXTRA, /* the extra transport (Xen) started, if any */
 	VG_STAGE_CTL, /* control socket listening */
 };
 
@@ -46,6 +47,8 @@ struct vg_daemon {
 	int prov_fd[2]; /* sim, host: watched event fds or -1 */
 	struct vg_doms doms;
 	struct vg_loop *loop;
+	const struct vg_daemon_transport *extra;
+	void *extra_handle;
 	struct vg_ctl *ctl;
 	bool work_pending; /* a guest has queue work left after its budget */
 	bool stop;
@@ -150,9 +153,9 @@ static int watch_providers(struct vg_daemon *d)
 
 /* --- guests (loop transport hooks) ---------------------------------------- */
 
-static int guest_attach(void *arg, struct vg_loop_conn *conn,
-			const char *domain, const struct vg_bus *bus,
-			struct vg_mmio **mmio, char *reason, size_t reason_len)
+static int guest_attach(void *arg, void *conn, const char *domain,
+			const struct vg_bus *bus, struct vg_mmio **mmio,
+			char *reason, size_t reason_len)
 {
 	struct vg_daemon *d = arg;
 	struct vg_dom *dom = vg_doms_find(&d->doms, domain);
@@ -203,7 +206,7 @@ static void stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s)
 	to->broken += s->broken;
 }
 
-static void guest_detach(void *arg, struct vg_loop_conn *conn)
+static void guest_detach(void *arg, void *conn)
 {
 	struct vg_daemon *d = arg;
 	struct vg_gpio_stats st;
@@ -226,7 +229,7 @@ static void guest_detach(void *arg, struct vg_loop_conn *conn)
 	}
 }
 
-static const struct vg_loop_hooks guest_hooks = {
+static const struct vg_guest_hooks guest_hooks = {
 	.attach = guest_attach,
 	.detach = guest_detach,
 };
@@ -477,6 +480,8 @@ static void teardown(struct vg_daemon *d)
 	if (d->stage >= VG_STAGE_CTL)
 		vg_ctl_free(d->ctl);
 	/* Guests go first: their devices put lines into the safe state. */
+	if (d->stage >= VG_STAGE_EXTRA && d->extra)
+		d->extra->stop(d->extra_handle);
 	if (d->stage >= VG_STAGE_LOOP)
 		vg_loop_free(d->loop);
 	if (d->stage >= VG_STAGE_EVENTS) {
@@ -550,6 +555,15 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 		return rc;
 	d->stage = VG_STAGE_LOOP;
 
+	if (p->extra) {
+		rc = p->extra->start(p->extra->cfg, d->ev, &guest_hooks, d,
+				     d->sink, &d->extra_handle);
+		if (rc)
+			return rc;
+		d->extra = p->extra;
+	}
+	d->stage = VG_STAGE_EXTRA;
+
 	rc = vg_ctl_new(d->ev, p->ctl_path, ctl_cmds, VG_ARRAY_SIZE(ctl_cmds),
 			d, &d->log, &d->ctl);
 	if (rc)
@@ -617,6 +631,11 @@ int vg_daemon_run(struct vg_daemon *d)
 void vg_daemon_stop(struct vg_daemon *d)
 {
 	d->stop = true;
+}
+
+struct vg_sim *vg_daemon_sim(struct vg_daemon *d)
+{
+	return d->sim;
 }
 
 void vg_daemon_free(struct vg_daemon *d)

@@ -6,7 +6,7 @@
  * one; tests create them in-process (with signals off).
  *
  * Start-up runs in named stages (event loop, signals, sim chips, lines,
- * provider events, loop socket, control socket); a failure logs what
+ * provider events, loop socket, extra transport, control socket); a failure logs what
  * failed (for lines: domain, chip and line) and unwinds from the stage
  * reached. Every line of every domain is opened at start-up, exclusively,
  * with consumer "vgpio:<domain>", in its safe state (dom.h).
@@ -33,6 +33,25 @@
 #define VG_DAEMON_CONTROL_SOCKET "/run/vgpio/control.sock"
 
 struct vg_daemon;
+struct vg_evloop;
+struct vg_sim;
+struct vg_guest_hooks;
+
+/*
+ * A further transport the daemon runs beside the loop socket (the Xen
+ * transport, from main(); tests pass the same one linked against the fake
+ * Xen). Keeps the core free of the transport's libraries. start() gets the
+ * daemon's event loop and the guest hooks that attach device windows to
+ * domains; it returns 0 and its handle, or -errno (logged by it).
+ */
+struct vg_daemon_transport {
+	const char *name;
+	int (*start)(const void *cfg, struct vg_evloop *ev,
+		     const struct vg_guest_hooks *hooks, void *hooks_arg,
+		     const struct vg_log_sink *sink, void **handle);
+	void (*stop)(void *handle);
+	const void *cfg; /* borrowed for vg_daemon_new */
+};
 
 struct vg_daemon_params {
 	const struct vg_config *cfg; /* start-up policy; borrowed for _new */
@@ -53,6 +72,8 @@ struct vg_daemon_params {
 	 * while the daemon exists): either ends vg_daemon_run().
 	 */
 	bool signals;
+	/* Started after the loop socket, stopped before it; may be NULL. */
+	const struct vg_daemon_transport *extra;
 };
 
 /* Start every stage. 0 or -errno (logged). Sockets listen on return. */
@@ -68,6 +89,9 @@ int vg_daemon_turn(struct vg_daemon *d, int timeout_ms);
 /* Turn until a signal or vg_daemon_stop(). 0, or -errno on loop failure. */
 int vg_daemon_run(struct vg_daemon *d);
 void vg_daemon_stop(struct vg_daemon *d);
+
+/* The daemon's simulated chips (for tests that play the hardware). */
+struct vg_sim *vg_daemon_sim(struct vg_daemon *d);
 
 /*
  * Shut down: disconnect every guest, put every line into its safe state,

@@ -34,7 +34,6 @@
 struct vg_dom_set;
 struct dom_line;
 struct vg_sim;
-struct vg_loop_conn;
 
 struct vg_dom {
 	char name[VG_CONFIG_NAME_MAX + 1];
@@ -42,8 +41,8 @@ struct vg_dom {
 	struct vg_dom_set *cur; /* what the guest sees; never NULL */
 	struct vg_dom_set *next; /* from the next reset, or NULL */
 	struct vg_gpio_stats done; /* counters of earlier connections */
-	/* The connected guest, if any (managed by the daemon). */
-	struct vg_loop_conn *conn;
+	/* The connected guest's transport token, if any (guest.h). */
+	void *conn;
 	struct vg_gpio *gpio;
 	struct vg_mmio mmio;
 	struct vg_log log; /* "<domain>/0" */

@@ -58,7 +58,7 @@ struct vg_loop_conn {
 struct vg_loop {
 	struct vg_evloop *ev;
 	struct vg_listener lis;
-	const struct vg_loop_hooks *hooks;
+	const struct vg_guest_hooks *hooks;
 	void *arg;
 	struct vg_log log;
 	bool has_log;
@@ -668,7 +668,7 @@ const struct vg_transport_ops vg_loop_transport_ops = {
 /* --- the listener --------------------------------------------------------- */
 
 int vg_loop_new(struct vg_evloop *ev, const char *path,
-		const struct vg_loop_hooks *hooks, void *arg,
+		const struct vg_guest_hooks *hooks, void *arg,
 		struct vg_log *log, struct vg_loop **out)
 {
 	struct vg_loop *loop;

@@ -9,7 +9,8 @@
  * the owner attached, each answered with MMIO_REPLY.
  *
  * Which domains exist and what device serves them is the owner's business
- * (the daemon): on a valid HELLO, loop calls attach() with a bus whose
+ * (the daemon): on a valid HELLO, loop calls the guest hooks' attach()
+ * (guest.h; @conn is the struct vg_loop_conn) with a bus whose
  * map() reaches this guest's RAM (vg_gram_map, grants and max_piece as the
  * guest asked) and whose set_irq() sends IRQ messages; attach() returns
  * the register file to feed, or refuses with an errno and a reason that is
@@ -32,25 +33,12 @@
 #include <stddef.h>
 #include <vgpio/transport.h>
 #include "evloop.h"
+#include "guest.h"
 #include "log.h"
 #include "mmio.h"
 
 struct vg_loop;
 struct vg_loop_conn;
-
-struct vg_loop_hooks {
-	/*
-	 * A guest passed the transport checks and claims @domain. Return 0
-	 * and the register file in *mmio, or a positive errno and a
-	 * NUL-terminated reason in @reason (@reason_len bytes). @bus stays
-	 * valid until detach().
-	 */
-	int (*attach)(void *arg, struct vg_loop_conn *conn, const char *domain,
-		      const struct vg_bus *bus, struct vg_mmio **mmio,
-		      char *reason, size_t reason_len);
-	/* The guest attached as @conn is gone; stop using its bus now. */
-	void (*detach)(void *arg, struct vg_loop_conn *conn);
-};
 
 /*
  * Listen on @path: its directory is created 0700 if missing, a stale socket
@@ -59,7 +47,7 @@ struct vg_loop_hooks {
  * reason on failure.
  */
 int vg_loop_new(struct vg_evloop *ev, const char *path,
-		const struct vg_loop_hooks *hooks, void *arg,
+		const struct vg_guest_hooks *hooks, void *arg,
 		struct vg_log *log, struct vg_loop **out);
 /* Disconnect every guest (detach() for each), remove the socket. NULL ok. */
 void vg_loop_free(struct vg_loop *loop);

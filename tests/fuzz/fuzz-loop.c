@@ -49,7 +49,7 @@ struct fz {
 	unsigned int attaches, detaches;
 };
 
-static int fz_attach(void *arg, struct vg_loop_conn *conn, const char *domain,
+static int fz_attach(void *arg, void *conn, const char *domain,
 		     const struct vg_bus *bus, struct vg_mmio **mmio,
 		     char *reason, size_t reason_len)
 {
@@ -70,7 +70,7 @@ static int fz_attach(void *arg, struct vg_loop_conn *conn, const char *domain,
 	return 0;
 }
 
-static void fz_detach(void *arg, struct vg_loop_conn *conn)
+static void fz_detach(void *arg, void *conn)
 {
 	struct fz *z = arg;
 
@@ -81,7 +81,7 @@ static void fz_detach(void *arg, struct vg_loop_conn *conn)
 	z->detaches++;
 }
 
-static const struct vg_loop_hooks fz_hooks = {
+static const struct vg_guest_hooks fz_hooks = {
 	.attach = fz_attach,
 	.detach = fz_detach,
 };
