@@ -95,13 +95,38 @@ bool vg_vdev_has_feature(const struct vg_vdev *vd, unsigned int bit)
 	return (vd->guest_features & vd->cls->features & VG_BIT(bit)) != 0;
 }
 
+/* Tell the transport where a newly ready queue's rings are (§2.7). */
+static int vdev_queue_map(struct vg_vdev *vd, unsigned int q)
+{
+	const struct vg_vq *vq = &vd->vq[q];
+	const struct vg_ring_area a[3] = {
+		{vq->desc, (size_t)VG_VRING_DESC_BYTES(vq->size), VG_PROT_READ},
+		{vq->avail, (size_t)VG_VRING_AVAIL_BYTES(vq->size),
+		 VG_PROT_READ},
+		{vq->used, (size_t)VG_VRING_USED_BYTES(vq->size),
+		 VG_PROT_READ | VG_PROT_WRITE},
+	};
+
+	if (!vd->bus.ops->queue_map)
+		return 0;
+	return vd->bus.ops->queue_map(vd->bus.ctx, q, a, 3);
+}
+
+static void vdev_queue_unmap(struct vg_vdev *vd, unsigned int q)
+{
+	if (vd->vq[q].ready && vd->bus.ops->queue_unmap)
+		vd->bus.ops->queue_unmap(vd->bus.ctx, q);
+}
+
 /* Every guest-visible piece of state back to its reset value (§2.4). */
 static void vdev_reset(struct vg_vdev *vd)
 {
 	unsigned int q;
 
-	for (q = 0; q < VG_VDEV_MAX_QUEUES; q++)
+	for (q = 0; q < VG_VDEV_MAX_QUEUES; q++) {
+		vdev_queue_unmap(vd, q);
 		vg_vq_reset(&vd->vq[q]);
+	}
 	vd->guest_features = 0;
 	vd->status = 0;
 	vd->broken = false;
@@ -209,6 +234,14 @@ static void vdev_queue_enable(struct vg_vdev *vd, unsigned int q)
 			     q, vq->size);
 		return;
 	}
+	if (vdev_queue_map(vd, q)) {
+		vq->ready = false;
+		vg_log_guest(vd->log,
+			     "queue %u: rings are not guest memory the device "
+			     "can map, stays not ready",
+			     q);
+		return;
+	}
 	if (vg_vdev_queue_live(vd, q))
 		vd->cls->kick(vd->dev, q);
 }
@@ -225,6 +258,7 @@ void vg_vdev_queue_set(struct vg_vdev *vd, unsigned int q,
 		if (!val) {
 			if (vq->ready && vd->cls->queue_stop)
 				vd->cls->queue_stop(vd->dev, q);
+			vdev_queue_unmap(vd, q);
 			vq->ready = false;
 		} else if (!vq->ready)
 			vdev_queue_enable(vd, q);

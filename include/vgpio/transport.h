@@ -25,6 +25,13 @@
 #define VG_PROT_READ 0x1u
 #define VG_PROT_WRITE 0x2u
 
+/* One ring area of a virtqueue (descriptor table, driver or device area). */
+struct vg_ring_area {
+	uint64_t addr; /* guest address */
+	size_t len; /* bytes, >= 1 */
+	unsigned int prot; /* VG_PROT_* the device needs on it */
+};
+
 struct vg_transport_ops {
 	const char *name; /* "loop", "xen", "inproc" */
 
@@ -53,6 +60,20 @@ struct vg_transport_ops {
 	 * drops to zero. Edge-style transports (Xen Arm SPI) ignore 0.
 	 */
 	void (*set_irq)(void *ctx, int level);
+
+	/*
+	 * Optional: from now until queue_unmap(@q), queue @q's rings are the
+	 * @n areas @areas (the driver set QueueReady 1). A transport whose
+	 * mappings are costly maps them here, once per queue lifetime, and
+	 * serves later map() calls inside them from that mapping (its unmap()
+	 * then does nothing). Non-zero (-errno) if an area is not guest
+	 * memory the device may access with its prot: the queue stays not
+	 * ready. Guest-controlled addresses: overflow-safe.
+	 */
+	int (*queue_map)(void *ctx, unsigned int q,
+			 const struct vg_ring_area *areas, unsigned int n);
+	/* Optional: queue @q's rings are gone (QueueReady 0, reset). */
+	void (*queue_unmap)(void *ctx, unsigned int q);
 };
 
 /* A device's handle on its transport. */

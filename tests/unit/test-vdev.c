@@ -545,6 +545,93 @@ static void vdev_used_interrupts_when_driver_wants(void **state)
 	assert_int_equal(f->irqs[VG_INT_VRING], 1);
 }
 
+/* A transport that wants the rings: records queue_map/queue_unmap. */
+struct ringrec {
+	struct vg_bus inner;
+	int fail; /* queue_map's result */
+	unsigned int maps, unmaps;
+	struct vg_ring_area last[3];
+};
+
+static void *rr_map(void *ctx, uint64_t addr, size_t len, unsigned int prot,
+		    size_t *contig)
+{
+	struct ringrec *r = ctx;
+
+	return r->inner.ops->map(r->inner.ctx, addr, len, prot, contig);
+}
+
+static void rr_set_irq(void *ctx, int level)
+{
+	struct ringrec *r = ctx;
+
+	r->inner.ops->set_irq(r->inner.ctx, level);
+}
+
+static int rr_queue_map(void *ctx, unsigned int q, const struct vg_ring_area *a,
+			unsigned int n)
+{
+	struct ringrec *r = ctx;
+
+	assert_int_equal(q, 0);
+	assert_int_equal(n, 3);
+	memcpy(r->last, a, sizeof(r->last));
+	r->maps++;
+	return r->fail;
+}
+
+static void rr_queue_unmap(void *ctx, unsigned int q)
+{
+	struct ringrec *r = ctx;
+
+	assert_int_equal(q, 0);
+	r->unmaps++;
+}
+
+static const struct vg_transport_ops rr_ops = {
+	.name = "ringrec",
+	.map = rr_map,
+	.set_irq = rr_set_irq,
+	.queue_map = rr_queue_map,
+	.queue_unmap = rr_queue_unmap,
+};
+
+static void vdev_queue_rings_told_to_transport(void **state)
+{
+	struct fixture *f = *state;
+	struct ringrec r = {.inner = f->d.vd.bus};
+
+	f->d.vd.bus = (struct vg_bus){&rr_ops, &r};
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	assert_true(vg_vdev_queue_ready(&f->d.vd, 0));
+	assert_int_equal(r.maps, 1);
+	/* Sizes from the queue size, device area writable only. */
+	assert_true(r.last[0].addr == DESC_GPA && r.last[0].len == 16 * 16);
+	assert_true(r.last[1].addr == AVAIL_GPA && r.last[1].len == 6 + 2 * 16);
+	assert_true(r.last[2].addr == USED_GPA && r.last[2].len == 6 + 8 * 16);
+	assert_int_equal(r.last[0].prot, VG_PROT_READ);
+	assert_int_equal(r.last[1].prot, VG_PROT_READ);
+	assert_int_equal(r.last[2].prot, VG_PROT_READ | VG_PROT_WRITE);
+	vg_vdev_queue_set(&f->d.vd, 0, VG_VDEV_Q_READY, 0);
+	assert_int_equal(r.unmaps, 1);
+	/* A reset unmaps a ready queue, once. */
+	queue_setup(&f->d.vd, 0, 16);
+	vg_vdev_set_status(&f->d.vd, 0);
+	assert_int_equal(r.unmaps, 2);
+	vg_vdev_set_status(&f->d.vd, 0);
+	assert_int_equal(r.unmaps, 2);
+	/* Rings the transport cannot map: the queue stays not ready. */
+	r.fail = -EFAULT;
+	negotiate(&f->d.vd, OFFERED);
+	queue_setup(&f->d.vd, 0, 16);
+	assert_false(vg_vdev_queue_ready(&f->d.vd, 0));
+	assert_int_equal(r.maps, 3);
+	vg_vdev_set_status(&f->d.vd, 0);
+	assert_int_equal(r.unmaps, 2);
+	f->d.vd.bus = r.inner;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +662,7 @@ int main(void)
 		T(vdev_needs_reset_sets_status_and_interrupts),
 		T(vdev_needs_reset_before_driver_ok_deferred),
 		T(vdev_used_interrupts_when_driver_wants),
+		T(vdev_queue_rings_told_to_transport),
 #undef T
 	};
 
