@@ -6,6 +6,7 @@
 #   make check           every test tier this machine can run
 #   make check-unit      unit tests only (fast iteration)
 #   make check-integ     loop-transport integration tests only
+#   make check-xenfake   the Xen transport against the fake Xen (tests/fakexen)
 #   make fuzz-smoke      replay corpora + a short libFuzzer run per target
 #   make demo            run the demo (daemon + sim board + shim guest)
 #   make bench           print the benchmark figures
@@ -14,7 +15,10 @@
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm        libgpiod 2.x against gpio-sim in a QEMU guest (root)
 #   make format          clang-format the tree (format-check: just check)
-#   make install         PREFIX=/usr/local DESTDIR= (binaries; a local libgpiod)
+#   make man             the man pages, from docs/*.[158].md, into $(B)/man/
+#   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
+#                        man pages, systemd unit, init script, example policy
+#                        (MANDIR, UNITDIR, DOCDIR too; a local libgpiod)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
 #   CC=clang             build with clang; WERROR=0 to not fail on warnings
 #   V=1                  show commands
@@ -62,13 +66,16 @@ CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 # --- sources -------------------------------------------------------------
-CORE_SRCS := $(filter-out backend/main.c backend/prov-gpiod.c,$(sort $(wildcard backend/*.c)))
+XEN_SRCS := $(sort $(wildcard backend/xen*.c))
+CORE_SRCS := $(filter-out backend/main.c backend/prov-gpiod.c $(XEN_SRCS),$(sort $(wildcard backend/*.c)))
 CONV_SRCS := backend/vring.c backend/mmio.c backend/vdev.c backend/bus.c
 SHIM_SRCS := $(filter-out frontend-shim/main.c,$(sort $(wildcard frontend-shim/*.c)))
 TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FAKEXEN_SRCS := $(sort $(wildcard tests/fakexen/*.c))
+XENT_SRCS := $(sort $(wildcard tests/xen/test-*.c))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 CORE_OBJS := $(call obj,$(CORE_SRCS))
@@ -77,6 +84,8 @@ TESTLIB_OBJS := $(call obj,$(TESTLIB_SRCS))
 LIBCORE := $(B)/libvgpio-core.a
 LIBSHIM := $(B)/libvgpio-shim.a
 LIBTEST := $(B)/libvgpio-test.a
+XEN_OBJS := $(call obj,$(XEN_SRCS))
+LIBFAKEXEN := $(B)/libfakexen.a
 
 VGPIOD := $(B)/vgpiod
 SHIM := $(B)/vgpio-shim
@@ -85,9 +94,10 @@ ASSIGN := $(B)/vgpio-assign
 BENCH := $(B)/vgpio-bench
 UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
+XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
-.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps check-vm fuzz fuzz-smoke \
+.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps check-vm check-xenfake fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -128,6 +138,15 @@ $(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
 
+# --- Xen tool libraries (Debian: libxen-dev, installed by tools/deps.sh) ---
+# Only the Xen transport (backend/xen*.c), the fake Xen that stands in for
+# these libraries in tests (tests/fakexen/) and its tests use these flags.
+XEN_PKGS := xencontrol xendevicemodel xenforeignmemory xenevtchn xengnttab \
+	xenstore xentoolcore
+XEN_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(XEN_PKGS) 2>/dev/null)
+XEN_LIBS = $(shell $(PKG_CONFIG) --libs $(XEN_PKGS) 2>/dev/null)
+XEN_USERS := backend/xen% tests/fakexen/% tests/xen/%
+
 # The libgpiod 2.x dependency step works and its library runs in place,
 # and an installed vgpiod runs with the libgpiod installed beside it.
 check-deps: $(B)/tests/deps/gpiod-version all
@@ -159,7 +178,8 @@ check-vm: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
 $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) $(CMOCKA_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) \
+		$(if $(filter $(XEN_USERS),$<),$(XEN_CFLAGS) -Itests/fakexen) $(CMOCKA_CFLAGS) -c -o $@ $<
 
 $(LIBCORE): $(CORE_OBJS)
 	@$(if $(filter 0,$(V)),echo "  AR      $@")
@@ -168,6 +188,8 @@ $(LIBSHIM): $(SHIM_OBJS)
 	@$(if $(filter 0,$(V)),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(LIBTEST): $(TESTLIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBFAKEXEN): $(call obj,$(FAKEXEN_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The gpiod provider is the one object built against libgpiod; the
@@ -178,9 +200,9 @@ $(GPIOD_OBJ): backend/prov-gpiod.c $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) -c -o $@ $<
 
-$(VGPIOD): $(B)/backend/main.o $(GPIOD_OBJ) $(LIBCORE)
+$(VGPIOD): $(B)/backend/main.o $(GPIOD_OBJ) $(XEN_OBJS) $(LIBCORE)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(XEN_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -199,7 +221,13 @@ $(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
-tests: $(UNIT_BINS) $(INTEG_BINS) $(BINS)
+# The Xen transport's tests link the real transport objects against the
+# fake Xen instead of the Xen libraries.
+$(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+tests: $(UNIT_BINS) $(INTEG_BINS) $(XENT_BINS) $(BINS)
 
 # --- tests ----------------------------------------------------------------
 check-unit: $(UNIT_BINS)
@@ -208,17 +236,20 @@ check-unit: $(UNIT_BINS)
 check-integ: $(INTEG_BINS) $(BINS)
 	$(Q)VGPIO_BUILD=$(B) sh tests/run-tier.sh integ $(INTEG_BINS)
 
+check-xenfake: $(XENT_BINS)
+	$(Q)VGPIO_BUILD=$(B) sh tests/run-tier.sh xen-fake $(XENT_BINS)
+
 # Every tier this machine can run; says which it skipped and why.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)VGPIO_BUILD=$(B) MAKE="$(MAKE)" sh tests/check.sh
 
 # House rule 4: no mutable file-scope state in backend/.
-check-globals: $(CORE_OBJS) $(GPIOD_OBJ) $(B)/backend/main.o
+check-globals: $(CORE_OBJS) $(GPIOD_OBJ) $(XEN_OBJS) $(B)/backend/main.o
 	$(Q)sh tools/check-globals.sh $^
 
 check-san:
-	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ
+	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ check-xenfake
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan, separate build dir) ---------
 FB ?= build-fuzz
@@ -259,14 +290,54 @@ format:
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 
+# --- man pages ------------------------------------------------------------
+# The pages are markdown in docs/; tools/md2man.sh makes roff of them.
+MAN_SRCS := $(sort $(wildcard docs/*.[158].md))
+MAN_PAGES := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRCS))
+.PHONY: man
+man: $(MAN_PAGES)
+$(MAN_PAGES): $(B)/man/%: docs/%.md tools/md2man.sh
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  MAN     $@")
+	$(Q)sh tools/md2man.sh $< > $@.tmp && mv $@.tmp $@
+
 # --- install ----------------------------------------------------------------
-install: all
+SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/vgpio
+# dist/ files name the installed paths as @SBINDIR@, @SYSCONFDIR@, @DOCDIR@.
+DIST_SUBST = sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+# The policy file is the administrator's: installed (with no lines in it,
+# so that the service starts) only where there is none.
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(VGPIOD) $(ASSIGN) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(SHIM) $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)if [ -n "$(GPIOD_PCPATH)" ]; then \
 		install -d $(DESTDIR)$(PREFIX)/lib/vgpio && \
 		cp -P $(GPIOD_LIBDIR)/libgpiod.so.3* $(DESTDIR)$(PREFIX)/lib/vgpio/; \
+	fi
+	$(Q)for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${p##*.} && \
+		install -d $$d && install -m 0644 $$p $$d/ || exit 1; \
+	done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/init.d \
+		$(DESTDIR)$(DOCDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vgpio
+	$(DIST_SUBST) dist/vgpiod.service > $(B)/vgpiod.service.out
+	install -m 0644 $(B)/vgpiod.service.out $(DESTDIR)$(UNITDIR)/vgpiod.service
+	$(DIST_SUBST) dist/vgpiod.init > $(B)/vgpiod.init.out
+	install -m 0755 $(B)/vgpiod.init.out $(DESTDIR)$(SYSCONFDIR)/init.d/vgpiod
+	install -m 0644 dist/policy.conf.example $(DESTDIR)$(DOCDIR)/
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/vgpio/policy.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/vgpio/policy.conf"; \
+	else \
+		$(DIST_SUBST) dist/policy.conf > $(B)/policy.conf.out && \
+		install -m 0644 $(B)/policy.conf.out \
+			$(DESTDIR)$(SYSCONFDIR)/vgpio/policy.conf; \
 	fi
 
 clean:

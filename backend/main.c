@@ -17,9 +17,12 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "prov-gpiod.h"
+#include "xen.h"
 
 #define VG_BUDGET_MAX 65536u
+#define VG_MANUAL_MAX 16u
 
 static const char usage[] =
 	"usage: vgpiod (-c FILE | --demo) [options]\n"
@@ -32,10 +35,16 @@ static const char usage[] =
 	"      --budget N       descriptors per guest per loop turn (default "
 	"128)\n"
 	"      --ready-fd N     write \"READY\\n\" to fd N once listening\n"
+	"      --xen MODE       Xen transport: auto (on in a Xen dom0), on, "
+	"off\n"
+	"      --device SPEC    serve a Xen guest without libxl virtio=: "
+	"SPEC is\n"
+	"                       domid=N,base=ADDR,irq=N[,grants=0|1]"
+	"[,irqtype=spi|isa]\n"
 	"  -v, --verbose        debug messages\n"
 	"  -h, --help           this text\n";
 
-enum { OPT_DEMO = 256, OPT_BUDGET, OPT_READY_FD };
+enum { OPT_DEMO = 256, OPT_BUDGET, OPT_READY_FD, OPT_XEN, OPT_DEVICE };
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -44,6 +53,8 @@ static const struct option long_opts[] = {
 	{"control", required_argument, NULL, 'C'},
 	{"budget", required_argument, NULL, OPT_BUDGET},
 	{"ready-fd", required_argument, NULL, OPT_READY_FD},
+	{"xen", required_argument, NULL, OPT_XEN},
+	{"device", required_argument, NULL, OPT_DEVICE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -84,6 +95,20 @@ static _Noreturn void bad_usage(const char *fmt, ...)
 	exit(2);
 }
 
+/* A Xen dom0 (the control domain) says so in /proc/xen/capabilities. */
+static bool in_xen_dom0(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/proc/xen/capabilities", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, "control_d") != NULL;
+}
+
 static void notify_ready(int fd)
 {
 	static const char msg[] = "READY\n";
@@ -114,6 +139,15 @@ int main(int argc, char **argv)
 	unsigned long v;
 	bool demo = false;
 	int ready_fd = -1, c, rc;
+	struct vg_devspec devices[VG_MANUAL_MAX];
+	struct vg_xen_config xcfg = {.devices = devices};
+	struct vg_daemon_transport xen = {
+		.name = "xen",
+		.start = vg_xen_start,
+		.stop = vg_xen_stop,
+		.cfg = &xcfg,
+	};
+	const char *xen_mode = "auto";
 
 	while ((c = getopt_long(argc, argv, "c:s:C:vh", long_opts, NULL)) !=
 	       -1) {
@@ -147,6 +181,22 @@ int main(int argc, char **argv)
 				bad_usage("--ready-fd: fd %s is not open",
 					  optarg);
 			break;
+		case OPT_XEN:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "on") &&
+			    strcmp(optarg, "off"))
+				bad_usage("--xen: '%s' is not auto, on or off",
+					  optarg);
+			xen_mode = optarg;
+			break;
+		case OPT_DEVICE:
+			if (xcfg.ndevices == VG_MANUAL_MAX)
+				bad_usage("--device: at most %u devices",
+					  VG_MANUAL_MAX);
+			if (vg_devspec_parse(optarg, &devices[xcfg.ndevices],
+					     err, sizeof(err)))
+				bad_usage("--device %s: %s", optarg, err);
+			xcfg.ndevices++;
+			break;
 		case 'v':
 			sink.level = VG_LOG_DEBUG;
 			break;
@@ -162,6 +212,14 @@ int main(int argc, char **argv)
 		bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config == !demo)
 		bad_usage("%s", "need exactly one of --config FILE or --demo");
+	if (xcfg.ndevices && !strcmp(xen_mode, "off"))
+		bad_usage("%s", "--device needs the Xen transport, not --xen "
+				"off");
+	/* Discovery in a dom0 (or when asked); manual devices need Xen too. */
+	xcfg.discover = !strcmp(xen_mode, "on") ||
+			(!strcmp(xen_mode, "auto") && in_xen_dom0());
+	if (xcfg.discover || xcfg.ndevices)
+		p.extra = &xen;
 
 	if (demo)
 		rc = vg_config_parse(vg_config_demo, strlen(vg_config_demo),
@@ -200,7 +258,10 @@ int main(int argc, char **argv)
 	}
 	if (ready_fd >= 0)
 		notify_ready(ready_fd);
+	/* A failed notification is logged inside; running beats dying. */
+	(void)vg_notify_ready(&log);
 	rc = vg_daemon_run(d);
+	(void)vg_notify_stopping(&log);
 	vg_daemon_free(d);
 out_gpiod:
 	vg_gpiod_free(gpiod);

@@ -49,6 +49,7 @@ SKIP  $1: $2"
 run_tier deps $MAKE --no-print-directory check-deps
 run_tier unit $MAKE --no-print-directory check-unit
 run_tier integ $MAKE --no-print-directory check-integ
+run_tier xen-fake $MAKE --no-print-directory check-xenfake
 if command -v clang >/dev/null 2>&1; then
 	run_tier fuzz-smoke $MAKE --no-print-directory fuzz-replay fuzz-smoke
 else

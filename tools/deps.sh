@@ -14,6 +14,8 @@ have_cmd cc || have_cmd gcc || need="$need gcc"
 have_cmd make || need="$need make"
 have_cmd pkg-config || need="$need pkg-config"
 have_pkg libcmocka-dev || need="$need libcmocka-dev"
+# Xen tool libraries and headers (Xen >= 4.17) for the Xen transport.
+have_pkg libxen-dev || need="$need libxen-dev"
 have_cmd clang || need="$need clang"
 have_cmd clang-format || need="$need clang-format"
 # libFuzzer and the sanitizer runtimes for clang.

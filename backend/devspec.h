@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One Xen virtio-gpio device window as the Xen transport serves it: which
+ * guest, where its 0x200-byte register window is, which interrupt, and
+ * whether buffer addresses are grant addresses. Comes from xenstore (libxl
+ * `virtio=`) or from the command line (`vgpiod --device`, manual mode),
+ * whose syntax vg_devspec_parse() reads:
+ *
+ *   domid=N,base=ADDR,irq=N[,grants=0|1][,irqtype=spi|isa]
+ *
+ * Numbers are decimal, or hexadecimal with 0x; the whole token must be a
+ * number. Pure code: no Xen headers.
+ */
+#ifndef VGPIO_DEVSPEC_H
+#define VGPIO_DEVSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Size of a virtio-mmio device window (libxl's VIRTIO_MMIO_DEV_SIZE). */
+#define VG_DEVSPEC_WINDOW 0x200u
+/* Domain IDs at and above this are reserved by Xen (DOMID_FIRST_RESERVED). */
+#define VG_DEVSPEC_DOMID_MAX 0x7fefu
+
+enum vg_irq_kind {
+	VG_IRQ_DEFAULT = 0, /* SPI on Arm builds, ISA on x86 builds */
+	VG_IRQ_SPI, /* Arm GIC SPI (INTID 32..1019), edge, set_irq_level */
+	VG_IRQ_ISA, /* x86 HVM ISA IRQ (1..15), level, set_isa_irq_level */
+};
+
+struct vg_devspec {
+	unsigned int domid;
+	uint64_t base; /* guest-physical, VG_DEVSPEC_WINDOW aligned */
+	unsigned int irq;
+	bool grants; /* buffer addresses are grant addresses (bit 63) */
+	enum vg_irq_kind irq_kind;
+};
+
+/*
+ * Parse @s into *out. 0, or -EINVAL with a message naming the problem
+ * (unknown or repeated key, missing key, bad number, misaligned or
+ * overflowing base, irq out of range for its kind) in @err.
+ */
+int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
+		     size_t errlen);
+
+/*
+ * Strict unsigned number: decimal, or hex with 0x/0X; no sign, no
+ * spaces, no empty digits, no overflow, <= @max. 0 or -EINVAL.
+ */
+int vg_devspec_num(const char *s, uint64_t max, uint64_t *out);
+
+/* Check the irq against its kind's range (after defaulting). */
+bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq);
+
+#endif /* VGPIO_DEVSPEC_H */

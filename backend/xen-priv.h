@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the Xen transport: the objects xen.c (instance, xenstore
+ * discovery and life cycle), xen-guest.c (IOREQ server, vCPU event
+ * channels, ioreq servicing, interrupts) and xen-mem.c (guest memory: grant
+ * and foreign mappings, ring mappings) share. Only backend/xen*.c include
+ * this header.
+ *
+ *   struct vg_xen ---- guests ----> struct vg_xen_guest (one per domid:
+ *        |                              handles, IOREQ server, ioreq page,
+ *        | xenstore, xenctrl            one local port per vCPU)
+ *        |                                    |
+ *        +------------------------------- devs[] -> struct vg_xen_dev
+ *                                          (one 0x200-byte window, its
+ *                                           bus, register file, rings)
+ */
+#ifndef VGPIO_XEN_PRIV_H
+#define VGPIO_XEN_PRIV_H
+
+/* <xenctrl.h> first: it defines __XEN_TOOLS__, which the others need. */
+#include <xenctrl.h>
+#include <xendevicemodel.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+#include <xen/hvm/ioreq.h>
+#include <xen/memory.h>
+#include "vdev.h"
+#include "xen.h"
+
+#define VG_XEN_PAGE_SHIFT 12
+#define VG_XEN_PAGE_SIZE (1u << VG_XEN_PAGE_SHIFT)
+#define VG_XEN_GRANT_FLAG (1ULL << 63) /* grant DMA address bit */
+/* One ioreq page has 128 slots (Arm's GUEST_MAX_VCPUS). */
+#define VG_XEN_MAX_VCPUS (VG_XEN_PAGE_SIZE / sizeof(struct ioreq))
+/* Device windows per guest: libxl allocates at most 11 SPIs. */
+#define VG_XEN_MAX_DEVS 16u
+/* Largest buffer piece one map() maps (pages). */
+#define VG_XEN_MAP_MAX_PAGES 16u
+/* Largest ring area (pages): a 32768-entry descriptor table. */
+#define VG_XEN_RING_MAX_PAGES 128u
+
+struct vg_xen_guest;
+
+/* A mapping of guest pages: grant or foreign, @pages long at @base. */
+struct vg_xen_map {
+	void *base; /* page-aligned host address, NULL if not mapped */
+	size_t pages;
+};
+
+/* One ring area kept mapped for its queue's lifetime. */
+struct vg_xen_ring {
+	struct vg_ring_area area;
+	struct vg_xen_map map; /* base NULL after INVALIDATE (foreign) */
+	size_t off; /* offset of area.addr in the first page */
+	bool live; /* the area is in use (queue ready) */
+};
+
+struct vg_xen_dev {
+	struct vg_xen_guest *g;
+	struct vg_devspec spec;
+	unsigned int devid; /* xenstore devid, or manual index */
+	char *be_path; /* xenstore backend directory; NULL in manual mode */
+	bool range_mapped;
+	bool attached; /* the owner's detach() is due */
+	struct vg_mmio *mmio; /* NULL: placeholder window (DeviceID 0) */
+	struct vg_bus bus;
+	struct vg_xen_ring ring[VG_VDEV_MAX_QUEUES][3];
+	int isa_level; /* last level set (ISA IRQs follow InterruptStatus) */
+	unsigned long irq_errors;
+	struct vg_log log; /* "dom<id>/<devid>" */
+};
+
+/* Guest bring-up stages, in order; teardown undoes the stages reached. */
+enum vg_xen_gstage {
+	VG_XG_NONE,
+	VG_XG_HANDLES, /* devicemodel, foreignmemory, evtchn open */
+	VG_XG_SERVER, /* IOREQ server created */
+	VG_XG_PAGE, /* ioreq page mapped */
+	VG_XG_ENABLED, /* server enabled */
+	VG_XG_PORTS, /* every vCPU's port bound */
+	VG_XG_WATCHED, /* evtchn fd in the event loop */
+};
+
+struct vg_xen_guest {
+	struct vg_xen *x;
+	struct vg_xen_guest *next;
+	enum vg_xen_gstage stage;
+	domid_t domid;
+	char name[64]; /* /local/domain/<domid>/name */
+	xendevicemodel_handle *dm;
+	xenforeignmemory_handle *fm;
+	xenevtchn_handle *xce;
+	xengnttab_handle *gt; /* opened with the first grant device */
+	int evfd;
+	ioservid_t server;
+	xenforeignmemory_resource_handle *res;
+	struct shared_iopage *page;
+	unsigned int nr_vcpus;
+	evtchn_port_t port[VG_XEN_MAX_VCPUS]; /* local port per vCPU */
+	struct vg_xen_dev *dev[VG_XEN_MAX_DEVS];
+	unsigned int ndev;
+	unsigned long bad_ioreqs;
+	struct vg_log log; /* "dom<id>" */
+};
+
+struct vg_xen {
+	struct vg_evloop *ev;
+	const struct vg_guest_hooks *hooks;
+	void *arg;
+	const struct vg_log_sink *sink;
+	struct vg_log log;
+	struct xs_handle *xs;
+	xc_interface *xc;
+	int xsfd;
+	bool discover;
+	unsigned int self; /* our domid */
+	char be_root[64]; /* /local/domain/<self>/backend/virtio */
+	struct vg_xen_guest *guests;
+};
+
+/* xen-guest.c */
+/*
+ * The guest @domid, brought up (IOREQ server enabled, ports bound, fd
+ * watched) if it was not yet. NULL on failure (logged). @kind is the
+ * interrupt kind its devices will use (checked against the guest type).
+ */
+struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
+				      enum vg_irq_kind kind);
+/* Tear the guest down if it has no devices left. */
+void vg_xen_guest_put(struct vg_xen_guest *g);
+/*
+ * Add a device window to @g: check it, register its MMIO range (last step
+ * of bring-up) and attach it to the owner. NULL on failure (logged).
+ */
+struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
+				  const struct vg_devspec *spec,
+				  unsigned int devid, const char *be_path);
+/* Detach, unmap, unregister and free one device (not the guest). */
+void vg_xen_dev_remove(struct vg_xen_dev *d);
+/* The interrupt kind a spec resolves to on this build. */
+enum vg_irq_kind vg_xen_irq_kind(const struct vg_devspec *spec);
+
+/* xen-mem.c */
+extern const struct vg_transport_ops vg_xen_transport_ops;
+/* Drop every foreign ring mapping of @d (IOREQ_TYPE_INVALIDATE). */
+void vg_xen_mem_invalidate(struct vg_xen_dev *d);
+/* Release every ring mapping of @d. */
+void vg_xen_mem_release(struct vg_xen_dev *d);
+
+#endif /* VGPIO_XEN_PRIV_H */

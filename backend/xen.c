@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The Xen transport instance: xenstore discovery of libxl's virtio devices,
+ * manual devices, and the device life cycle (xen.h).
+ *
+ * Backend directory written by libxl (Xen >= 4.18), one transaction per
+ * device:  /local/domain/<self>/backend/virtio/<domid>/<devid>/
+ *            frontend frontend-id online=1 state=1 irq base=0x.. type
+ *            transport=mmio grant_usage
+ * Our states: 1 (theirs) -> 2 (claimed, in a transaction that saw 1)
+ *             -> 4 (serving) ... 5 or online=0 (theirs) -> 6 (released).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include "xen-priv.h"
+
+#define VG_XEN_TYPE "virtio,device29"
+#define VG_XEN_TOKEN_BE "vgpio:backend"
+#define VG_XEN_TOKEN_REL "vgpio:release"
+/* Claim attempts when another xenstore writer keeps conflicting. */
+#define VG_XEN_CLAIM_TRIES 8
+
+#define VG_XEN_PATH 256
+
+/* "<dir>/<key>" into @path (VG_XEN_PATH bytes); false if too long. */
+static bool join(char *path, const char *dir, const char *key)
+{
+	int n = snprintf(path, VG_XEN_PATH, "%s/%s", dir, key);
+
+	return n > 0 && n < VG_XEN_PATH;
+}
+
+static char *xs_get(struct vg_xen *x, const char *dir, const char *key)
+{
+	char path[VG_XEN_PATH];
+	unsigned int len;
+
+	if (!join(path, dir, key))
+		return NULL;
+	return xs_read(x->xs, XBT_NULL, path, &len);
+}
+
+static bool xs_is(struct vg_xen *x, const char *dir, const char *key,
+		  const char *want)
+{
+	char *v = xs_get(x, dir, key);
+	bool eq = v && !strcmp(v, want);
+
+	free(v);
+	return eq;
+}
+
+static void xs_set_state(struct vg_xen *x, const char *dir, const char *st)
+{
+	char path[VG_XEN_PATH];
+
+	if (join(path, dir, "state") &&
+	    !xs_write(x->xs, XBT_NULL, path, st, (unsigned int)strlen(st)))
+		vg_log_warn(&x->log, "%s: cannot write state %s", dir, st);
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+static struct vg_xen_dev *find_dev(struct vg_xen *x, unsigned int domid,
+				   unsigned int devid, bool manual)
+{
+	struct vg_xen_guest *g;
+	unsigned int i;
+
+	for (g = x->guests; g; g = g->next) {
+		if (g->domid != domid)
+			continue;
+		for (i = 0; i < g->ndev; i++)
+			if (g->dev[i]->devid == devid &&
+			    !g->dev[i]->be_path == manual)
+				return g->dev[i];
+	}
+	return NULL;
+}
+
+/* Tear a device down; a discovered one is then told Closed (6). */
+static void dev_release(struct vg_xen *x, struct vg_xen_dev *d)
+{
+	struct vg_xen_guest *g = d->g;
+	char *path = d->be_path ? strdup(d->be_path) : NULL;
+
+	vg_log_info(&d->log, "released");
+	vg_xen_dev_remove(d);
+	vg_xen_guest_put(g);
+	/* Only into a directory that still exists: never recreate it. */
+	if (path) {
+		char *st = xs_get(x, path, "state");
+
+		if (st)
+			xs_set_state(x, path, "6");
+		free(st);
+	}
+	free(path);
+}
+
+static struct vg_xen_dev *dev_start(struct vg_xen *x,
+				    const struct vg_devspec *s,
+				    unsigned int devid, const char *be_path)
+{
+	struct vg_xen_guest *g;
+	struct vg_xen_dev *d;
+
+	g = vg_xen_guest_get(x, s->domid, vg_xen_irq_kind(s));
+	if (!g)
+		return NULL;
+	d = vg_xen_dev_add(g, s, devid, be_path);
+	if (!d)
+		vg_xen_guest_put(g);
+	return d;
+}
+
+/* --- discovery ----------------------------------------------------------- */
+
+/*
+ * 1 -> 2 in one transaction that saw 1: of several backends watching the
+ * directory, exactly one wins; the others see 2 on their retry.
+ */
+static bool claim(struct vg_xen *x, const char *dir)
+{
+	char path[VG_XEN_PATH];
+	unsigned int tries, len;
+
+	if (!join(path, dir, "state"))
+		return false;
+	for (tries = 0; tries < VG_XEN_CLAIM_TRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		char *st;
+		bool mine;
+
+		if (t == XBT_NULL)
+			return false;
+		st = xs_read(x->xs, t, path, &len);
+		mine = st && !strcmp(st, "1");
+		free(st);
+		if (mine && !xs_write(x->xs, t, path, "2", 1)) {
+			xs_transaction_end(x->xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(x->xs, t, !mine))
+			return mine;
+		if (!mine || errno != EAGAIN)
+			return false;
+	}
+	vg_log_warnx(&x->log, "%s: claim kept conflicting, left alone", dir);
+	return false;
+}
+
+/* Read and check what libxl wrote; false (logged) if unusable. */
+static bool read_spec(struct vg_xen *x, const char *dir, unsigned int domid,
+		      struct vg_devspec *s)
+{
+	char *base = xs_get(x, dir, "base"), *irq = xs_get(x, dir, "irq");
+	char *gu = xs_get(x, dir, "grant_usage");
+	char *tr = xs_get(x, dir, "transport");
+	uint64_t b = 0, i = 0;
+	bool ok = false;
+
+	/* base is "%#llx" from libxl, decimal from older layouts. */
+	if (!base || vg_devspec_num(base, UINT64_MAX, &b))
+		vg_log_warnx(&x->log, "%s: bad base '%s'", dir,
+			     base ? base : "(none)");
+	else if (!irq || vg_devspec_num(irq, 1019, &i))
+		vg_log_warnx(&x->log, "%s: bad irq '%s'", dir,
+			     irq ? irq : "(none)");
+	else if (tr && strcmp(tr, "mmio"))
+		vg_log_warnx(&x->log, "%s: transport '%s' is not mmio", dir,
+			     tr);
+	else if (gu && strcmp(gu, "0") && strcmp(gu, "1"))
+		vg_log_warnx(&x->log, "%s: bad grant_usage '%s'", dir, gu);
+	else
+		ok = true;
+	if (ok) {
+		*s = (struct vg_devspec){
+			.domid = domid,
+			.base = b,
+			.irq = (unsigned int)i,
+			/* libxl's default: grants iff the backend is not
+			 * dom0 */
+			.grants = gu ? gu[0] == '1' : x->self != 0,
+			/* libxl's interrupts are Arm GIC SPIs */
+			.irq_kind = VG_IRQ_SPI,
+		};
+	}
+	free(base);
+	free(irq);
+	free(gu);
+	free(tr);
+	return ok;
+}
+
+static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
+		     const char *dir)
+{
+	struct vg_devspec s;
+
+	if (!xs_is(x, dir, "type", VG_XEN_TYPE) ||
+	    !xs_is(x, dir, "state", "1") || !claim(x, dir))
+		return;
+	vg_log_info(&x->log, "%s: claimed", dir);
+	if (!read_spec(x, dir, domid, &s) || !dev_start(x, &s, devid, dir)) {
+		xs_set_state(x, dir, "6");
+		return;
+	}
+	xs_set_state(x, dir, "4");
+}
+
+static bool parse_id(const char *s, unsigned int max, unsigned int *out)
+{
+	uint64_t v;
+
+	/* Directory names are plain decimal: no 0x forms. */
+	if ((s[0] == '0' && s[1]) || (s[0] == '0' && s[1] == 'x') ||
+	    vg_devspec_num(s, max, &v))
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+/* Is a discovered device still wanted by its toolstack? */
+static bool dev_wanted(struct vg_xen *x, struct vg_xen_dev *d)
+{
+	char *st = xs_get(x, d->be_path, "state");
+	bool gone = !st || !strcmp(st, "5") || !strcmp(st, "6");
+
+	free(st);
+	return !gone && !xs_is(x, d->be_path, "online", "0");
+}
+
+static struct vg_xen_dev *unwanted(struct vg_xen *x)
+{
+	struct vg_xen_guest *g;
+	unsigned int i;
+
+	for (g = x->guests; g; g = g->next)
+		for (i = 0; i < g->ndev; i++)
+			if (g->dev[i]->be_path && !dev_wanted(x, g->dev[i]))
+				return g->dev[i];
+	return NULL;
+}
+
+static void rescan(struct vg_xen *x)
+{
+	struct vg_xen_dev *d;
+	unsigned int nd, nv, i, j, domid, devid;
+	char **doms, **devs, dir[VG_XEN_PATH];
+
+	/* Known devices first: the toolstack may have let go of them. */
+	while ((d = unwanted(x)))
+		dev_release(x, d);
+	doms = xs_directory(x->xs, XBT_NULL, x->be_root, &nd);
+	for (i = 0; doms && i < nd; i++) {
+		if (!parse_id(doms[i], VG_DEVSPEC_DOMID_MAX, &domid) || !domid)
+			continue;
+		if (!join(dir, x->be_root, doms[i]))
+			continue;
+		devs = xs_directory(x->xs, XBT_NULL, dir, &nv);
+		for (j = 0; devs && j < nv; j++) {
+			char ddir[VG_XEN_PATH];
+
+			if (!parse_id(devs[j], UINT16_MAX, &devid) ||
+			    find_dev(x, domid, devid, false) ||
+			    !join(ddir, dir, devs[j]))
+				continue;
+			consider(x, domid, devid, ddir);
+		}
+		free(devs);
+	}
+	free(doms);
+}
+
+/* @releaseDomain: some domain died; release the devices of dead ones. */
+static void reap(struct vg_xen *x)
+{
+	struct vg_xen_guest *g = x->guests, *gn;
+	xc_domaininfo_t info;
+
+	while (g) {
+		int n = xc_domain_getinfolist(x->xc, g->domid, 1, &info);
+
+		gn = g->next;
+		if (n != 1 || info.domain != g->domid ||
+		    (info.flags & XEN_DOMINF_dying)) {
+			vg_log_info(&g->log, "domain gone");
+			while (g->ndev > 1)
+				dev_release(x, g->dev[g->ndev - 1]);
+			dev_release(x, g->dev[0]); /* frees g */
+		}
+		g = gn;
+	}
+}
+
+static void xs_event(void *arg, uint32_t events)
+{
+	struct vg_xen *x = arg;
+	bool be = false, rel = false;
+	char **vec;
+
+	(void)events;
+	while ((vec = xs_check_watch(x->xs))) {
+		be |= !strcmp(vec[XS_WATCH_TOKEN], VG_XEN_TOKEN_BE);
+		rel |= !strcmp(vec[XS_WATCH_TOKEN], VG_XEN_TOKEN_REL);
+		free(vec);
+	}
+	if (rel)
+		reap(x);
+	if (be && x->discover)
+		rescan(x);
+}
+
+/* --- instance -------------------------------------------------------------- */
+
+static int open_store(struct vg_xen *x)
+{
+	unsigned int len;
+	uint64_t self = 0;
+	char *v;
+
+	x->xs = xs_open(0);
+	if (!x->xs) {
+		vg_log_warn(&x->log, "cannot open xenstore (is this a Xen "
+				     "dom0 with xenstored running?)");
+		return -errno ? -errno : -ENODEV;
+	}
+	x->xc = xc_interface_open(NULL, NULL, 0);
+	if (!x->xc) {
+		vg_log_warn(&x->log, "cannot open the Xen control interface");
+		return -errno ? -errno : -ENODEV;
+	}
+	/* Our own domid (0 for dom0; a driver domain has its own). */
+	v = xs_read(x->xs, XBT_NULL, "domid", &len);
+	if (v && vg_devspec_num(v, VG_DEVSPEC_DOMID_MAX, &self))
+		self = 0;
+	free(v);
+	x->self = (unsigned int)self;
+	snprintf(x->be_root, sizeof(x->be_root),
+		 "/local/domain/%u/backend/virtio", x->self);
+	return 0;
+}
+
+static int start_watches(struct vg_xen *x)
+{
+	int rc;
+
+	if (!xs_watch(x->xs, "@releaseDomain", VG_XEN_TOKEN_REL) ||
+	    (x->discover && !xs_watch(x->xs, x->be_root, VG_XEN_TOKEN_BE))) {
+		vg_log_warn(&x->log, "cannot watch xenstore");
+		return -errno ? -errno : -EIO;
+	}
+	x->xsfd = xs_fileno(x->xs);
+	rc = vg_evloop_add(x->ev, x->xsfd, EPOLLIN, xs_event, x);
+	if (rc) {
+		x->xsfd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+void vg_xen_free(struct vg_xen *x)
+{
+	if (!x)
+		return;
+	if (x->xsfd >= 0)
+		vg_evloop_del(x->ev, x->xsfd);
+	while (x->guests) {
+		struct vg_xen_guest *g = x->guests;
+
+		while (g->ndev > 1)
+			dev_release(x, g->dev[g->ndev - 1]);
+		if (g->ndev)
+			dev_release(x, g->dev[0]); /* frees g */
+		else
+			vg_xen_guest_put(g);
+	}
+	if (x->xc)
+		xc_interface_close(x->xc);
+	if (x->xs)
+		xs_close(x->xs);
+	free(x);
+}
+
+int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out)
+{
+	struct vg_xen *x;
+	unsigned int i;
+	int rc;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->ev = p->ev;
+	x->hooks = p->hooks;
+	x->arg = p->arg;
+	x->sink = p->sink;
+	x->discover = p->discover;
+	x->xsfd = -1;
+	vg_log_init(&x->log, p->sink, "xen");
+	rc = open_store(x);
+	for (i = 0; !rc && i < p->ndevices; i++) {
+		if (!dev_start(x, &p->devices[i], i, NULL)) {
+			vg_log_warnx(&x->log,
+				     "device %u (domid %u) could not "
+				     "be set up",
+				     i, p->devices[i].domid);
+			rc = -EINVAL;
+		}
+	}
+	if (!rc)
+		rc = start_watches(x);
+	if (rc) {
+		vg_xen_free(x);
+		return rc;
+	}
+	if (x->discover)
+		vg_log_info(&x->log, "watching %s", x->be_root);
+	*out = x;
+	return 0;
+}
+
+unsigned int vg_xen_devices(const struct vg_xen *x)
+{
+	const struct vg_xen_guest *g;
+	unsigned int n = 0;
+
+	for (g = x->guests; g; g = g->next)
+		n += g->ndev;
+	return n;
+}
+
+int vg_xen_start(const void *cfg, struct vg_evloop *ev,
+		 const struct vg_guest_hooks *hooks, void *hooks_arg,
+		 const struct vg_log_sink *sink, void **handle)
+{
+	const struct vg_xen_config *c = cfg;
+	struct vg_xen_params p = {
+		.ev = ev,
+		.hooks = hooks,
+		.arg = hooks_arg,
+		.sink = sink,
+		.discover = c->discover,
+		.devices = c->devices,
+		.ndevices = c->ndevices,
+	};
+	struct vg_xen *x;
+	int rc;
+
+	rc = vg_xen_new(&p, &x);
+	if (!rc)
+		*handle = x;
+	return rc;
+}
+
+void vg_xen_stop(void *handle)
+{
+	vg_xen_free(handle);
+}

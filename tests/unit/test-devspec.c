@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "devspec.h"
+
+static int parse(const char *s, struct vg_devspec *d, char *err)
+{
+	return vg_devspec_parse(s, d, err, 200);
+}
+
+static void devspec_parse_full_spec(void **state)
+{
+	struct vg_devspec d;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(parse("domid=7,base=0x2000200,irq=34,grants=1,"
+			       "irqtype=spi",
+			       &d, err),
+			 0);
+	assert_int_equal(d.domid, 7);
+	assert_true(d.base == 0x2000200);
+	assert_int_equal(d.irq, 34);
+	assert_true(d.grants);
+	assert_int_equal(d.irq_kind, VG_IRQ_SPI);
+	assert_int_equal(parse("irq=5,base=4096,domid=3", &d, err), 0);
+	assert_true(d.base == 4096);
+	assert_false(d.grants);
+	assert_int_equal(d.irq_kind, VG_IRQ_DEFAULT);
+}
+
+static void devspec_parse_rejects_bad_input(void **state)
+{
+	static const struct {
+		const char *spec, *msg;
+	} bad[] = {
+		{"domid=1,base=0x2000000", "missing irq="},
+		{"domid=1,irq=5", "missing base="},
+		{"base=0,irq=5", "missing domid="},
+		{"domid=1,base=0x2000000,irq=5,irq=6", "given twice"},
+		{"domid=1,base=0x2000000,irq=5,speed=9", "unknown key"},
+		{"domid=1,base=0x2000100,irq=5", "multiple of 0x200"},
+		{"domid=0,base=0,irq=5", "domid=0: bad value"},
+		{"domid=32752,base=0,irq=5", "bad value"},
+		{"domid=-1,base=0,irq=5", "bad value"},
+		{"domid=1,base=0x,irq=5", "bad value"},
+		{"domid=1,base=0xfffffffffffffe01,irq=5", "bad value"},
+		{"domid=1,base=0x10000000000000000,irq=5", "bad value"},
+		{"domid=1,base=0,irq=5,grants=yes", "bad value"},
+		{"domid=1,base=0,irq=5,irqtype=msi", "bad value"},
+		{"domid=1,base=0,irq=16,irqtype=isa", "out of range"},
+		{"domid=1,base=0,irq=31,irqtype=spi", "out of range"},
+		{"domid=1,base=0,irq=1020", "irq=1020: bad value"},
+		{"domid=1,base=0 ,irq=5", "bad value"},
+		{"domid", "expected key=value"},
+	};
+	struct vg_devspec d;
+	char err[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(bad[i].spec, &d, err), -22);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].spec,
+				 err, bad[i].msg);
+	}
+}
+
+static void devspec_num_is_strict(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vg_devspec_num("0x1F", 100, &v), 0);
+	assert_true(v == 31);
+	assert_int_equal(vg_devspec_num("100", 100, &v), 0);
+	assert_int_not_equal(vg_devspec_num("101", 100, &v), 0);
+	assert_int_not_equal(vg_devspec_num("0x65", 100, &v), 0);
+	assert_int_not_equal(vg_devspec_num("", 100, &v), 0);
+	assert_int_not_equal(vg_devspec_num("+1", 100, &v), 0);
+	assert_int_not_equal(vg_devspec_num("1a", 100, &v), 0);
+	assert_int_equal(vg_devspec_num("18446744073709551615", UINT64_MAX, &v),
+			 0);
+	assert_int_not_equal(
+		vg_devspec_num("18446744073709551616", UINT64_MAX, &v), 0);
+	/* a digit larger than the bound itself */
+	assert_int_not_equal(vg_devspec_num("9", 5, &v), 0);
+}
+
+static void devspec_irq_ranges(void **state)
+{
+	(void)state;
+	assert_true(vg_devspec_irq_ok(VG_IRQ_SPI, 32));
+	assert_true(vg_devspec_irq_ok(VG_IRQ_SPI, 1019));
+	assert_false(vg_devspec_irq_ok(VG_IRQ_SPI, 31));
+	assert_true(vg_devspec_irq_ok(VG_IRQ_ISA, 1));
+	assert_true(vg_devspec_irq_ok(VG_IRQ_ISA, 15));
+	assert_false(vg_devspec_irq_ok(VG_IRQ_ISA, 0));
+	assert_false(vg_devspec_irq_ok(VG_IRQ_DEFAULT, 33));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(devspec_parse_full_spec),
+		cmocka_unit_test(devspec_parse_rejects_bad_input),
+		cmocka_unit_test(devspec_num_is_strict),
+		cmocka_unit_test(devspec_irq_ranges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

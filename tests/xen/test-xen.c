@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The Xen transport (backend/xen*.c, the shipped code) inside an
+ * in-process vgpiod, against the fake Xen (tests/fakexen/fakexen.h): libxl
+ * devices appearing in xenstore, bring-up order, guest traffic through
+ * ioreqs with grant-addressed or guest-physical rings and buffers,
+ * interrupts, INVALIDATE, Xen 4.17's unmasked write data, a second backend
+ * racing for the claim, `xl destroy`, manual mode, hostile ioreqs, and
+ * nothing left mapped or bound afterwards (checked after every test).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+/* For struct ioreq and its constants in the hostile cases. */
+#include <xenctrl.h>
+#include <xen/hvm/ioreq.h>
+#include <vgpio/virtio_gpio.h>
+#include <vgpio/virtio_mmio.h>
+#include "config.h"
+#include "daemon.h"
+#include "fakexen.h"
+#include "hostile.h"
+#include "shim.h"
+#include "sim.h"
+#include "tmpdir.h"
+#include "xen.h"
+#include "xenguest.h"
+
+#define BASE 0x2000000ULL
+#define SPI 33
+#define DOMID 5
+#define BE "/local/domain/0/backend/virtio/5/0"
+
+static const char policy[] = "[sim board]\n"
+			     "lines = 4\n"
+			     "names = led btn out2 in2\n"
+			     "wire = out2 -> in2\n"
+			     "pull = btn down\n"
+			     "\n"
+			     "[domain guest1]\n"
+			     "lines = board led btn out2 in2\n"
+			     "line led = allow=out safe=low\n"
+			     "line btn = allow=in,irq\n"
+			     "line out2 = allow=out safe=low\n"
+			     "line in2 = allow=in,irq\n";
+
+struct fix {
+	char dir[128], loop[160], ctl[160];
+	struct vg_config *cfg;
+	struct vg_log_sink sink;
+	struct vg_xen_config xcfg;
+	struct vg_daemon_transport xt;
+	struct vg_devspec devs[2];
+	struct vg_daemon *d;
+	struct vg_shim *shim;
+	struct vg_xguest g;
+};
+
+static int daemon_start(struct fix *f, const char *suffix,
+			struct vg_daemon **out)
+{
+	struct vg_daemon_params p = {
+		.cfg = f->cfg,
+		.sink = &f->sink,
+		.extra = &f->xt,
+	};
+	char loop[200], ctl[200];
+
+	snprintf(loop, sizeof(loop), "%s%s", f->loop, suffix);
+	snprintf(ctl, sizeof(ctl), "%s%s", f->ctl, suffix);
+	p.loop_path = loop;
+	p.ctl_path = ctl;
+	return vg_daemon_new(&p, out);
+}
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	assert_int_equal(fx_reset(), 0);
+	assert_int_equal(vg_tmpdir_new(f->dir, sizeof(f->dir), "xen"), 0);
+	snprintf(f->loop, sizeof(f->loop), "%s/loop", f->dir);
+	snprintf(f->ctl, sizeof(f->ctl), "%s/ctl", f->dir);
+	assert_int_equal(vg_config_parse(policy, strlen(policy), "test",
+					 &f->cfg, err, sizeof(err)),
+			 0);
+	f->sink = (struct vg_log_sink){
+		.level = getenv("VGPIO_TEST_VERBOSE") ? VG_LOG_DEBUG
+						      : VG_LOG_ERR,
+		.fd = 2,
+	};
+	f->xcfg = (struct vg_xen_config){.discover = true, .devices = f->devs};
+	f->xt = (struct vg_daemon_transport){.name = "xen",
+					     .start = vg_xen_start,
+					     .stop = vg_xen_stop,
+					     .cfg = &f->xcfg};
+	f->g = (struct vg_xguest){.domid = DOMID, .base = BASE, .irq = SPI};
+	*state = f;
+	return 0;
+}
+
+/* Everything released, nothing broken: checked after every test. */
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	vg_shim_free(f->shim);
+	vg_daemon_free(f->d);
+	fx_counts(&c);
+	if (fx_violations())
+		fprintf(stderr, "violation: %s\n", fx_violation_last());
+	assert_int_equal(fx_violations(), 0);
+	assert_int_equal(c.foreign_maps + c.grant_maps + c.resource_maps +
+				 c.ports + c.servers + c.ranges,
+			 0);
+	assert_int_equal(fx_reset(), 0);
+	vg_config_free(f->cfg);
+	vg_tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A guest domain named @name whose RAM is a new shim's. */
+static void guest_domain(struct fix *f, const char *name, enum fx_arch arch,
+			 bool grants)
+{
+	struct vg_shim_opts o = {.grants = grants, .ram_size = 4u << 20};
+	struct fx_domain_params p = {
+		.domid = DOMID,
+		.name = name,
+		.arch = arch,
+		.nr_vcpus = 2,
+		.nr_spis = 32,
+	};
+
+	assert_int_equal(vg_shim_new(&o, &f->shim), 0);
+	assert_int_equal(vg_xguest_domain(&p, f->shim, grants), 0);
+}
+
+static void add_virtio(unsigned int devid, uint64_t base, unsigned int irq,
+		       int grants)
+{
+	struct fx_virtio_dev v = {
+		.domid = DOMID,
+		.devid = devid,
+		.type = "virtio,device29",
+		.transport = "mmio",
+		.base = base,
+		.irq = irq,
+		.grant_usage = grants,
+	};
+
+	assert_int_equal(fx_xl_add_virtio(&v), 0);
+}
+
+/* Domain, daemon, libxl device, then the shim probes through ioreqs. */
+static void up(struct fix *f, bool grants)
+{
+	guest_domain(f, "guest1", FX_ARM, grants);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d;
+	add_virtio(0, BASE, SPI, grants);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "4"));
+	vg_xguest_attach(&f->g, f->shim);
+	if (vg_shim_probe(f->shim))
+		fail_msg("probe: %s", vg_shim_error(f->shim));
+}
+
+static int sim_value(struct fix *f, const char *line)
+{
+	struct vg_sim_line_state st;
+
+	assert_int_equal(vg_sim_get(vg_daemon_sim(f->d), "board", line, &st),
+			 0);
+	return st.value;
+}
+
+/* Only the rings stay mapped while the device is idle. */
+static void assert_only_rings_mapped(const struct fix *f, bool grants)
+{
+	struct fx_counts c;
+	unsigned int rings = 3 * f->shim->nvqs;
+
+	fx_counts(&c);
+	assert_int_equal(grants ? c.grant_maps : c.foreign_maps, rings);
+	assert_int_equal(grants ? c.foreign_maps : c.grant_maps, 0);
+}
+
+/* The GPIO traffic every mode must carry; lines checked on the host. */
+static void traffic(struct fix *f, bool grants)
+{
+	struct vg_shim_event ev;
+	int v;
+
+	assert_int_equal(vg_shim_ngpio(f->shim), 4);
+	assert_string_equal(vg_shim_line_name(f->shim, 1), "btn");
+	assert_int_equal(vg_shim_direction_output(f->shim, 0, 1), 0);
+	assert_int_equal(sim_value(f, "led"), 1);
+	assert_int_equal(vg_shim_set_value(f->shim, 0, 0), 0);
+	assert_int_equal(sim_value(f, "led"), 0);
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(
+		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 1), 0);
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	assert_int_equal(v, 1);
+	assert_only_rings_mapped(f, grants);
+	/* An edge, through the eventq and the interrupt. */
+	assert_int_equal(
+		vg_shim_set_irq_type(f->shim, 3, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	assert_int_equal(vg_shim_irq_unmask(f->shim, 3), 0);
+	assert_int_equal(vg_shim_direction_output(f->shim, 2, 1), 0);
+	assert_int_equal(vg_shim_wait_event(f->shim, 1000, &ev), 1);
+	assert_int_equal(ev.gpio, 3);
+	assert_int_equal(ev.status, VG_GPIO_IRQ_STATUS_VALID);
+	/* A line outside the domain's table is refused by the device. */
+	assert_int_not_equal(vg_shim_get_value(f->shim, 4, &v), 0);
+}
+
+static void xen_discovery_brings_up_in_order(void **state)
+{
+	struct fix *f = *state;
+	const char *calls, *p;
+	static const char *const order[] = {
+		"nr_vcpus", "create_server", "map_resource", "enable_server",
+		"bind",	    "bind",	     "map_range",
+	};
+	size_t i;
+
+	up(f, true);
+	calls = fx_calls(DOMID);
+	for (p = calls, i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		p = strstr(p, order[i]);
+		if (!p)
+			fail_msg("'%s' missing or out of order in: %s",
+				 order[i], calls);
+		p += strlen(order[i]);
+	}
+	/* The handles are restricted to the guest before use. */
+	assert_non_null(strstr(calls, "restrict_dm"));
+	assert_true(strstr(calls, "restrict_dm") <
+		    strstr(calls, "create_server"));
+	assert_true(vg_shim_has_feature(f->shim, VG_F_ACCESS_PLATFORM));
+}
+
+static void xen_grants_carry_traffic(void **state)
+{
+	struct fix *f = *state;
+
+	up(f, true);
+	traffic(f, true);
+	assert_true(fx_irq_edges(DOMID, SPI) > 0);
+}
+
+static void xen_foreign_mode_carries_traffic(void **state)
+{
+	struct fix *f = *state;
+
+	up(f, false);
+	traffic(f, false);
+}
+
+static enum fx_io wait_vcpu(struct fix *f, unsigned int vcpu, uint64_t *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 200 && fx_vcpu_poll(DOMID, vcpu, v) == FX_IO_PENDING;
+	     i++)
+		vg_xguest_pump(&f->g);
+	return fx_vcpu_poll(DOMID, vcpu, v);
+}
+
+static void xen_invalidate_completes_and_remaps(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+	uint64_t data;
+	int v;
+
+	up(f, false);
+	assert_int_equal(fx_vcpu_invalidate(DOMID, 1), FX_IO_PENDING);
+	assert_int_equal(wait_vcpu(f, 1, &data), FX_IO_DONE);
+	/* Foreign ring mappings were dropped ... */
+	fx_counts(&c);
+	assert_int_equal(c.foreign_maps, 0);
+	/* ... and the request queue's come back on its next request. */
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	fx_counts(&c);
+	assert_int_equal(c.foreign_maps, 3);
+}
+
+/* One register access from vCPU @vcpu, waited for. */
+static uint64_t reg(struct fix *f, unsigned int vcpu, uint64_t off,
+		    unsigned int size, bool write, uint64_t data)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(
+		fx_vcpu_access(DOMID, vcpu, BASE + off, size, write, data),
+		FX_IO_PENDING);
+	assert_int_equal(wait_vcpu(f, vcpu, &v), FX_IO_DONE);
+	return v;
+}
+
+/* Xen 4.17 on Arm leaves the register's upper bits in a write's data. */
+static void xen_unmasked_write_data_is_masked(void **state)
+{
+	struct fix *f = *state;
+
+	up(f, true);
+	/* QueueSel 1 with junk above: queue 1 (ready) is selected. */
+	reg(f, 0, VG_MMIO_QUEUE_SEL, 4, true, 0xdeadbeef00000001ULL);
+	assert_true(reg(f, 0, VG_MMIO_QUEUE_READY, 4, false, 0) == 1);
+	reg(f, 0, VG_MMIO_QUEUE_SEL, 4, true, 0xdeadbeef00000007ULL);
+	assert_true(reg(f, 0, VG_MMIO_QUEUE_READY, 4, false, 0) == 0);
+	/*
+	 * Reads are zero-extended over the fake's stale data: config bytes
+	 * (ngpio = 4), and a control register at a refused width (0).
+	 */
+	assert_true(reg(f, 1, VG_MMIO_CONFIG, 1, false, 0) == 4);
+	assert_true(reg(f, 1, VG_MMIO_CONFIG, 2, false, 0) == 4);
+	assert_true(reg(f, 1, VG_MMIO_MAGIC_VALUE, 1, false, 0) == 0);
+	assert_true(reg(f, 1, VG_MMIO_MAGIC_VALUE, 4, false, 0) ==
+		    VG_MMIO_MAGIC);
+}
+
+static void xen_second_backend_loses_the_claim(void **state)
+{
+	struct fix *f = *state;
+	struct vg_daemon *d2;
+	struct fx_counts c;
+
+	guest_domain(f, "guest1", FX_ARM, true);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	assert_int_equal(daemon_start(f, "2", &d2), 0);
+	f->g.d[0] = d2; /* the second one sees the device first ... */
+	f->g.d[1] = f->d;
+	/* ... and its first claim conflicts, so it retries. */
+	fx_fail_next("xs_transaction_end", 11 /* EAGAIN */, 1);
+	add_virtio(0, BASE, SPI, 1);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "4"));
+	vg_xguest_pump(&f->g);
+	fx_counts(&c);
+	assert_int_equal(c.servers, 1);
+	assert_int_equal(c.ranges, 1);
+	vg_xguest_attach(&f->g, f->shim);
+	assert_int_equal(vg_shim_probe(f->shim), 0);
+	/* Whoever won serves it; the loser holds nothing. */
+	vg_shim_free(f->shim);
+	f->shim = NULL;
+	vg_daemon_free(d2);
+	f->g.d[0] = f->d;
+	f->g.d[1] = NULL;
+}
+
+static void xen_destroy_releases_everything(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	up(f, true);
+	traffic(f, true);
+	assert_int_equal(sim_value(f, "out2"), 1);
+	assert_int_equal(fx_xl_destroy_devices(DOMID), 0);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "6"));
+	assert_int_equal(fx_xl_destroy_finish(DOMID), 0);
+	vg_xguest_pump(&f->g);
+	assert_false(fx_domain_zombie(DOMID));
+	fx_counts(&c);
+	assert_int_equal(c.grant_maps + c.resource_maps + c.ports + c.servers,
+			 0);
+	/* The guest's output went back to its safe value. */
+	assert_int_equal(sim_value(f, "out2"), 0);
+}
+
+static void xen_release_domain_without_xl_cleans_up(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+	unsigned int i;
+
+	up(f, false);
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	for (i = 0; i < 50; i++)
+		vg_xguest_pump(&f->g);
+	assert_false(fx_domain_zombie(DOMID));
+	fx_counts(&c);
+	assert_int_equal(c.foreign_maps + c.resource_maps + c.ports, 0);
+}
+
+static void manual(struct fix *f, enum fx_arch arch)
+{
+	guest_domain(f, "guest1", arch, false);
+	f->devs[0] = (struct vg_devspec){.domid = DOMID,
+					 .base = 0xfe000000,
+					 .irq = 5,
+					 .irq_kind = VG_IRQ_ISA};
+	f->xcfg.ndevices = 1;
+	f->xcfg.discover = false;
+}
+
+static void xen_manual_mode_isa_irq_follows_status(void **state)
+{
+	struct fix *f = *state;
+
+	manual(f, FX_X86_HVM);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g = (struct vg_xguest){.d = {f->d},
+				  .domid = DOMID,
+				  .base = 0xfe000000,
+				  .irq = 5,
+				  .isa = true};
+	vg_xguest_attach(&f->g, f->shim);
+	assert_int_equal(vg_shim_probe(f->shim), 0);
+	traffic(f, false);
+	/* Acknowledged: the level line is low again. */
+	assert_int_equal(fx_isa_level(DOMID, 5), 0);
+}
+
+static void xen_manual_mode_refuses_pvh(void **state)
+{
+	struct fix *f = *state;
+
+	manual(f, FX_X86_PVH);
+	assert_int_not_equal(daemon_start(f, "", &f->d), 0);
+	f->d = NULL;
+}
+
+static void xen_unknown_domain_gets_an_empty_window(void **state)
+{
+	struct fix *f = *state;
+	uint64_t v = 0;
+
+	guest_domain(f, "stranger", FX_ARM, true);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d;
+	add_virtio(0, BASE, SPI, 1);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "4"));
+	vg_xguest_attach(&f->g, f->shim);
+	assert_int_equal(
+		vg_hostile_mmio_read(f->shim, VG_MMIO_MAGIC_VALUE, 4, &v), 0);
+	assert_true(v == VG_MMIO_MAGIC);
+	assert_int_equal(
+		vg_hostile_mmio_read(f->shim, VG_MMIO_DEVICE_ID, 4, &v), 0);
+	assert_true(v == 0);
+}
+
+/* Raw ioreq @r on vCPU 0; the backend must complete it. */
+static uint64_t raw(struct fix *f, const struct ioreq *r)
+{
+	uint64_t v = 0xffff;
+
+	assert_int_equal(fx_vcpu_raw(DOMID, 0, r, BASE), FX_IO_PENDING);
+	assert_int_equal(wait_vcpu(f, 0, &v), FX_IO_DONE);
+	return v;
+}
+
+static void xen_hostile_ioreqs_complete(void **state)
+{
+	struct fix *f = *state;
+	struct ioreq r;
+	int v;
+
+	up(f, true);
+	memset(&r, 0, sizeof(r));
+	r.type = IOREQ_TYPE_COPY;
+	r.dir = IOREQ_READ;
+	r.count = 1;
+	r.addr = BASE;
+	r.size = 3; /* bad size */
+	assert_true(raw(f, &r) == 0);
+	r.size = 4;
+	r.addr = BASE + 2; /* misaligned */
+	assert_true(raw(f, &r) == 0);
+	r.addr = BASE;
+	r.count = 2; /* rep */
+	assert_true(raw(f, &r) == 0);
+	r.count = 1;
+	r.data_is_ptr = 1;
+	r.data = 0x40001000; /* a pointer: never written through */
+	assert_true(raw(f, &r) == 0x40001000);
+	r.data_is_ptr = 0;
+	r.addr = BASE + 0x1000; /* outside every window */
+	assert_true(raw(f, &r) == 0);
+	r.addr = BASE;
+	r.type = 5; /* unknown type */
+	assert_true(raw(f, &r) == 0);
+	r.type = IOREQ_TYPE_PCI_CONFIG;
+	assert_true(raw(f, &r) == 0);
+	r.type = IOREQ_TYPE_TIMEOFFSET;
+	assert_true(raw(f, &r) == 0);
+	/* The guest's device still works. */
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+}
+
+static void xen_bringup_failure_unwinds(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	guest_domain(f, "guest1", FX_ARM, true);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d;
+	fx_fail_next("xendevicemodel_set_ioreq_server_state", 5 /* EIO */, 1);
+	add_virtio(0, BASE, SPI, 1);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "6"));
+	fx_counts(&c);
+	assert_int_equal(c.servers + c.resource_maps + c.ports + c.ranges, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(xen_discovery_brings_up_in_order),
+		T(xen_grants_carry_traffic),
+		T(xen_foreign_mode_carries_traffic),
+		T(xen_invalidate_completes_and_remaps),
+		T(xen_unmasked_write_data_is_masked),
+		T(xen_second_backend_loses_the_claim),
+		T(xen_destroy_releases_everything),
+		T(xen_release_domain_without_xl_cleans_up),
+		T(xen_manual_mode_isa_irq_follows_status),
+		T(xen_manual_mode_refuses_pvh),
+		T(xen_unknown_domain_gets_an_empty_window),
+		T(xen_hostile_ioreqs_complete),
+		T(xen_bringup_failure_unwinds),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
