@@ -189,6 +189,13 @@ static void guest_teardown(struct vg_xen_guest *g)
 
 	if (g->stage >= VG_XG_WATCHED)
 		vg_evloop_del(g->x->ev, g->evfd);
+	/*
+	 * A vCPU may be blocked on a request we have not seen yet (its event
+	 * is still queued): complete it, or it never runs again.
+	 */
+	if (g->stage >= VG_XG_PORTS)
+		for (v = 0; v < g->nr_vcpus; v++)
+			service(g, v);
 	if (g->stage >= VG_XG_ENABLED) {
 		for (v = 0; v < g->nr_vcpus; v++)
 			if (g->port[v])
@@ -214,6 +221,8 @@ static void guest_teardown(struct vg_xen_guest *g)
 /* Restrict a handle to its guest; kernels without support only warn. */
 static int restricted(struct vg_xen_guest *g, const char *what, int r)
 {
+	int rc = -errno;
+
 	if (!r)
 		return 0;
 	if (errno == ENOTTY || errno == ENOSYS || errno == EOPNOTSUPP) {
@@ -221,7 +230,7 @@ static int restricted(struct vg_xen_guest *g, const char *what, int r)
 		return 0;
 	}
 	vg_log_warn(&g->log, "cannot restrict the %s handle", what);
-	return -1;
+	return rc;
 }
 
 /* Which guests can take the interrupts of @kind (see docs/xen.md). */
@@ -280,12 +289,16 @@ static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 		return -errno ? -errno : -ENODEV;
 	}
 	g->stage = VG_XG_HANDLES;
-	if (restricted(g, "devicemodel",
-		       xendevicemodel_restrict(g->dm, g->domid)) ||
-	    restricted(g, "foreignmemory",
-		       xenforeignmemory_restrict(g->fm, g->domid)) ||
-	    restricted(g, "evtchn", xenevtchn_restrict(g->xce, g->domid)))
-		return -EPERM;
+	rc = restricted(g, "devicemodel",
+			xendevicemodel_restrict(g->dm, g->domid));
+	if (!rc)
+		rc = restricted(g, "foreignmemory",
+				xenforeignmemory_restrict(g->fm, g->domid));
+	if (!rc)
+		rc = restricted(g, "evtchn",
+				xenevtchn_restrict(g->xce, g->domid));
+	if (rc)
+		return rc;
 	rc = check_guest(g, kind);
 	if (rc)
 		return rc;
@@ -345,9 +358,10 @@ static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 	g->stage = VG_XG_PORTS;
 	g->evfd = xenevtchn_fd(g->xce);
 	/* Served only when epoll says readable; never block in pending(). */
-	if (g->evfd < 0 ||
-	    fcntl(g->evfd, F_SETFL, fcntl(g->evfd, F_GETFL) | O_NONBLOCK) < 0)
+	if (g->evfd < 0)
 		return -EBADF;
+	if (fcntl(g->evfd, F_SETFL, fcntl(g->evfd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
 	rc = vg_evloop_add(g->x->ev, g->evfd, EPOLLIN, guest_event, g);
 	if (rc)
 		return rc;
@@ -413,7 +427,7 @@ void vg_xen_guest_put(struct vg_xen_guest *g)
 {
 	struct vg_xen_guest **pp;
 
-	if (g->ndev)
+	if (!g || g->ndev)
 		return;
 	for (pp = &g->x->guests; *pp; pp = &(*pp)->next) {
 		if (*pp == g) {
@@ -444,6 +458,12 @@ static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 			     (unsigned long long)s->base);
 		return -EINVAL;
 	}
+#if !defined(__i386__) && !defined(__x86_64__)
+	if (vg_xen_irq_kind(s) == VG_IRQ_ISA) {
+		vg_log_warnx(log, "ISA IRQs exist only on x86");
+		return -EINVAL;
+	}
+#endif
 	if (!vg_devspec_irq_ok(vg_xen_irq_kind(s), s->irq)) {
 		vg_log_warnx(log, "irq %u: out of range for a%s", s->irq,
 			     vg_xen_irq_kind(s) == VG_IRQ_SPI
@@ -527,8 +547,12 @@ err:
 
 void vg_xen_dev_remove(struct vg_xen_dev *d)
 {
-	struct vg_xen_guest *g = d->g;
+	struct vg_xen_guest *g;
 	unsigned int i;
+
+	if (!d)
+		return;
+	g = d->g;
 
 	/* First stop the guest's accesses, then the device, then memory. */
 	if (d->range_mapped)

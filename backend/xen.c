@@ -38,8 +38,10 @@ static char *xs_get(struct vg_xen *x, const char *dir, const char *key)
 	char path[VG_XEN_PATH];
 	unsigned int len;
 
-	if (!join(path, dir, key))
+	if (!join(path, dir, key)) {
+		errno = ENAMETOOLONG;
 		return NULL;
+	}
 	return xs_read(x->xs, XBT_NULL, path, &len);
 }
 
@@ -53,13 +55,41 @@ static bool xs_is(struct vg_xen *x, const char *dir, const char *key,
 	return eq;
 }
 
-static void xs_set_state(struct vg_xen *x, const char *dir, const char *st)
+/*
+ * In one transaction: if @dir/state exists and (@expect NULL) or reads
+ * @expect, write @st. Never recreates a removed directory and never
+ * overwrites what the toolstack wrote meanwhile. true if written.
+ */
+static bool xs_move_state(struct vg_xen *x, const char *dir, const char *expect,
+			  const char *st)
 {
 	char path[VG_XEN_PATH];
+	unsigned int tries, len;
 
-	if (join(path, dir, "state") &&
-	    !xs_write(x->xs, XBT_NULL, path, st, (unsigned int)strlen(st)))
-		vg_log_warn(&x->log, "%s: cannot write state %s", dir, st);
+	if (!join(path, dir, "state"))
+		return false;
+	for (tries = 0; tries < VG_XEN_CLAIM_TRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		char *cur;
+		bool go;
+
+		if (t == XBT_NULL)
+			break;
+		cur = xs_read(x->xs, t, path, &len);
+		go = cur && (!expect || !strcmp(cur, expect));
+		free(cur);
+		if (go &&
+		    !xs_write(x->xs, t, path, st, (unsigned int)strlen(st))) {
+			xs_transaction_end(x->xs, t, true);
+			break;
+		}
+		if (xs_transaction_end(x->xs, t, !go))
+			return go;
+		if (!go || errno != EAGAIN)
+			return false;
+	}
+	vg_log_warn(&x->log, "%s: cannot write state %s", dir, st);
+	return false;
 }
 
 /* --- devices ----------------------------------------------------------- */
@@ -91,13 +121,8 @@ static void dev_release(struct vg_xen *x, struct vg_xen_dev *d)
 	vg_xen_dev_remove(d);
 	vg_xen_guest_put(g);
 	/* Only into a directory that still exists: never recreate it. */
-	if (path) {
-		char *st = xs_get(x, path, "state");
-
-		if (st)
-			xs_set_state(x, path, "6");
-		free(st);
-	}
+	if (path)
+		xs_move_state(x, path, NULL, "6");
 	free(path);
 }
 
@@ -118,40 +143,6 @@ static struct vg_xen_dev *dev_start(struct vg_xen *x,
 }
 
 /* --- discovery ----------------------------------------------------------- */
-
-/*
- * 1 -> 2 in one transaction that saw 1: of several backends watching the
- * directory, exactly one wins; the others see 2 on their retry.
- */
-static bool claim(struct vg_xen *x, const char *dir)
-{
-	char path[VG_XEN_PATH];
-	unsigned int tries, len;
-
-	if (!join(path, dir, "state"))
-		return false;
-	for (tries = 0; tries < VG_XEN_CLAIM_TRIES; tries++) {
-		xs_transaction_t t = xs_transaction_start(x->xs);
-		char *st;
-		bool mine;
-
-		if (t == XBT_NULL)
-			return false;
-		st = xs_read(x->xs, t, path, &len);
-		mine = st && !strcmp(st, "1");
-		free(st);
-		if (mine && !xs_write(x->xs, t, path, "2", 1)) {
-			xs_transaction_end(x->xs, t, true);
-			return false;
-		}
-		if (xs_transaction_end(x->xs, t, !mine))
-			return mine;
-		if (!mine || errno != EAGAIN)
-			return false;
-	}
-	vg_log_warnx(&x->log, "%s: claim kept conflicting, left alone", dir);
-	return false;
-}
 
 /* Read and check what libxl wrote; false (logged) if unusable. */
 static bool read_spec(struct vg_xen *x, const char *dir, unsigned int domid,
@@ -200,16 +191,24 @@ static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
 		     const char *dir)
 {
 	struct vg_devspec s;
+	struct vg_xen_dev *d;
 
+	/*
+	 * Claim: 1 -> 2 in one transaction that saw 1. Of several backends
+	 * watching the directory, exactly one wins; the others see 2.
+	 */
 	if (!xs_is(x, dir, "type", VG_XEN_TYPE) ||
-	    !xs_is(x, dir, "state", "1") || !claim(x, dir))
+	    !xs_is(x, dir, "state", "1") || !xs_move_state(x, dir, "1", "2"))
 		return;
 	vg_log_info(&x->log, "%s: claimed", dir);
-	if (!read_spec(x, dir, domid, &s) || !dev_start(x, &s, devid, dir)) {
-		xs_set_state(x, dir, "6");
+	if (!read_spec(x, dir, domid, &s) ||
+	    !(d = dev_start(x, &s, devid, dir))) {
+		xs_move_state(x, dir, "2", "6");
 		return;
 	}
-	xs_set_state(x, dir, "4");
+	/* The toolstack may have let go while we brought it up. */
+	if (!xs_move_state(x, dir, "2", "4"))
+		dev_release(x, d);
 }
 
 static bool parse_id(const char *s, unsigned int max, unsigned int *out)
@@ -228,8 +227,14 @@ static bool parse_id(const char *s, unsigned int max, unsigned int *out)
 static bool dev_wanted(struct vg_xen *x, struct vg_xen_dev *d)
 {
 	char *st = xs_get(x, d->be_path, "state");
-	bool gone = !st || !strcmp(st, "5") || !strcmp(st, "6");
+	bool gone;
 
+	/* Only a node that is not there is gone; other errors pass. */
+	if (!st && errno != ENOENT) {
+		vg_log_warn(&d->log, "cannot read the device's state");
+		return true;
+	}
+	gone = !st || !strcmp(st, "5") || !strcmp(st, "6");
 	free(st);
 	return !gone && !xs_is(x, d->be_path, "online", "0");
 }
@@ -286,7 +291,13 @@ static void reap(struct vg_xen *x)
 		int n = xc_domain_getinfolist(x->xc, g->domid, 1, &info);
 
 		gn = g->next;
-		if (n != 1 || info.domain != g->domid ||
+		/* A failed lookup says nothing about the guest: keep it. */
+		if (n < 0) {
+			vg_log_warn(&g->log, "cannot look the domain up");
+			g = gn;
+			continue;
+		}
+		if (n == 0 || info.domain != g->domid ||
 		    (info.flags & XEN_DOMINF_dying)) {
 			vg_log_info(&g->log, "domain gone");
 			while (g->ndev > 1)

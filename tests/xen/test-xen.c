@@ -502,6 +502,104 @@ static void xen_hostile_ioreqs_complete(void **state)
 	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
 }
 
+/* Two devices of one guest share its IOREQ server; one domain, one chip. */
+static void xen_second_device_shares_server_gets_empty_window(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+	uint64_t v;
+
+	up(f, true);
+	add_virtio(1, BASE + 0x200, SPI + 1, 1);
+	assert_true(vg_xguest_pump_until(
+		&f->g, "/local/domain/0/backend/virtio/5/1/state", "4"));
+	fx_counts(&c);
+	assert_int_equal(c.servers, 1);
+	assert_int_equal(c.ranges, 1); /* adjacent windows merge in Xen */
+	v = reg(f, 1, 0x200 + VG_MMIO_DEVICE_ID, 4, false, 0);
+	assert_true(v == 0);
+	assert_true(reg(f, 1, VG_MMIO_DEVICE_ID, 4, false, 0) ==
+		    VG_VIRTIO_ID_GPIO);
+	/* The first device still carries traffic. */
+	traffic(f, true);
+}
+
+/* A reboot is a new domid: the same name gets its lines again. */
+static void xen_reboot_new_domid_serves_again(void **state)
+{
+	struct fix *f = *state;
+	struct fx_domain_params p = {
+		.domid = DOMID + 1,
+		.name = "guest1",
+		.arch = FX_ARM,
+		.nr_vcpus = 1,
+		.nr_spis = 32,
+	};
+	struct fx_virtio_dev v = {
+		.domid = DOMID + 1,
+		.type = "virtio,device29",
+		.transport = "mmio",
+		.base = BASE,
+		.irq = SPI,
+		.grant_usage = 1,
+	};
+
+	up(f, true);
+	assert_int_equal(fx_xl_destroy_devices(DOMID), 0);
+	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "6"));
+	assert_int_equal(fx_xl_destroy_finish(DOMID), 0);
+	vg_shim_free(f->shim);
+	f->shim = NULL;
+	f->g.domid = DOMID + 1;
+	{
+		struct vg_shim_opts o = {.grants = true, .ram_size = 4u << 20};
+
+		assert_int_equal(vg_shim_new(&o, &f->shim), 0);
+	}
+	assert_int_equal(vg_xguest_domain(&p, f->shim, true), 0);
+	assert_int_equal(fx_xl_add_virtio(&v), 0);
+	assert_true(vg_xguest_pump_until(
+		&f->g, "/local/domain/0/backend/virtio/6/0/state", "4"));
+	vg_xguest_attach(&f->g, f->shim);
+	assert_int_equal(vg_shim_probe(f->shim), 0);
+	assert_int_equal(vg_shim_ngpio(f->shim), 4);
+	assert_false(fx_domain_zombie(DOMID));
+}
+
+/* Failed look-ups say nothing about a guest: it keeps its device. */
+static void xen_lookup_errors_keep_the_guest(void **state)
+{
+	struct fix *f = *state;
+	struct fx_domain_params other = {
+		.domid = 9,
+		.name = "other",
+		.arch = FX_ARM,
+		.nr_vcpus = 1,
+		.ram_base = 0x40000000,
+		.ram_size = 1u << 20,
+	};
+	char *st;
+	int v;
+
+	up(f, true);
+	assert_int_equal(fx_domain_new(&other), 0);
+	/* Another domain dies while the hypervisor look-up fails ... */
+	fx_fail_next("xc_domain_getinfolist", 14 /* EFAULT */, 1);
+	assert_int_equal(fx_domain_shutdown(9), 0);
+	vg_xguest_pump(&f->g);
+	/* ... and another backend writes while a xenstore read fails. */
+	fx_fail_next("xs_read", 12 /* ENOMEM */, 1);
+	assert_int_equal(fx_xs_write("/local/domain/0/backend/virtio/9", "x"),
+			 0);
+	vg_xguest_pump(&f->g);
+	st = fx_xs_read(BE "/state");
+	assert_non_null(st);
+	assert_string_equal(st, "4");
+	free(st);
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	assert_int_equal(fx_domain_destroy(9), 0);
+}
+
 static void xen_bringup_failure_unwinds(void **state)
 {
 	struct fix *f = *state;
@@ -534,6 +632,9 @@ int main(void)
 		T(xen_unknown_domain_gets_an_empty_window),
 		T(xen_hostile_ioreqs_complete),
 		T(xen_bringup_failure_unwinds),
+		T(xen_second_device_shares_server_gets_empty_window),
+		T(xen_reboot_new_domid_serves_again),
+		T(xen_lookup_errors_keep_the_guest),
 #undef T
 	};
 
