@@ -22,6 +22,7 @@
 #include <vgpio/virtio_gpio.h>
 #include <vgpio/virtio_mmio.h>
 #include "config.h"
+#include "drv.h"
 #include "daemon.h"
 #include "fakexen.h"
 #include "hostile.h"
@@ -566,6 +567,68 @@ static void xen_reboot_new_domid_serves_again(void **state)
 	assert_false(fx_domain_zombie(DOMID));
 }
 
+static unsigned int count_calls(const char *log, const char *name)
+{
+	unsigned int n = 0;
+	const char *p;
+
+	for (p = log; (p = strstr(p, name)); p += strlen(name))
+		n++;
+	return n;
+}
+
+/*
+ * A request and a response that each straddle a page boundary: two
+ * consecutive grants mapped at once, the read-only one read-only, at an
+ * in-page offset; nothing of them stays mapped once answered.
+ */
+static void xen_buffers_across_pages(void **state)
+{
+	struct fix *f = *state;
+	struct vg_hostile_desc d0, d1;
+	uint64_t scratch, req, resp;
+	uint8_t *r;
+	uint32_t id, len;
+
+	up(f, true);
+	assert_int_equal(
+		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 1), 0);
+	scratch = vg_hostile_alloc(f->shim, 3 * 4096);
+	assert_true(scratch != 0);
+	scratch = (scratch + 4095) & ~4095ULL;
+	req = scratch + 4096 - 4;
+	resp = scratch + 2 * 4096 - 1;
+	r = vg_drv_ptr(&f->shim->mem, req);
+	r[0] = VG_GPIO_MSG_GET_VALUE;
+	r[1] = 0;
+	r[2] = 1; /* gpio 1: btn */
+	r[3] = 0;
+	memset(r + 4, 0, 4);
+	d0 = (struct vg_hostile_desc){
+		.addr = vg_hostile_dma(f->shim, req, true),
+		.len = 8,
+		.flags = 1 /* NEXT */,
+		.next = 1};
+	d1 = (struct vg_hostile_desc){
+		.addr = vg_hostile_dma(f->shim, resp, false),
+		.len = 2,
+		.flags = 2 /* WRITE */};
+	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 0, &d0), 0);
+	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 1, &d1), 0);
+	fx_calls_clear(DOMID);
+	assert_int_equal(vg_hostile_avail_push(f->shim, 0, 0), 0);
+	assert_int_equal(vg_hostile_notify(f->shim, 0), 0);
+	assert_int_equal(vg_hostile_wait_used(f->shim, 0, 1000, &id, &len), 1);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 2);
+	r = vg_drv_ptr(&f->shim->mem, resp);
+	assert_int_equal(r[0], VG_GPIO_STATUS_OK);
+	assert_int_equal(r[1], 1);
+	assert_only_rings_mapped(f, true);
+	/* One two-page mapping per buffer, not one per page. */
+	assert_int_equal(count_calls(fx_calls(DOMID), "grant_map "), 2);
+}
+
 /* Failed look-ups say nothing about a guest: it keeps its device. */
 static void xen_lookup_errors_keep_the_guest(void **state)
 {
@@ -635,6 +698,7 @@ int main(void)
 		T(xen_second_device_shares_server_gets_empty_window),
 		T(xen_reboot_new_domid_serves_again),
 		T(xen_lookup_errors_keep_the_guest),
+		T(xen_buffers_across_pages),
 #undef T
 	};
 
