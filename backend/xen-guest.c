@@ -65,25 +65,20 @@ static uint64_t placeholder_read(uint64_t off, unsigned int size)
 	}
 }
 
-static uint64_t size_mask(unsigned int size)
-{
-	return size >= 8 ? UINT64_MAX : (1ULL << (8 * size)) - 1;
-}
-
 /*
  * Emulate one IOREQ_TYPE_COPY on the private copy @req; returns the read
- * result (zero-extended to 64 bits: Xen < 4.18 on Arm does not clear the
- * upper bits itself).
+ * result. The register file's choke point masks write data to the access
+ * size (Xen 4.17 on Arm passes the whole guest register) and returns reads
+ * zero-extended (Xen < 4.18 on Arm does not clear the upper bits itself).
  */
 static uint64_t do_copy(struct vg_xen_guest *g, const struct ioreq *req)
 {
 	unsigned int size = req->size;
 	struct vg_xen_dev *d;
-	uint64_t off, val;
+	uint64_t off;
 
 	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
 	    req->count != 1 || req->data_is_ptr || (req->addr & (size - 1))) {
-		g->bad_ioreqs++;
 		vg_log_guest(&g->log,
 			     "ioreq at %#llx: size %u count %u data_is_ptr "
 			     "%u refused",
@@ -93,20 +88,16 @@ static uint64_t do_copy(struct vg_xen_guest *g, const struct ioreq *req)
 	}
 	d = dev_at(g, req->addr, size);
 	if (!d) {
-		g->bad_ioreqs++;
 		vg_log_guest(&g->log, "ioreq at %#llx: no device window",
 			     (unsigned long long)req->addr);
 		return 0;
 	}
 	off = req->addr - d->spec.base;
-	if (req->dir == IOREQ_READ) {
-		val = d->mmio ? vg_mmio_read(d->mmio, off, size)
-			      : placeholder_read(off, size);
-		return val & size_mask(size);
-	}
-	/* Xen 4.17 on Arm passes the whole guest register: mask it. */
+	if (req->dir == IOREQ_READ)
+		return d->mmio ? vg_mmio_read(d->mmio, off, size)
+			       : placeholder_read(off, size);
 	if (d->mmio)
-		vg_mmio_write(d->mmio, off, size, req->data & size_mask(size));
+		vg_mmio_write(d->mmio, off, size, req->data);
 	return 0;
 }
 
@@ -124,7 +115,6 @@ static uint64_t do_ioreq(struct vg_xen_guest *g, const struct ioreq *req)
 			vg_xen_mem_invalidate(g->dev[i]);
 		return 0;
 	default:
-		g->bad_ioreqs++;
 		vg_log_guest(&g->log, "ioreq type %u ignored",
 			     (unsigned int)req->type);
 		return 0;

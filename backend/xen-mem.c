@@ -219,11 +219,9 @@ static void xen_set_irq(void *ctx, int level)
 		if (!r)
 			d->isa_level = level;
 	}
-	if (r) {
-		d->irq_errors++;
+	if (r)
 		vg_log_guest(&d->log, "cannot set irq %u to %d: %s",
 			     d->spec.irq, level, strerror(errno));
-	}
 }
 
 const struct vg_transport_ops vg_xen_transport_ops = {

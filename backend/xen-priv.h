@@ -68,7 +68,6 @@ struct vg_xen_dev {
 	struct vg_bus bus;
 	struct vg_xen_ring ring[VG_VDEV_MAX_QUEUES][3];
 	int isa_level; /* last level set (ISA IRQs follow InterruptStatus) */
-	unsigned long irq_errors;
 	struct vg_log log; /* "dom<id>/<devid>" */
 };
 
@@ -101,7 +100,6 @@ struct vg_xen_guest {
 	evtchn_port_t port[VG_XEN_MAX_VCPUS]; /* local port per vCPU */
 	struct vg_xen_dev *dev[VG_XEN_MAX_DEVS];
 	unsigned int ndev;
-	unsigned long bad_ioreqs;
 	struct vg_log log; /* "dom<id>" */
 };
 

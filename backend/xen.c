@@ -94,8 +94,9 @@ static bool xs_move_state(struct vg_xen *x, const char *dir, const char *expect,
 
 /* --- devices ----------------------------------------------------------- */
 
+/* A discovered (xenstore) device, by its directory's ids. */
 static struct vg_xen_dev *find_dev(struct vg_xen *x, unsigned int domid,
-				   unsigned int devid, bool manual)
+				   unsigned int devid)
 {
 	struct vg_xen_guest *g;
 	unsigned int i;
@@ -104,8 +105,7 @@ static struct vg_xen_dev *find_dev(struct vg_xen *x, unsigned int domid,
 		if (g->domid != domid)
 			continue;
 		for (i = 0; i < g->ndev; i++)
-			if (g->dev[i]->devid == devid &&
-			    !g->dev[i]->be_path == manual)
+			if (g->dev[i]->devid == devid && g->dev[i]->be_path)
 				return g->dev[i];
 	}
 	return NULL;
@@ -124,6 +124,17 @@ static void dev_release(struct vg_xen *x, struct vg_xen_dev *d)
 	if (path)
 		xs_move_state(x, path, NULL, "6");
 	free(path);
+}
+
+/* Release every device of @g, which frees @g with the last one. */
+static void guest_release(struct vg_xen *x, struct vg_xen_guest *g)
+{
+	while (g->ndev > 1)
+		dev_release(x, g->dev[g->ndev - 1]);
+	if (g->ndev)
+		dev_release(x, g->dev[0]);
+	else
+		vg_xen_guest_put(g);
 }
 
 static struct vg_xen_dev *dev_start(struct vg_xen *x,
@@ -271,7 +282,7 @@ static void rescan(struct vg_xen *x)
 			char ddir[VG_XEN_PATH];
 
 			if (!parse_id(devs[j], UINT16_MAX, &devid) ||
-			    find_dev(x, domid, devid, false) ||
+			    find_dev(x, domid, devid) ||
 			    !join(ddir, dir, devs[j]))
 				continue;
 			consider(x, domid, devid, ddir);
@@ -300,9 +311,7 @@ static void reap(struct vg_xen *x)
 		if (n == 0 || info.domain != g->domid ||
 		    (info.flags & XEN_DOMINF_dying)) {
 			vg_log_info(&g->log, "domain gone");
-			while (g->ndev > 1)
-				dev_release(x, g->dev[g->ndev - 1]);
-			dev_release(x, g->dev[0]); /* frees g */
+			guest_release(x, g);
 		}
 		g = gn;
 	}
@@ -380,16 +389,8 @@ void vg_xen_free(struct vg_xen *x)
 		return;
 	if (x->xsfd >= 0)
 		vg_evloop_del(x->ev, x->xsfd);
-	while (x->guests) {
-		struct vg_xen_guest *g = x->guests;
-
-		while (g->ndev > 1)
-			dev_release(x, g->dev[g->ndev - 1]);
-		if (g->ndev)
-			dev_release(x, g->dev[0]); /* frees g */
-		else
-			vg_xen_guest_put(g);
-	}
+	while (x->guests)
+		guest_release(x, x->guests);
 	if (x->xc)
 		xc_interface_close(x->xc);
 	if (x->xs)
