@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "drain.h"
 #include "log.h"
 
 struct fixture {
@@ -54,13 +55,7 @@ static int teardown(void **state)
 /* Everything written since the last call, NUL-terminated. */
 static const char *drain(struct fixture *f)
 {
-	size_t n = 0;
-	ssize_t r;
-
-	while ((r = read(f->fds[0], f->out + n, sizeof(f->out) - 1 - n)) > 0)
-		n += (size_t)r;
-	f->out[n] = '\0';
-	return f->out;
+	return vg_test_drain(f->fds[0], f->out, sizeof(f->out));
 }
 
 static void log_init_formats_prefix(void **state)

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "drain.h"
 #include "log.h"
 #include "notify.h"
 #include "tmpdir.h"
@@ -58,13 +59,7 @@ static int teardown(void **state)
 /* Log output since the last call, NUL-terminated. */
 static const char *drain(struct fixture *f)
 {
-	size_t n = 0;
-	ssize_t r;
-
-	while ((r = read(f->fds[0], f->out + n, sizeof(f->out) - 1 - n)) > 0)
-		n += (size_t)r;
-	f->out[n] = '\0';
-	return f->out;
+	return vg_test_drain(f->fds[0], f->out, sizeof(f->out));
 }
 
 /*
