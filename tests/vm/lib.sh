@@ -281,3 +281,33 @@ pack() {
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2.tmp"
 	mv "$2.tmp" "$2"
 }
+
+# verdict LOG QRC MARK DETAIL: print the checks of console LOG (and any
+# cmocka summaries), then the tier's verdict line; exit 1 unless the
+# machine reached MARK-START and MARK-DONE within $TIMEOUT (QEMU's or
+# timeout's status QRC) with at least one PASS and no FAIL line.
+verdict() {
+	local log=$1 qrc=$2 mark=$3 npass nfail why=""
+	tr -d '\r' <"$log" |
+		grep -aE '^(PASS|FAIL|SKIP): |^\[(==========|  PASSED  |  FAILED  )\] [0-9]+ test' ||
+		true
+	npass=$(tr -d '\r' <"$log" | grep -acE '^PASS: ' || true)
+	nfail=$(tr -d '\r' <"$log" | grep -acE '^FAIL: ' || true)
+	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		why="the machine did not finish within ${TIMEOUT}s"
+	elif ! grep -aq "$mark-START" "$log"; then
+		why="/init was never reached (qemu exit $qrc)"
+	elif ! grep -aq "$mark-DONE" "$log"; then
+		why="/init stopped before the end of its checks (qemu exit $qrc)"
+	elif [ "$nfail" -ne 0 ] || [ "$npass" -eq 0 ]; then
+		why="$npass passed, $nfail failed"
+	fi
+	if [ -n "$why" ]; then
+		echo "FAIL: $TIER: $why"
+		grep -aiE 'panic|oops|BUG:|call trace|FATAL' "$log" | head -n 10 |
+			sed 's/^/    /' || true
+		echo "TIER $TIER: FAIL ($why; log $log)"
+		exit 1
+	fi
+	echo "TIER $TIER: PASS ($npass checks, $4, total $(($(elapsed) / 1000)) s)"
+}

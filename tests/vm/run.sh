@@ -137,27 +137,6 @@ fi
 boot_ms=$((($(date +%s%N) - t_boot) / 1000000))
 
 # --- verdict ---------------------------------------------------------------------
-# The checks, and the cmocka summaries of the cmocka programs.
-tr -d '\r' <"$LOG" |
-	grep -aE '^(PASS|FAIL|SKIP): |^\[(==========|  PASSED  |  FAILED  )\] [0-9]+ test' ||
-	true
-npass=$(tr -d '\r' <"$LOG" | grep -acE '^PASS: ' || true)
-nfail=$(tr -d '\r' <"$LOG" | grep -acE '^FAIL: ' || true)
-why=""
-if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	why="VM did not finish within ${TIMEOUT}s"
-elif ! grep -aq VGPIO-VM-START "$LOG"; then
-	why="guest never reached /init (qemu exit $qrc)"
-elif ! grep -aq VGPIO-VM-DONE "$LOG"; then
-	why="guest stopped before the end of its tests (qemu exit $qrc)"
-elif [ "$nfail" -ne 0 ] || [ "$npass" -eq 0 ]; then
-	why="$npass passed, $nfail failed"
-fi
 note "VM ran $boot_ms ms ($use); console log: $LOG"
-if [ -n "$why" ]; then
-	echo "FAIL: vm: $why"
-	grep -aiE 'panic|oops|BUG:|call trace' "$LOG" | head -n 10 | sed 's/^/    /' || true
-	echo "TIER vm: FAIL ($why; log $LOG)"
-	exit 1
-fi
-echo "TIER vm: PASS ($npass checks, $use, VM $((boot_ms / 1000)).$((boot_ms % 1000 / 100)) s, total $(($(elapsed) / 1000)) s)"
+verdict "$LOG" "$qrc" VGPIO-VM \
+	"$use, VM $((boot_ms / 1000)).$((boot_ms % 1000 / 100)) s"

@@ -38,30 +38,9 @@ finish() {
 	echo "VGPIO-XEN-DONE uptime $(cut -d' ' -f1 /proc/uptime)s"
 	poweroff -f
 }
-pass() { echo "PASS: dom0: $*"; }
-fail() { echo "FAIL: dom0: $*"; }
-check() {
-	if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: want '$2', got '$3'"; fi
-}
-setup() {
-	d=$1
-	shift
-	"$@" || {
-		fail "$d (exit $?)"
-		finish
-	}
-}
-# until_ok SECONDS CMD...: retry CMD once a second until it succeeds.
-# (CMD's arguments are expanded once: test a function, not "$(...)".)
-until_ok() {
-	n=$1
-	shift
-	while ! "$@" 2>/dev/null; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 1
-	done
-}
+WHO=dom0
+# shellcheck source=tests/xen-vm/checks.sh
+. /lib/checks.sh
 
 for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc configfs \
 	irq_sim gpio-sim; do
@@ -89,8 +68,8 @@ mkchip() {
 }
 setup "create the gpio-sim chip" mkchip
 SIM=/sys/devices/platform/$(cat $G/dev_name)/$(cat $G/bank0/chip_name)
-sim() { cat $SIM/sim_gpio$1/value; }
-pull() { echo "pull-$2" >$SIM/sim_gpio$1/pull; }
+sim() { cat "$SIM/sim_gpio$1/value"; }
+pull() { echo "pull-$2" >"$SIM/sim_gpio$1/pull"; }
 
 P=/etc/vgpio/policy.conf
 : >$P

@@ -24,32 +24,9 @@ finish() {
 	sleep 1
 	poweroff -f
 }
-pass() { echo "PASS: domU: $*"; }
-fail() { echo "FAIL: domU: $*"; }
-# check NAME WANT GOT
-check() {
-	if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: want '$2', got '$3'"; fi
-}
-# setup DESCRIPTION CMD...: a failed setup step ends the run, as a FAIL.
-setup() {
-	d=$1
-	shift
-	"$@" || {
-		fail "$d (exit $?)"
-		finish
-	}
-}
-# until_ok SECONDS CMD...: retry CMD once a second until it succeeds.
-# (CMD's arguments are expanded once: test a function, not "$(...)".)
-until_ok() {
-	n=$1
-	shift
-	while ! "$@" 2>/dev/null; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 1
-	done
-}
+WHO=domU
+# shellcheck source=tests/xen-vm/checks.sh
+. /lib/checks.sh
 
 MMIO=$(sed -n 's/.*vgpio_mmio=\([^ ]*\).*/\1/p' /proc/cmdline)
 setup "vgpio_mmio= on the kernel command line" test -n "$MMIO"

@@ -179,8 +179,9 @@ fi
 build_overlays() {
 	r=$OUT/domu-tree
 	rm -rf "$r"
-	mkdir -p "$r"
+	mkdir -p "$r/lib"
 	install -m 755 "$HERE/domu-init.sh" "$r/init"
+	cp "$HERE/checks.sh" "$r/lib/"
 	pack "$r" "$OUT/domu-overlay.cpio.gz"
 	r=$OUT/dom0-tree
 	rm -rf "$r"
@@ -188,6 +189,8 @@ build_overlays() {
 	cat "$DBASE" "$OUT/domu-overlay.cpio.gz" >"$r/boot/initrd-domu.gz"
 	cp "$HERE/domu.cfg" "$r/etc/xen/vgpio-domu.cfg"
 	install -m 755 "$HERE/dom0-init.sh" "$r/init"
+	mkdir -p "$r/lib"
+	cp "$HERE/checks.sh" "$r/lib/"
 	cp "$@" "$r/usr/bin/"
 	copy_libs "$r" "$@"
 	pack "$r" "$OUT/dom0-overlay.cpio.gz"
@@ -214,24 +217,5 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc \
 boot_ms=$((($(date +%s%N) - t_boot) / 1000000))
 
 # --- verdict ---------------------------------------------------------------------
-tr -d '\r' <"$LOG" | grep -aE '^(PASS|FAIL): ' || true
-npass=$(tr -d '\r' <"$LOG" | grep -acE '^PASS: ' || true)
-nfail=$(tr -d '\r' <"$LOG" | grep -acE '^FAIL: ' || true)
-why=""
-if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	why="machine did not finish within ${TIMEOUT}s"
-elif ! grep -aq VGPIO-XEN-START "$LOG"; then
-	why="dom0 never reached /init (qemu exit $qrc)"
-elif ! grep -aq VGPIO-XEN-DONE "$LOG"; then
-	why="dom0 stopped before the end of its checks (qemu exit $qrc)"
-elif [ "$nfail" -ne 0 ] || [ "$npass" -eq 0 ]; then
-	why="$npass passed, $nfail failed"
-fi
 note "machine ran $boot_ms ms (tcg); console log: $LOG"
-if [ -n "$why" ]; then
-	echo "FAIL: xen: $why"
-	grep -aiE 'panic|oops|BUG:|call trace|FATAL' "$LOG" | head -n 10 | sed 's/^/    /' || true
-	echo "TIER xen: FAIL ($why; log $LOG)"
-	exit 1
-fi
-echo "TIER xen: PASS ($npass checks, machine $((boot_ms / 1000)) s, total $(($(elapsed) / 1000)) s)"
+verdict "$LOG" "$qrc" VGPIO-XEN "machine $((boot_ms / 1000)) s"
