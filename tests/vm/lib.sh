@@ -162,7 +162,9 @@ build_modules() {
 		grep -qa "vermagic=$KV " "$M/$m.ko" ||
 			{ echo "$m.ko: vermagic is not $KV"; return 1; }
 	done
-	nm "$M/virtio_mmio.ko" | grep -q ' __param_device$' ||
+	# (Not `nm | grep -q`: grep's early exit can fail nm under pipefail.)
+	nm "$M/virtio_mmio.ko" >"$M/virtio_mmio.syms"
+	grep -q ' __param_device$' "$M/virtio_mmio.syms" ||
 		{ echo "virtio_mmio.ko has no device= parameter"; return 1; }
 	echo "$MKEY" >"$M/built"
 }

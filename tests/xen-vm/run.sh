@@ -75,8 +75,12 @@ fetch_xen() {
 	# xen-X.Y-amd64.gz is an ELF32 image with a multiboot1 header, which
 	# QEMU's -kernel multiboot loader starts: no boot loader or firmware.
 	gzip -dc "$X/root/boot/xen-$XB-amd64.gz" >"$X/xen.elf"
-	od -A n -t x4 -N 8192 "$X/xen.elf" | grep -q 1badb002 ||
-		{ echo "no multiboot1 header in xen-$XB-amd64.gz"; return 1; }
+	# (Not `od | grep -q`: grep's early exit makes od fail under pipefail.)
+	hdr=$(od -A n -t x4 -N 8192 "$X/xen.elf")
+	case $hdr in
+	*1badb002*) ;;
+	*) echo "no multiboot1 header in xen-$XB-amd64.gz"; return 1 ;;
+	esac
 	grep -qx CONFIG_IOREQ_SERVER=y "$X/root/boot/xen-$XB-amd64.config" ||
 		{ echo "this Xen is built without CONFIG_IOREQ_SERVER"; return 1; }
 	rm -rf "$X/debs" "$X/root/usr/share/doc" "$X/root/usr/share/man"
