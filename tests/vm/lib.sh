@@ -203,10 +203,7 @@ vm_prepare() {
 	if [ "$(cat "$K/fetched" 2>/dev/null)" != "$VM_FETCH_RECIPE" ]; then
 		# A new kernel version replaces the old ones: the cache does
 		# not grow.
-		local old
-		for old in "$CACHE"/kernel/*; do
-			[ "$old" = "$K" ] || rm -rf "$old"
-		done
+		keep_only "$K"
 		note "fetching kernel $KV ($KVER) into $K"
 		step fetch-kernel "download or unpack of kernel $KV $KVER" fetch_kernel
 	fi
@@ -217,6 +214,14 @@ vm_prepare() {
 		note "building irq_sim, gpio-sim, gpio-virtio and virtio_mmio for $KV"
 		step build-modules "out-of-tree module build" build_modules
 	fi
+}
+
+# keep_only DIR: remove DIR's siblings (older versions of a cached thing).
+keep_only() {
+	local old
+	for old in "$(dirname "$1")"/*; do
+		[ "$old" = "$1" ] || rm -rf "$old"
+	done
 }
 
 kernel_abi() {

@@ -87,7 +87,7 @@ fetch_xen() {
 	touch "$X/fetched"
 }
 if [ ! -f "$X/fetched" ]; then
-	for old in "$CACHE"/xen/*; do [ "$old" = "$X" ] || rm -rf "$old"; done
+	keep_only "$X"
 	note "fetching Xen $XVER into $X"
 	step fetch-xen "download of Xen $XVER (must match libxen-dev)" fetch_xen
 fi
@@ -108,11 +108,13 @@ if [ ! -f "$U/fetched" ]; then
 fi
 
 # --- domU initramfs: cached base + /init -----------------------------------------
+# Both base archives live in the kernel's directory, so a new kernel
+# (which replaces that directory) rebuilds them too.
 BBVER=$(dpkg-query -W -f='${Version}' busybox-static)
 DKEY="$MKEY bb=$BBVER $(tr '\n' ' ' <"$U/fetched")"
-DBASE=$CACHE/domu-base.cpio.gz
+DBASE=$K/domu-base.cpio.gz
 build_domu_base() {
-	r=$CACHE/domu-tree
+	r=$K/domu-tree
 	rm -rf "$r"
 	busybox_tree "$r"
 	image_module "$r" drivers/virtio/virtio.ko
@@ -145,9 +147,9 @@ fi
 QXEN=/usr/libexec/xen-qemu-system-i386
 SEABIOS=/usr/share/seabios/bios-256k.bin
 OKEY="$MKEY bb=$BBVER xen=$XVER qemu=$(dpkg-query -W -f='${Version}' qemu-system-xen) seabios=$(dpkg-query -W -f='${Version}' seabios)"
-OBASE=$CACHE/dom0-base.cpio.gz
+OBASE=$K/dom0-base.cpio.gz
 build_dom0_base() {
-	r=$CACHE/dom0-tree
+	r=$K/dom0-tree
 	rm -rf "$r"
 	busybox_tree "$r"
 	cp -a "$X/root/usr" "$X/root/etc" "$r/"
@@ -162,9 +164,9 @@ build_dom0_base() {
 	# glibc's pthread_cancel dlopen()s libgcc_s, which ldd does not list;
 	# without it xl aborts.
 	cp -L "$(gcc -print-file-name=libgcc_s.so.1)" "$r/lib/x86_64-linux-gnu/"
-	for m in configfs/configfs.ko xen/xen-evtchn.ko xen/xen-privcmd.ko \
-		xen/xenfs/xenfs.ko xen/xen-gntdev.ko xen/xen-gntalloc.ko; do
-		case $m in configfs/*) m=fs/$m ;; *) m=drivers/$m ;; esac
+	for m in fs/configfs/configfs.ko drivers/xen/xen-evtchn.ko \
+		drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko \
+		drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko; do
 		image_module "$r" "$m"
 	done
 	cp "$M/irq_sim.ko" "$M/gpio-sim.ko" "$r/lib/modules/"
