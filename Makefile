@@ -11,6 +11,7 @@
 #   make demo            run the demo (daemon + sim board + shim guest)
 #   make bench           print the benchmark figures
 #   make check-san       unit + integration tiers under ASan+UBSan
+#   make check-layers    backend/ layers include only downwards
 #   make check-globals   no mutable file-scope state in backend/
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm        libgpiod 2.x against gpio-sim in a QEMU guest (root)
@@ -61,15 +62,41 @@ endif
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CPPFLAGS += -Iinclude -Ibackend -Ifrontend-shim -Itests/lib -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
+# --- layers ---------------------------------------------------------------
+# backend/ has one folder per layer, lowest first. Each layer builds into
+# its own library and is compiled with the include paths of the layers it
+# may use (USES_<layer>) and no others, so an upward include does not
+# compile; tools/check-layers.sh also checks the #include lines. A layer's
+# subfolders (one per transport) are part of it.
+LAYERS := base virtio gpio providers transports policy daemon
+USES_base :=
+USES_virtio := base
+USES_gpio := base virtio
+USES_providers := base
+USES_transports := base virtio
+USES_policy := base virtio gpio
+USES_daemon := base virtio gpio providers transports policy
+layer_dirs = $(sort $(dir $(wildcard backend/$(1)/*.[ch] backend/$(1)/*/*.[ch])))
+layer_inc = $(foreach l,$(1) $(USES_$(1)),$(patsubst %/,-I%,$(call layer_dirs,$(l))))
+layer_srcs = $(sort $(wildcard backend/$(1)/*.c backend/$(1)/*/*.c))
+# Tests, tools and fuzzers see every layer; production code never sees tests/.
+ALL_INC := $(foreach l,$(LAYERS),$(patsubst %/,-I%,$(call layer_dirs,$(l))))
+TEST_INC := $(ALL_INC) -Ifrontend-shim -Itests/lib
+
 # --- sources -------------------------------------------------------------
-XEN_SRCS := $(sort $(wildcard backend/xen*.c))
-CORE_SRCS := $(filter-out backend/main.c backend/prov-gpiod.c $(XEN_SRCS),$(sort $(wildcard backend/*.c)))
-CONV_SRCS := backend/vring.c backend/mmio.c backend/vdev.c backend/bus.c
+# Linked into vgpiod (and vgpio-assign) only: main(), and the two adapters
+# built against outside libraries (libgpiod; the Xen libraries).
+MAIN_SRC := backend/daemon/main.c
+GPIOD_SRC := backend/providers/prov-gpiod.c
+XEN_SRCS := $(sort $(wildcard backend/transports/xen/xen*.c))
+LAYER_SRCS = $(filter-out $(MAIN_SRC) $(GPIOD_SRC) $(XEN_SRCS),$(call layer_srcs,$(1)))
+BACKEND_SRCS := $(foreach l,$(LAYERS),$(call LAYER_SRCS,$(l)))
+CONV_SRCS := $(call layer_srcs,virtio)
 SHIM_SRCS := $(filter-out frontend-shim/main.c,$(sort $(wildcard frontend-shim/*.c)))
 TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
@@ -79,14 +106,22 @@ FAKEXEN_SRCS := $(sort $(wildcard tests/fakexen/*.c))
 XENT_SRCS := $(sort $(wildcard tests/xen/test-*.c))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
-CORE_OBJS := $(call obj,$(CORE_SRCS))
+# One library per layer; link order is upper layers first.
+layer_lib = $(B)/libvgpio-$(1).a
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+LAYER_LIBS := $(foreach l,$(call reverse,$(LAYERS)),$(call layer_lib,$(l)))
 SHIM_OBJS := $(call obj,$(SHIM_SRCS))
 TESTLIB_OBJS := $(call obj,$(TESTLIB_SRCS))
-LIBCORE := $(B)/libvgpio-core.a
 LIBSHIM := $(B)/libvgpio-shim.a
 LIBTEST := $(B)/libvgpio-test.a
 XEN_OBJS := $(call obj,$(XEN_SRCS))
 LIBFAKEXEN := $(B)/libfakexen.a
+
+# Include paths of each object: a layer's own and those below it; the
+# adapters and main() are in their layers too.
+$(foreach l,$(LAYERS),$(eval $(call obj,$(call layer_srcs,$(l))): INC := $(call layer_inc,$(l))))
+$(call obj,$(SHIM_SRCS) frontend-shim/main.c): INC := -Ifrontend-shim
+INC ?= $(TEST_INC)
 
 VGPIOD := $(B)/vgpiod
 SHIM := $(B)/vgpio-shim
@@ -98,11 +133,11 @@ INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
-.PHONY: all help deps check check-unit check-integ check-san check-globals check-deps check-vm check-xen check-xenfake fuzz fuzz-smoke \
+.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm check-xen check-xenfake fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
-all: $(BINS) $(LIBCORE) $(LIBSHIM)
+all: $(BINS) $(LAYER_LIBS) $(LIBSHIM)
 
 help:
 	@sed -n '/^# vgpio: one Makefile/,/^$$/p' Makefile
@@ -137,16 +172,18 @@ $(GPIOD_DIR)/pcpath: tools/deps-gpiod.sh tools/apt-suite.sh
 $(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
 
 # --- Xen tool libraries (Debian: libxen-dev, installed by tools/deps.sh) ---
-# Only the Xen transport (backend/xen*.c), the fake Xen that stands in for
+# Only the Xen transport (backend/transports/xen/), the fake Xen that stands in for
 # these libraries in tests (tests/fakexen/) and its tests use these flags.
 XEN_PKGS := xencontrol xendevicemodel xenforeignmemory xenevtchn xengnttab \
 	xenstore xentoolcore
 XEN_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS = $(shell $(PKG_CONFIG) --libs $(XEN_PKGS) 2>/dev/null)
-XEN_USERS := backend/xen% tests/fakexen/% tests/xen/%
+XEN_USERS := backend/transports/xen/% tests/fakexen/% tests/xen/%
+# The fake Xen's headers: tests only.
+FAKEXEN_USERS := tests/fakexen/% tests/xen/%
 
 # The libgpiod 2.x dependency step works and its library runs in place,
 # and an installed vgpiod runs with the libgpiod installed beside it.
@@ -161,12 +198,12 @@ VM_PROGS := $(B)/tests/vm/gpiosim-smoke $(B)/tests/vm/test-vm-gpiod
 $(B)/tests/vm/gpiosim-smoke: tests/vm/gpiosim-smoke.c $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
-$(B)/tests/vm/test-vm-gpiod: tests/vm/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LIBCORE) $(GPIOD_DIR)/pcpath
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
+$(B)/tests/vm/test-vm-gpiod: tests/vm/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(LIBTEST) $(LIBSHIM) $(LIBCORE) $(CMOCKA_LIBS) $(GPIOD_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS)
 
 # run.sh exits 77 after a "SKIP: vm: reason" line when QEMU cannot run.
 # The daemon goes to the guest's /bin (VGPIO_BUILD there).
@@ -186,12 +223,17 @@ check-xen: $(VGPIOD) $(ASSIGN)
 $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) \
-		$(if $(filter $(XEN_USERS),$<),$(XEN_CFLAGS) -Itests/fakexen) $(CMOCKA_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) \
+		$(if $(filter $(XEN_USERS),$<),$(XEN_CFLAGS)) \
+		$(if $(filter $(FAKEXEN_USERS),$<),-Itests/fakexen) \
+		$(if $(filter backend/%,$<),,$(CMOCKA_CFLAGS)) -c -o $@ $<
 
-$(LIBCORE): $(CORE_OBJS)
-	@$(if $(filter 0,$(V)),echo "  AR      $@")
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+define layer_lib_rule
+$(call layer_lib,$(1)): $(call obj,$(call LAYER_SRCS,$(1)))
+	@$$(if $$(filter 0,$$(V)),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_lib_rule,$(l))))
 $(LIBSHIM): $(SHIM_OBJS)
 	@$(if $(filter 0,$(V)),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
@@ -202,36 +244,36 @@ $(LIBFAKEXEN): $(call obj,$(FAKEXEN_SRCS))
 
 # The gpiod provider is the one object built against libgpiod; the
 # binaries that link it get an rpath to a project-local libgpiod.
-GPIOD_OBJ := $(B)/backend/prov-gpiod.o
-$(GPIOD_OBJ): backend/prov-gpiod.c $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
+GPIOD_OBJ := $(call obj,$(GPIOD_SRC))
+$(GPIOD_OBJ): $(GPIOD_SRC) $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GPIOD_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) $(GPIOD_CFLAGS) -c -o $@ $<
 
-$(VGPIOD): $(B)/backend/main.o $(GPIOD_OBJ) $(XEN_OBJS) $(LIBCORE)
+$(VGPIOD): $(call obj,$(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(XEN_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
-$(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LIBCORE)
+$(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
 $(CTL): $(B)/tools/vgpio-ctl.o
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
-$(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+$(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # Static pattern rules: a unit and an integration test may share a name.
-$(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+$(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 # The Xen transport's tests link the real transport objects against the
 # fake Xen instead of the Xen libraries.
-$(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LIBCORE)
+$(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
@@ -252,8 +294,18 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)VGPIO_BUILD=$(B) MAKE="$(MAKE)" sh tests/check.sh
 
+# The layers include only downwards, production objects never see tests/
+# (tools/check-layers.sh reads the compile commands make would run).
+comma := ,
+PROD_OBJS := $(call obj,$(BACKEND_SRCS) $(MAIN_SRC) $(GPIOD_SRC) $(XEN_SRCS))
+check-layers:
+	$(Q)mkdir -p $(B)
+	$(Q)$(MAKE) --no-print-directory -n -B V=1 $(PROD_OBJS) > $(B)/layers.log
+	$(Q)sh tools/check-layers.sh $(B)/layers.log \
+		$(foreach l,$(LAYERS),$(l):$(subst $(eval) ,$(comma),$(strip $(USES_$(l)))))
+
 # House rule 4: no mutable file-scope state in backend/.
-check-globals: $(CORE_OBJS) $(GPIOD_OBJ) $(XEN_OBJS) $(B)/backend/main.o
+check-globals: $(call obj,$(BACKEND_SRCS) $(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS)
 	$(Q)sh tools/check-globals.sh $^
 
 check-san:
@@ -262,7 +314,8 @@ check-san:
 # --- fuzzing (clang libFuzzer + ASan/UBSan, separate build dir) ---------
 FB ?= build-fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_CORE_SRCS := $(filter-out backend/evloop.c backend/loop.c backend/ctl.c backend/daemon.c,$(CORE_SRCS))
+# fuzz-loop.c includes the loop transport; the daemon layer stays out.
+FUZZ_CORE_SRCS := $(filter-out backend/transports/loop/loop.c $(call layer_srcs,daemon),$(BACKEND_SRCS))
 # Fuzzers have neither cmocka nor the daemon: test-library files that need
 # them are named tests/lib/daemon-*.c and left out.
 TESTLIB_FUZZ_SRCS := $(filter-out tests/lib/daemon-%.c,$(TESTLIB_SRCS))
@@ -270,12 +323,12 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 10
 
 # One clang command per target, so no .d files: depend on every source and
-# header a target may include (fuzz-loop.c includes backend/loop.c).
-FUZZ_DEPS := $(wildcard backend/*.[ch] include/vgpio/*.h frontend-shim/*.h tests/lib/*.h)
+# header a target may include (fuzz-loop.c includes the loop transport).
+FUZZ_DEPS := $(wildcard backend/*/*.[ch] backend/*/*/*.[ch] include/vgpio/*.h frontend-shim/*.h tests/lib/*.h)
 $(FB)/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS) $(FUZZ_DEPS) | $(DEPS_STAMP)
 	@mkdir -p $(FB)
 	@$(if $(filter 0,$(V)),echo "  FUZZ    $@")
-	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS)
+	$(Q)$(CLANG) $(CPPFLAGS) $(TEST_INC) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRCS) $(SHIM_SRCS) $(TESTLIB_FUZZ_SRCS)
 
 fuzz: $(FUZZ_BINS)
 fuzz-replay: $(FUZZ_BINS)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The line-provider seam: how the virtio-gpio device drives host lines.
- * Implementations: "sim" (simulated chips, backend/sim.c) and, later,
- * "gpiod" (host chips through libgpiod v2, the only file that includes
- * <gpiod.h>). Tables are const, built with designated initializers and
+ * Implementations: "sim" (simulated chips, backend/providers/sim.c) and
+ * "gpiod" (host chips through libgpiod v2, backend/providers/prov-gpiod.c,
+ * the only file that includes <gpiod.h>). Tables are const, built with designated initializers and
  * checked once with vg_provider_ops_valid().
  *
  * Values are logical (active-low already applied by the provider). A

@@ -5,7 +5,7 @@
  * test harness).
  *
  * A transport owns the guest connection and feeds MMIO accesses into the
- * device's register file (backend/mmio.h) itself; in the other direction
+ * device's register file (backend/virtio/mmio.h) itself; in the other direction
  * the device core reaches its guest only through this const ops table:
  * guest memory and the interrupt line. Tables are defined with designated
  * initializers, never modified at run time, and checked once with

@@ -2,8 +2,8 @@
 /*
  * Split virtqueue layout (virtio 1.2, split-ring.tex). The three areas live
  * in guest memory and are written concurrently by the driver; the device
- * only ever copies them out (see backend/vring.c) and never trusts a value
- * it has not copied and checked.
+ * only ever copies them out (see backend/virtio/vring.c) and never trusts a
+ * value it has not copied and checked.
  *
  *   Descriptor table (16 * size bytes, align 16), written by the driver:
  *

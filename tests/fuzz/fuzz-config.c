@@ -2,8 +2,8 @@
 /*
  * Fuzz the policy parser. Whatever it accepts must satisfy the invariants
  * the rest of the daemon relies on, and must build a working sim: every
- * chip, wire and pull is accepted by backend/sim.c and every domain line
- * on a sim chip opens (no line is held twice). The writer is the parser's
+ * chip, wire and pull is accepted by backend/providers/sim.c and every
+ * domain line on a sim chip opens (no line is held twice). The writer is the parser's
  * inverse: replacing the first domain's section with what
  * vg_config_write_domain() makes of it (as vgpio-assign does) parses
  * again to the same domain.

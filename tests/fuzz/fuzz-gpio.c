@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz the virtio-gpio device (backend/gpio.c) as a guest driver would
+ * Fuzz the virtio-gpio device (backend/gpio/gpio.c) as a guest driver would
  * drive it, over the fake line provider. The input is a script:
  *
  *   byte 0      bit 0 driver accepts INDIRECT, bit 1 EVENT_IDX, bit 2

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz the loop transport's daemon side (backend/loop.c): HELLO with its
- * fd, then MMIO packets, exactly as conn_read() hands them to on_hello()
- * and on_access(), but without recvmsg(): the input says what the kernel
- * delivered (bytes, length, MSG_TRUNC/CTRUNC, which fds). The connection's
+ * Fuzz the loop transport's daemon side (backend/transports/loop/loop.c):
+ * HELLO with its fd, then MMIO packets, exactly as conn_read() hands them
+ * to on_hello() and on_access(), but without recvmsg(): the input says
+ * what the kernel delivered (bytes, length, MSG_TRUNC/CTRUNC, which fds). The connection's
  * socket is one end of a socketpair whose other end is the guest, so
  * WELCOME, MMIO_REPLY and IRQ really go out and are checked. Behind the
  * transport is a virtio-gpio device on fake lines (domain "alpha" only).
  *
- * loop.c's packet handling is static and the fuzz build leaves the daemon
- * files out of its core, so this target includes loop.c and evloop.c.
+ * loop.c's packet handling is static, so this target includes loop.c (the
+ * fuzz build leaves it out of the core it links).
  *
  *   byte 0      fd with HELLO: 0 none, 1 memfd, 2 memfd without sealing,
  *               3 two memfds, 4 a pipe, 5 memfd sealed against writes
@@ -32,8 +32,7 @@
  * MMIO_REPLY with its seq (IRQs may come in between); a malformed packet
  * drops the connection; the seal holds; no fd leaks, every map unmapped.
  */
-#include "../../backend/evloop.c"
-#include "../../backend/loop.c"
+#include "../../backend/transports/loop/loop.c"
 #include "fakeacl.h"
 #include "fuzz-act.h"
 #include "fuzz-input.h"

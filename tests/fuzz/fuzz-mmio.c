@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz the virtio-mmio register file (backend/mmio.c) over a virtio-gpio
+ * Fuzz the virtio-mmio register file (backend/virtio/mmio.c) over a virtio-gpio
  * device on the fake line provider: the input is a vCPU's MMIO accesses
  * plus the content of guest RAM, so the fuzzer can also build rings,
  * descriptors and requests for the device to walk. The device runs

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz the split-ring walker (backend/vring.c): the input is the guest.
+ * Fuzz the split-ring walker (backend/virtio/vring.c): the input is the guest.
  *
  *   byte 0      queue size = 1 << (b % 9)
  *   byte 1      bit 0 INDIRECT, bit 1 EVENT_IDX, bit 2 grants,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The shim's wire (frontend-shim/wire.h) to a device in this process: a
- * virtio-gpio device (backend/gpio.h) behind a register file
- * (backend/mmio.h), on an in-process transport (inproc.h) that shares the
- * shim's guest RAM. Register accesses go straight to vg_mmio_read/write;
+ * virtio-gpio device (backend/gpio/gpio.h) behind a register file
+ * (backend/virtio/mmio.h), on an in-process transport (inproc.h) that
+ * shares the shim's guest RAM. Register accesses go straight to vg_mmio_read/write;
  * wait_irq() delivers pending provider events, runs the device until it
  * is idle and reports whether the interrupt line was raised. It never
  * sleeps: nothing else can happen in this process while the shim waits.

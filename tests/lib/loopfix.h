@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fixture of the in-process daemon tests (test-loop.c, test-sec.c): a
- * real daemon object (backend/daemon.h) on real sockets in a fresh temp
+ * real daemon object (backend/daemon/daemon.h) on real sockets in a fresh temp
  * dir, driven turn by turn from the test, and a hand-made loop guest so
  * that every HELLO field and packet can be wrong on purpose.
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Guest-memory access: backend/gram.c (the map() behind the loop and
- * in-process transports) and backend/bus.c (the piece loops over map()).
+ * Guest-memory access: backend/transports/gram.c (the map() behind the loop and
+ * in-process transports) and backend/virtio/bus.c (the piece loops over map()).
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests: writing policy text (backend/cfgwrite.c). A domain section
+ * Unit tests: writing policy text (backend/policy/cfgwrite.c). A domain section
  * written from a parsed policy parses back to the same struct, for every
  * option value and for defaults; sections are found by name with their
  * exact byte span.

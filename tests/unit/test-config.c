@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Unit tests: the configuration (policy) file parser (backend/config.c). */
+/* Unit tests: the policy file parser (backend/policy/config.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

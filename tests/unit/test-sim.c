@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Unit tests: the simulated line provider (backend/sim.c). */
+/* Unit tests: the simulated line provider (backend/providers/sim.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The split-ring walker (backend/vring.c) against the driver side
+ * The split-ring walker (backend/virtio/vring.c) against the driver side
  * (frontend-shim/drv.c) over one guest RAM. Hostile rings are written
  * straight into guest RAM. Every test runs in four memory modes: flat,
  * one-byte pieces (max_piece = 1), grants, grants with one-byte pieces.

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "ctl.h"
-#include "loop.h"
+#include "listen.h"
 
 /*
  * Clients at once. A new one beyond this evicts the oldest: with no timers

@@ -55,32 +55,4 @@ void vg_loop_free(struct vg_loop *loop);
 /* The transport table ("loop"); its ctx is a struct vg_loop_conn. */
 extern const struct vg_transport_ops vg_loop_transport_ops;
 
-/*
- * Create a listening unix socket of @type (SOCK_SEQPACKET, SOCK_STREAM) at
- * @path for the daemon's sockets: the directory is created 0700 if
- * missing; a socket already there is unlinked if no one listens on it
- * (-EADDRINUSE if someone does); anything else there is -EEXIST; the new
- * socket is mode 0600, non-blocking, close-on-exec. Returns the fd or
- * -errno, and logs why on failure.
- */
-int vg_loop_listen_unix(const char *path, int type, struct vg_log *log);
-
-/* A listening socket watched by the event loop; its path goes with it. */
-struct vg_listener {
-	struct vg_evloop *ev;
-	int fd; /* -1 when closed */
-	char *path;
-};
-
-/*
- * vg_loop_listen_unix(@path, @type) and watch it for EPOLLIN with
- * @fn(@arg). 0 or -errno (logged); on failure nothing is left behind and
- * @l is closed.
- */
-int vg_listener_open(struct vg_listener *l, struct vg_evloop *ev,
-		     const char *path, int type, struct vg_log *log,
-		     vg_ev_fn fn, void *arg);
-/* Stop watching, close and unlink. A closed listener is fine. */
-void vg_listener_close(struct vg_listener *l);
-
 #endif /* VGPIO_LOOP_H */

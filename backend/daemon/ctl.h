@@ -44,7 +44,7 @@ struct vg_ctl_cmd {
 };
 
 /*
- * Listen on @path (see vg_loop_listen_unix for the path rules) and serve
+ * Listen on @path (see vg_listen_unix for the path rules) and serve
  * the @ncmds commands of @cmds (borrowed, must outlive the ctl) with @arg.
  * 0 or -errno; logs why on failure.
  */

@@ -100,7 +100,8 @@ const struct vg_config_domain *vg_config_domain(const struct vg_config *cfg,
 extern const char vg_config_demo[];
 
 /*
- * Writing policy text (backend/cfgwrite.c), for tools that edit the file.
+ * Writing policy text (backend/policy/cfgwrite.c), for tools that edit the
+ * file.
  * Pure code over buffers: no I/O, never logs.
  *
  * vg_config_write_domain: @d as a "[domain NAME]" section ending with a
