@@ -713,6 +713,16 @@ void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st)
 	*st = g->st;
 }
 
+void vg_gpio_stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s)
+{
+	to->requests += s->requests;
+	to->errors += s->errors;
+	to->events += s->events;
+	to->invalid += s->invalid;
+	to->resets += s->resets;
+	to->broken += s->broken;
+}
+
 unsigned int vg_gpio_line_direction(const struct vg_gpio *g, unsigned int gpio)
 {
 	if (!g || gpio >= g->acl->n)

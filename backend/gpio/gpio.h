@@ -92,6 +92,8 @@ void vg_gpio_line_event(struct vg_gpio *g, unsigned int gpio,
 void vg_gpio_line_revoked(struct vg_gpio *g, unsigned int gpio);
 
 void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st);
+/* Add every counter of @s to @to. */
+void vg_gpio_stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s);
 
 /*
  * Guest-visible direction of line @gpio (VG_GPIO_DIRECTION_*), for status

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's insides, shared by its life cycle (daemon.c) and its
+ * control commands (commands.c). Nothing outside backend/daemon/ uses it.
+ */
+#ifndef VGPIO_DAEMON_PRIV_H
+#define VGPIO_DAEMON_PRIV_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include "ctl.h"
+#include "daemon.h"
+#include "dom.h"
+
+/* Start-up stages, in order; teardown undoes every stage reached. */
+enum vg_daemon_stage {
+	VG_STAGE_NONE,
+	VG_STAGE_EVLOOP, /* event loop created */
+	VG_STAGE_SIGNALS, /* SIGTERM/SIGINT blocked, signalfd watched */
+	VG_STAGE_SIM, /* sim chips, wires and pulls from the config */
+	VG_STAGE_LINES, /* every domain's lines opened (maybe some) */
+	VG_STAGE_EVENTS, /* provider event fd watched */
+	VG_STAGE_LOOP, /* loop transport listening */
+	VG_STAGE_EXTRA, /* the extra transport (Xen) started, if any */
+	VG_STAGE_CTL, /* control socket listening */
+};
+
+struct vg_daemon {
+	enum vg_daemon_stage stage;
+	const struct vg_config *cfg; /* the start-up policy */
+	const char *cfg_path; /* re-read by `reload`; NULL: cannot reload */
+	const struct vg_log_sink *sink;
+	struct vg_log log;
+	struct vg_log sim_log;
+	unsigned int budget;
+	struct vg_evloop *ev;
+	int sigfd;
+	sigset_t old_mask;
+	struct vg_sim *sim;
+	struct vg_provider sim_prov;
+	const struct vg_provider *host; /* borrowed; may be NULL */
+	int prov_fd[2]; /* sim, host: watched event fds or -1 */
+	struct vg_doms doms;
+	struct vg_loop *loop;
+	const struct vg_daemon_transport *extra;
+	void *extra_handle;
+	struct vg_ctl *ctl;
+	bool work_pending; /* a guest has queue work left after its budget */
+	bool stop;
+};
+
+/* The control commands the daemon serves, for vg_ctl_new(). */
+extern const struct vg_ctl_cmd vg_daemon_cmds[];
+extern const unsigned int vg_daemon_ncmds;
+
+/*
+ * Re-read the policy file and apply it (dom.h). 0 and @chg filled, or
+ * -errno with @err saying why and nothing changed.
+ */
+int vg_daemon_reload(struct vg_daemon *d, struct vg_doms_change *chg, char *err,
+		     size_t errlen);
+
+#endif /* VGPIO_DAEMON_PRIV_H */
