@@ -20,8 +20,7 @@ enum vg_daemon_stage {
 	VG_STAGE_SIM, /* sim chips, wires and pulls from the config */
 	VG_STAGE_LINES, /* every domain's lines opened (maybe some) */
 	VG_STAGE_EVENTS, /* provider event fd watched */
-	VG_STAGE_LOOP, /* loop transport listening */
-	VG_STAGE_EXTRA, /* the extra transport (Xen) started, if any */
+	VG_STAGE_TRANSPORTS, /* transports started (ntp of them) */
 	VG_STAGE_CTL, /* control socket listening */
 };
 
@@ -41,9 +40,12 @@ struct vg_daemon {
 	const struct vg_provider *host; /* borrowed; may be NULL */
 	int prov_fd[2]; /* sim, host: watched event fds or -1 */
 	struct vg_doms doms;
-	struct vg_loop *loop;
-	const struct vg_daemon_transport *extra;
-	void *extra_handle;
+	/* Started transports, in start order. */
+	unsigned int ntp;
+	struct {
+		const struct vg_transport_class *cls;
+		void *handle;
+	} tp[VG_DAEMON_MAX_TRANSPORTS];
 	struct vg_ctl *ctl;
 	bool work_pending; /* a guest has queue work left after its budget */
 	bool stop;

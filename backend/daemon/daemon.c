@@ -14,7 +14,6 @@
 #include "dom.h"
 #include "evloop.h"
 #include "gpio.h"
-#include "loop.h"
 #include "mmio.h"
 #include "sim.h"
 
@@ -115,72 +114,30 @@ static int watch_providers(struct vg_daemon *d)
 	return 0;
 }
 
-/* --- guests (loop transport hooks) ---------------------------------------- */
+/* --- guests (every transport's hooks) ------------------------------------ */
 
 static int guest_attach(void *arg, void *conn, const char *domain,
-			const struct vg_bus *bus, struct vg_mmio **mmio,
+			const struct vg_bus *bus,
+			const struct vg_guest_info *info, struct vg_mmio **mmio,
 			char *reason, size_t reason_len)
 {
 	struct vg_daemon *d = arg;
 	struct vg_dom *dom = vg_doms_find(&d->doms, domain);
-	struct vg_gpio_params gp;
-	int rc;
 
 	if (!dom) {
 		snprintf(reason, reason_len, "unknown domain '%s'", domain);
 		return ENOENT;
 	}
-	if (!vg_dom_acl(dom)->n) {
-		snprintf(reason, reason_len,
-			 "domain '%s' has no lines assigned", domain);
-		return ENOENT;
-	}
-	if (dom->gpio) {
-		snprintf(reason, reason_len, "domain '%s' already connected",
-			 domain);
-		return EBUSY;
-	}
-	gp = (struct vg_gpio_params){
-		.acl = vg_dom_acl(dom),
-		.bus = *bus,
-		.log = &dom->log,
-		.reset_hook = vg_dom_reset_hook,
-		.reset_arg = dom,
-	};
-	rc = vg_gpio_new(&gp, &dom->gpio);
-	if (rc) {
-		dom->gpio = NULL;
-		snprintf(reason, reason_len, "cannot create device: %s",
-			 strerror(-rc));
-		return -rc;
-	}
-	vg_mmio_init(&dom->mmio, vg_gpio_vdev(dom->gpio), &dom->log);
-	dom->conn = conn;
-	*mmio = &dom->mmio;
-	return 0;
+	return vg_dom_attach(dom, conn, bus, info, mmio, reason, reason_len);
 }
 
 static void guest_detach(void *arg, void *conn)
 {
 	struct vg_daemon *d = arg;
-	struct vg_gpio_stats st;
-	unsigned int i;
+	struct vg_dom *dom = vg_doms_find_conn(&d->doms, conn);
 
-	for (i = 0; i < d->doms.n; i++) {
-		struct vg_dom *dom = d->doms.v[i];
-
-		if (dom->conn != conn)
-			continue;
-		vg_gpio_get_stats(dom->gpio, &st);
-		vg_gpio_stats_add(&dom->done, &st);
-		/* Lines back to their safe state while RAM is still mapped. */
-		vg_gpio_free(dom->gpio);
-		dom->gpio = NULL;
-		dom->conn = NULL;
-		memset(&dom->mmio, 0, sizeof(dom->mmio));
-		vg_dom_detached(dom);
-		return;
-	}
+	if (dom)
+		vg_dom_detach(dom);
 }
 
 static const struct vg_guest_hooks guest_hooks = {
@@ -258,15 +215,41 @@ static int setup_signals(struct vg_daemon *d)
 
 /* --- life cycle ----------------------------------------------------------- */
 
+static int start_transports(struct vg_daemon *d,
+			    const struct vg_daemon_params *p)
+{
+	const struct vg_transport_env env = {
+		.ev = d->ev,
+		.hooks = &guest_hooks,
+		.hooks_arg = d,
+		.sink = d->sink,
+	};
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < p->ntransports; i++) {
+		const struct vg_daemon_transport *t = &p->transports[i];
+
+		rc = t->cls->start(t->cfg, &env, &d->tp[d->ntp].handle);
+		if (rc) {
+			vg_log_warnx(&d->log, "transport %s: %s", t->cls->name,
+				     strerror(-rc));
+			return rc;
+		}
+		d->tp[d->ntp++].cls = t->cls;
+	}
+	return 0;
+}
+
 static void teardown(struct vg_daemon *d)
 {
 	if (d->stage >= VG_STAGE_CTL)
 		vg_ctl_free(d->ctl);
 	/* Guests go first: their devices put lines into the safe state. */
-	if (d->stage >= VG_STAGE_EXTRA && d->extra)
-		d->extra->stop(d->extra_handle);
-	if (d->stage >= VG_STAGE_LOOP)
-		vg_loop_free(d->loop);
+	while (d->ntp) {
+		d->ntp--;
+		d->tp[d->ntp].cls->stop(d->tp[d->ntp].handle);
+	}
 	if (d->stage >= VG_STAGE_EVENTS) {
 		if (d->prov_fd[0] >= 0)
 			vg_evloop_del(d->ev, d->prov_fd[0]);
@@ -332,20 +315,10 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 	if (rc)
 		return rc;
 
-	rc = vg_loop_new(d->ev, p->loop_path, &guest_hooks, d, &d->log,
-			 &d->loop);
+	d->stage = VG_STAGE_TRANSPORTS;
+	rc = start_transports(d, p);
 	if (rc)
 		return rc;
-	d->stage = VG_STAGE_LOOP;
-
-	if (p->extra) {
-		rc = p->extra->start(p->extra->cfg, d->ev, &guest_hooks, d,
-				     d->sink, &d->extra_handle);
-		if (rc)
-			return rc;
-		d->extra = p->extra;
-	}
-	d->stage = VG_STAGE_EXTRA;
 
 	rc = vg_ctl_new(d->ev, p->ctl_path, vg_daemon_cmds, vg_daemon_ncmds, d,
 			&d->log, &d->ctl);
@@ -358,10 +331,16 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 {
 	struct vg_daemon *d;
+	unsigned int i;
 	int rc;
 
-	if (!p->cfg || !p->sink || !p->loop_path || !p->ctl_path)
+	if (!p->cfg || !p->sink || !p->ctl_path ||
+	    p->ntransports > VG_DAEMON_MAX_TRANSPORTS ||
+	    (p->ntransports && !p->transports))
 		return -EINVAL;
+	for (i = 0; i < p->ntransports; i++)
+		if (!vg_transport_class_valid(p->transports[i].cls))
+			return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -379,8 +358,8 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 		free(d);
 		return rc;
 	}
-	vg_log_info(&d->log, "listening on %s (control %s), %u domain(s)",
-		    p->loop_path, p->ctl_path, d->doms.n);
+	vg_log_info(&d->log, "control socket %s, %u domain(s), %u transport(s)",
+		    p->ctl_path, d->doms.n, d->ntp);
 	*out = d;
 	return 0;
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The vgpiod daemon as an object: configuration, simulated chips, each
- * domain's opened lines and ACL, the loop transport, the control socket
- * and the event loop that runs them. main() parses options and creates
+ * domain's opened lines and ACL, the transports that serve guests, the
+ * control socket and the event loop that runs them. main() parses options and creates
  * one; tests create them in-process (with signals off).
  *
  * Start-up runs in named stages (event loop, signals, sim chips, lines,
- * provider events, loop socket, extra transport, control socket); a failure logs what
+ * provider events, transports, control socket); a failure logs what
  * failed (for lines: domain, chip and line) and unwinds from the stage
  * reached. Every line of every domain is opened at start-up, exclusively,
  * with consumer "vgpio:<domain>", in its safe state (dom.h).
@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include "config.h"
+#include "guest.h"
 #include "log.h"
 
 #define VG_DAEMON_BUDGET_DEFAULT 128u
@@ -35,23 +36,15 @@
 struct vg_daemon;
 struct vg_evloop;
 struct vg_sim;
-struct vg_guest_hooks;
 
-/*
- * A further transport the daemon runs beside the loop socket (the Xen
- * transport, from main(); tests pass the same one linked against the fake
- * Xen). Keeps the core free of the transport's libraries. start() gets the
- * daemon's event loop and the guest hooks that attach device windows to
- * domains; it returns 0 and its handle, or -errno (logged by it).
- */
+/* A transport the daemon runs: its class (guest.h) and configuration. */
 struct vg_daemon_transport {
-	const char *name;
-	int (*start)(const void *cfg, struct vg_evloop *ev,
-		     const struct vg_guest_hooks *hooks, void *hooks_arg,
-		     const struct vg_log_sink *sink, void **handle);
-	void (*stop)(void *handle);
-	const void *cfg; /* borrowed for vg_daemon_new */
+	const struct vg_transport_class *cls;
+	const void *cfg; /* the class's own struct; borrowed until _free */
 };
+
+/* Transports one daemon runs at most. */
+#define VG_DAEMON_MAX_TRANSPORTS 8u
 
 struct vg_daemon_params {
 	const struct vg_config *cfg; /* start-up policy; borrowed for _new */
@@ -64,7 +57,6 @@ struct vg_daemon_params {
 	 */
 	const struct vg_provider *host;
 	const struct vg_log_sink *sink; /* borrowed; required */
-	const char *loop_path; /* loop transport socket */
 	const char *ctl_path; /* control socket */
 	unsigned int budget; /* chains per guest per turn; 0 = default */
 	/*
@@ -72,8 +64,13 @@ struct vg_daemon_params {
 	 * while the daemon exists): either ends vg_daemon_run().
 	 */
 	bool signals;
-	/* Started after the loop socket, stopped before it; may be NULL. */
-	const struct vg_daemon_transport *extra;
+	/*
+	 * The transports, each optional (none is fine: the daemon then only
+	 * holds lines), started in this order after the lines are open and
+	 * stopped in reverse; borrowed until vg_daemon_free().
+	 */
+	const struct vg_daemon_transport *transports;
+	unsigned int ntransports;
 };
 
 /* Start every stage. 0 or -errno (logged). Sockets listen on return. */

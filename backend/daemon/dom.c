@@ -378,12 +378,84 @@ void vg_dom_reset_hook(void *arg, struct vg_gpio *g)
 		    dom->cur->acl.n);
 }
 
-void vg_dom_detached(struct vg_dom *dom)
+int vg_dom_attach(struct vg_dom *dom, void *conn, const struct vg_bus *bus,
+		  const struct vg_guest_info *info, struct vg_mmio **mmio,
+		  char *reason, size_t reason_len)
 {
-	if (!dom->next)
+	struct vg_gpio_params gp;
+	int rc;
+
+	if (!vg_dom_acl(dom)->n) {
+		snprintf(reason, reason_len,
+			 "domain '%s' has no lines assigned", dom->name);
+		return ENOENT;
+	}
+	if (dom->gpio) {
+		snprintf(reason, reason_len, "domain '%s' already connected",
+			 dom->name);
+		return EBUSY;
+	}
+	gp = (struct vg_gpio_params){
+		.acl = vg_dom_acl(dom),
+		.bus = *bus,
+		.log = &dom->log,
+		.reset_hook = vg_dom_reset_hook,
+		.reset_arg = dom,
+	};
+	rc = vg_gpio_new(&gp, &dom->gpio);
+	if (rc) {
+		dom->gpio = NULL;
+		snprintf(reason, reason_len, "cannot create device: %s",
+			 strerror(-rc));
+		return -rc;
+	}
+	vg_mmio_init(&dom->mmio, vg_gpio_vdev(dom->gpio), &dom->log);
+	dom->conn = conn;
+	dom->info = info;
+	*mmio = &dom->mmio;
+	return 0;
+}
+
+void vg_dom_detach(struct vg_dom *dom)
+{
+	struct vg_gpio_stats st;
+
+	if (!dom->gpio)
 		return;
-	dom_swap(dom, dom->next);
-	dom->next = NULL;
+	vg_gpio_get_stats(dom->gpio, &st);
+	vg_gpio_stats_add(&dom->done, &st);
+	/* Lines back to their safe state while RAM is still mapped. */
+	vg_gpio_free(dom->gpio);
+	dom->gpio = NULL;
+	dom->conn = NULL;
+	dom->info = NULL;
+	memset(&dom->mmio, 0, sizeof(dom->mmio));
+	/* A table that waited for the guest takes effect now. */
+	if (dom->next) {
+		dom_swap(dom, dom->next);
+		dom->next = NULL;
+	}
+}
+
+struct vg_dom *vg_doms_find_conn(struct vg_doms *ds, const void *conn)
+{
+	unsigned int i;
+
+	for (i = 0; conn && i < ds->n; i++)
+		if (ds->v[i]->conn == conn)
+			return ds->v[i];
+	return NULL;
+}
+
+void vg_dom_stats(const struct vg_dom *dom, struct vg_gpio_stats *st)
+{
+	struct vg_gpio_stats cur;
+
+	*st = dom->done;
+	if (dom->gpio) {
+		vg_gpio_get_stats(dom->gpio, &cur);
+		vg_gpio_stats_add(st, &cur);
+	}
 }
 
 const struct vg_acl *vg_dom_acl(const struct vg_dom *dom)

@@ -28,6 +28,7 @@
 #include <vgpio/provider.h>
 #include "config.h"
 #include "gpio.h"
+#include "guest.h"
 #include "log.h"
 #include "mmio.h"
 
@@ -41,8 +42,9 @@ struct vg_dom {
 	struct vg_dom_set *cur; /* what the guest sees; never NULL */
 	struct vg_dom_set *next; /* from the next reset, or NULL */
 	struct vg_gpio_stats done; /* counters of earlier connections */
-	/* The connected guest's transport token, if any (guest.h). */
+	/* The connected guest's transport token and its info (guest.h). */
 	void *conn;
+	const struct vg_guest_info *info;
 	struct vg_gpio *gpio;
 	struct vg_mmio mmio;
 	struct vg_log log; /* "<domain>/0" */
@@ -93,8 +95,26 @@ const struct vg_acl *vg_dom_acl(const struct vg_dom *dom);
 
 /* For vg_gpio_params.reset_hook (arg = the dom): swap in a new table. */
 void vg_dom_reset_hook(void *arg, struct vg_gpio *g);
-/* The guest's device is gone: a waiting table takes effect now. */
-void vg_dom_detached(struct vg_dom *dom);
+
+/*
+ * A transport's guest of this domain is up (guest.h attach()): create its
+ * virtio-gpio device on @bus and return the register file to feed. 0, or
+ * a positive errno with @reason (no lines assigned, already connected,
+ * device creation failed). @bus and @info are borrowed until detach.
+ */
+int vg_dom_attach(struct vg_dom *dom, void *conn, const struct vg_bus *bus,
+		  const struct vg_guest_info *info, struct vg_mmio **mmio,
+		  char *reason, size_t reason_len);
+/*
+ * The guest is gone: its counters are kept, its lines go to their safe
+ * state, the device is freed, and a waiting table takes effect. A
+ * domain without a guest is fine.
+ */
+void vg_dom_detach(struct vg_dom *dom);
+/* The domain whose guest is attached as @conn, or NULL. */
+struct vg_dom *vg_doms_find_conn(struct vg_doms *ds, const void *conn);
+/* Counters of every connection so far, the current one included. */
+void vg_dom_stats(const struct vg_dom *dom, struct vg_gpio_stats *st);
 
 /* The host line of guest line @i as the policy named it (status). */
 void vg_dom_line_host(const struct vg_dom *dom, unsigned int i,

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "prov-gpiod.h"
 #include "xen.h"
@@ -124,7 +125,6 @@ int main(int argc, char **argv)
 {
 	struct vg_log_sink sink = {.level = VG_LOG_INFO, .fd = 2};
 	struct vg_daemon_params p = {
-		.loop_path = VG_DAEMON_LOOP_SOCKET,
 		.ctl_path = VG_DAEMON_CONTROL_SOCKET,
 		.budget = VG_DAEMON_BUDGET_DEFAULT,
 		.signals = true,
@@ -137,16 +137,12 @@ int main(int argc, char **argv)
 	struct vg_log log, gpiod_log;
 	char err[256], *cfg_path = NULL;
 	unsigned long v;
-	bool demo = false;
+	bool demo = false, xen_on;
 	int ready_fd = -1, c, rc;
 	struct vg_devspec devices[VG_MANUAL_MAX];
 	struct vg_xen_config xcfg = {.devices = devices};
-	struct vg_daemon_transport xen = {
-		.name = "xen",
-		.start = vg_xen_start,
-		.stop = vg_xen_stop,
-		.cfg = &xcfg,
-	};
+	struct vg_loop_config lcfg = {.path = NULL};
+	struct vg_daemon_transport tp[VG_DAEMON_MAX_TRANSPORTS];
 	const char *xen_mode = "auto";
 
 	while ((c = getopt_long(argc, argv, "c:s:C:vh", long_opts, NULL)) !=
@@ -159,7 +155,7 @@ int main(int argc, char **argv)
 			demo = true;
 			break;
 		case 's':
-			p.loop_path = optarg;
+			lcfg.path = optarg;
 			break;
 		case 'C':
 			p.ctl_path = optarg;
@@ -218,8 +214,22 @@ int main(int argc, char **argv)
 	/* Discovery in a dom0 (or when asked); manual devices need Xen too. */
 	xcfg.discover = !strcmp(xen_mode, "on") ||
 			(!strcmp(xen_mode, "auto") && in_xen_dom0());
-	if (xcfg.discover || xcfg.ndevices)
-		p.extra = &xen;
+	/*
+	 * The transports, in start order. The loop socket is for development
+	 * and tests: on when asked for, or by default when no Xen transport
+	 * runs; under Xen only with --socket.
+	 */
+	xen_on = xcfg.discover || xcfg.ndevices;
+	if (lcfg.path || !xen_on) {
+		if (!lcfg.path)
+			lcfg.path = VG_DAEMON_LOOP_SOCKET;
+		tp[p.ntransports++] = (struct vg_daemon_transport){
+			.cls = &vg_loop_class, .cfg = &lcfg};
+	}
+	if (xen_on)
+		tp[p.ntransports++] = (struct vg_daemon_transport){
+			.cls = &vg_xen_class, .cfg = &xcfg};
+	p.transports = tp;
 
 	if (demo)
 		rc = vg_config_parse(vg_config_demo, strlen(vg_config_demo),

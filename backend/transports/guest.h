@@ -1,33 +1,99 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * How a transport hands a guest's device window to the daemon, whichever
- * transport it is (loop socket, Xen IOREQ): once the transport has checked
- * the connection and knows which domain it is, attach() asks the owner for
- * the register file to feed; when the guest goes away, detach() tells the
- * owner to stop using the bus, while guest memory is still mapped.
+ * The transport classes: how the daemon runs a transport (loop socket, Xen
+ * IOREQ, ...) and how a transport hands a guest's device to the daemon.
  *
- * @conn is the transport's opaque token for the connection (one per device
- * window); the owner only compares it.
+ * A transport class is a const table (struct vg_transport_class) with
+ * designated initializers: start() with the class's own configuration and
+ * the daemon's environment, stop(), and an optional devices() that lists
+ * what it serves. Every class is optional and several run at once; the
+ * daemon starts them in the order given and stops them in reverse.
+ *
+ * Once a transport has checked a connection and knows which domain it is,
+ * attach() asks the owner (the daemon) for the register file to feed; when
+ * the guest goes away, detach() tells the owner to stop using the bus,
+ * while guest memory is still mapped. @conn is the transport's opaque token
+ * for the connection (one per device window); the owner only compares it.
+ *
+ * All calls come from the daemon's single event-loop thread.
  */
 #ifndef VGPIO_GUEST_H
 #define VGPIO_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <vgpio/transport.h>
+#include "evloop.h"
+#include "log.h"
 #include "mmio.h"
+
+/*
+ * What a transport says about one device window, for `status`. Owned by
+ * the transport, which keeps it current; valid from attach() (or from when
+ * devices() reports it) until detach() or the device's removal.
+ */
+struct vg_guest_info {
+	const char *transport; /* class name: "loop", "xen" */
+	long domid; /* hypervisor domain id, -1 if the transport has none */
+	long devid; /* device id within the domain, -1 if none */
+	uint64_t base; /* register window (guest-physical) */
+	uint64_t size; /* its length; 0 if the transport has no window */
+	unsigned int irq; /* interrupt number; 0 if none */
+	const char *irq_kind; /* "spi", "isa", or NULL */
+	const char *memory; /* how guest memory is reached: "memfd",
+			       "grant", "foreign" */
+	const char *state; /* the transport's state of the device, e.g.
+			      "connected", "manual", "placeholder" */
+};
 
 struct vg_guest_hooks {
 	/*
 	 * A guest device window of domain @domain is up. Return 0 and the
 	 * register file in *mmio, or a positive errno and a NUL-terminated
-	 * reason in @reason (@reason_len bytes). @bus stays valid until
-	 * detach().
+	 * reason in @reason (@reason_len bytes). @bus and @info stay valid
+	 * until detach().
 	 */
 	int (*attach)(void *arg, void *conn, const char *domain,
-		      const struct vg_bus *bus, struct vg_mmio **mmio,
+		      const struct vg_bus *bus,
+		      const struct vg_guest_info *info, struct vg_mmio **mmio,
 		      char *reason, size_t reason_len);
 	/* The guest attached as @conn is gone; stop using its bus now. */
 	void (*detach)(void *arg, void *conn);
 };
+
+/* What the daemon gives every transport it starts. */
+struct vg_transport_env {
+	struct vg_evloop *ev;
+	const struct vg_guest_hooks *hooks;
+	void *hooks_arg;
+	const struct vg_log_sink *sink;
+};
+
+/*
+ * Called by devices() once per device window: @attached is false for a
+ * window the owner refused (then @conn is not known to the owner).
+ */
+typedef void (*vg_guest_device_fn)(void *arg, void *conn, const char *domain,
+				   const struct vg_guest_info *info,
+				   bool attached);
+
+struct vg_transport_class {
+	const char *name;
+	/*
+	 * Start serving with @cfg (the class's own configuration struct,
+	 * borrowed until stop()). 0 and a handle, or -errno (logged by the
+	 * transport, nothing left behind).
+	 */
+	int (*start)(const void *cfg, const struct vg_transport_env *env,
+		     void **handle);
+	/* Detach every guest (detach() for each), free everything. */
+	void (*stop)(void *handle);
+	/* Optional: report every device window served now. */
+	void (*devices)(void *handle, vg_guest_device_fn fn, void *arg);
+};
+
+/* True if @c has a name, start() and stop(). */
+bool vg_transport_class_valid(const struct vg_transport_class *c);
 
 #endif /* VGPIO_GUEST_H */

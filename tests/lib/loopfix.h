@@ -37,6 +37,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop.h"
 #include "tmpdir.h"
 
 #define VG_LOOPFIX_RAM_BASE 0x40000000ull
@@ -46,6 +47,8 @@
 struct vg_loopfix {
 	char dir[64];
 	char loop_path[96];
+	struct vg_loop_config lcfg;
+	struct vg_daemon_transport tp; /* the loop transport on loop_path */
 	char ctl_path[96];
 	int logpipe[2]; /* the daemon's log when captured, else -1 */
 	struct vg_log_sink sink;
@@ -93,7 +96,11 @@ static inline struct vg_loopfix *vg_loopfix_new(const char *what,
 			 0);
 	p.cfg = f->cfg;
 	p.sink = &f->sink;
-	p.loop_path = f->loop_path;
+	f->lcfg.path = f->loop_path;
+	f->tp = (struct vg_daemon_transport){.cls = &vg_loop_class,
+					     .cfg = &f->lcfg};
+	p.transports = &f->tp;
+	p.ntransports = 1;
 	p.ctl_path = f->ctl_path;
 	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
 	return f;

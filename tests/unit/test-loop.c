@@ -419,10 +419,14 @@ static void ctl_long_line_disconnects_client(void **state)
 static void daemon_new_refuses_non_socket_path(void **state)
 {
 	struct vg_loopfix *f = *state;
+	struct vg_loop_config lc;
+	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
 	struct vg_daemon_params p = {
 		.cfg = f->cfg,
 		.sink = &f->sink,
 		.ctl_path = f->ctl_path,
+		.transports = &tp,
+		.ntransports = 1,
 	};
 	struct vg_daemon *d2 = NULL;
 	char file[100], stale[100];
@@ -434,12 +438,12 @@ static void daemon_new_refuses_non_socket_path(void **state)
 	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	p.loop_path = file;
+	lc.path = file;
 	assert_int_equal(vg_daemon_new(&p, &d2), -EEXIST);
 	assert_int_equal(access(file, F_OK), 0);
 	unlink(file);
 	/* A live daemon's socket is not stolen either. */
-	p.loop_path = f->loop_path;
+	lc.path = f->loop_path;
 	assert_int_equal(vg_daemon_new(&p, &d2), -EADDRINUSE);
 	/* A stale socket (nobody listening) is replaced. */
 	snprintf(stale, sizeof(stale), "%s/stale.sock", f->dir);
@@ -449,12 +453,12 @@ static void daemon_new_refuses_non_socket_path(void **state)
 	close(fd);
 	vg_daemon_free(f->d);
 	f->d = NULL;
-	p.loop_path = stale;
+	lc.path = stale;
 	assert_int_equal(vg_daemon_new(&p, &d2), 0);
 	vg_daemon_free(d2);
 	assert_int_equal(access(stale, F_OK), -1);
 	/* Teardown wants a daemon on the original paths. */
-	p.loop_path = f->loop_path;
+	lc.path = f->loop_path;
 	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
 }
 
@@ -467,7 +471,13 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 				  "lines = chip2 0, nochip 3\n";
 	struct vg_log_sink sink = {.level = VG_LOG_WARN};
 	struct vg_config *cfg;
-	struct vg_daemon_params p = {.sink = &sink};
+	struct vg_loop_config lc;
+	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
+	struct vg_daemon_params p = {
+		.sink = &sink,
+		.transports = &tp,
+		.ntransports = 1,
+	};
 	struct vg_daemon *d2 = NULL;
 	char err[256], lp[100], cp[100], log[1024];
 	ssize_t n;
@@ -481,7 +491,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 	snprintf(lp, sizeof(lp), "%s/l2.sock", f->dir);
 	snprintf(cp, sizeof(cp), "%s/c2.sock", f->dir);
 	p.cfg = cfg;
-	p.loop_path = lp;
+	lc.path = lp;
 	p.ctl_path = cp;
 	assert_int_equal(vg_daemon_new(&p, &d2), -ENOENT);
 	n = read(pfd[0], log, sizeof(log) - 1);
@@ -515,7 +525,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 	close(pfd[0]);
 	close(pfd[1]);
 	p.sink = &f->sink;
-	p.loop_path = f->loop_path;
+	lc.path = f->loop_path;
 	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
 }
 

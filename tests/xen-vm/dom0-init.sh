@@ -94,6 +94,8 @@ vgpiod -c $P --xen on --device "$DEV" -v --ready-fd 3 \
 	3>/run/vgpiod.ready >/run/vgpiod.log 2>&1 &
 VGPIOD=$!
 setup "vgpiod ready" until_ok 30 grep -q READY /run/vgpiod.ready
+# Under Xen the development loop socket stays closed unless asked for.
+check "no loop socket under Xen" 0 "$(ls /run/vgpio/loop.sock 2>/dev/null | wc -l)"
 check "led at its safe value before the guest runs" 0 "$(sim 0)"
 check "relay at its safe value before the guest runs" 1 "$(sim 2)"
 vgpio-assign status >/run/status 2>&1

@@ -51,7 +51,7 @@ static const char policy[] = "[sim board]\n"
 			     "line in2 = allow=in,irq\n";
 
 struct fix {
-	char dir[128], loop[160], ctl[160];
+	char dir[128], ctl[160];
 	struct vg_config *cfg;
 	struct vg_log_sink sink;
 	struct vg_xen_config xcfg;
@@ -65,16 +65,16 @@ struct fix {
 static int daemon_start(struct fix *f, const char *suffix,
 			struct vg_daemon **out)
 {
+	/* Xen alone: a daemon under Xen needs no loop socket. */
 	struct vg_daemon_params p = {
 		.cfg = f->cfg,
 		.sink = &f->sink,
-		.extra = &f->xt,
+		.transports = &f->xt,
+		.ntransports = 1,
 	};
-	char loop[200], ctl[200];
+	char ctl[200];
 
-	snprintf(loop, sizeof(loop), "%s%s", f->loop, suffix);
 	snprintf(ctl, sizeof(ctl), "%s%s", f->ctl, suffix);
-	p.loop_path = loop;
 	p.ctl_path = ctl;
 	return vg_daemon_new(&p, out);
 }
@@ -87,7 +87,6 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(fx_reset(), 0);
 	assert_int_equal(vg_tmpdir_new(f->dir, sizeof(f->dir), "xen"), 0);
-	snprintf(f->loop, sizeof(f->loop), "%s/loop", f->dir);
 	snprintf(f->ctl, sizeof(f->ctl), "%s/ctl", f->dir);
 	assert_int_equal(vg_config_parse(policy, strlen(policy), "test",
 					 &f->cfg, err, sizeof(err)),
@@ -98,9 +97,7 @@ static int setup(void **state)
 		.fd = 2,
 	};
 	f->xcfg = (struct vg_xen_config){.discover = true, .devices = f->devs};
-	f->xt = (struct vg_daemon_transport){.name = "xen",
-					     .start = vg_xen_start,
-					     .stop = vg_xen_stop,
+	f->xt = (struct vg_daemon_transport){.cls = &vg_xen_class,
 					     .cfg = &f->xcfg};
 	f->g = (struct vg_xguest){.domid = DOMID, .base = BASE, .irq = SPI};
 	*state = f;

@@ -49,6 +49,7 @@ struct vg_loop_conn {
 	size_t ram_len;
 	struct vg_gram gram;
 	struct vg_bus bus;
+	struct vg_guest_info info;
 	struct vg_mmio *mmio;
 	/* A reply the socket had no room for; reading stops until it is out. */
 	bool reply_pending;
@@ -310,8 +311,15 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 		.max_piece = vg_le32_get(h->max_piece),
 	};
 	c->bus = (struct vg_bus){&vg_loop_transport_ops, c};
-	rc = loop->hooks->attach(loop->arg, c, h->domain, &c->bus, &c->mmio,
-				 reason, sizeof(reason));
+	c->info = (struct vg_guest_info){
+		.transport = "loop",
+		.domid = -1,
+		.devid = -1,
+		.memory = c->gram.grants ? "grant" : "memfd",
+		.state = "connected",
+	};
+	rc = loop->hooks->attach(loop->arg, c, h->domain, &c->bus, &c->info,
+				 &c->mmio, reason, sizeof(reason));
 	if (rc) {
 		reason[sizeof(reason) - 1] = '\0';
 		return refuse(c, rc > 0 ? rc : -rc, "%s", reason);
@@ -562,3 +570,57 @@ void vg_loop_free(struct vg_loop *loop)
 	vg_listener_close(&loop->lis);
 	free(loop);
 }
+
+/* --- the transport class -------------------------------------------------- */
+
+struct loop_handle {
+	struct vg_log log;
+	struct vg_loop *loop;
+};
+
+static int loop_start(const void *cfg, const struct vg_transport_env *env,
+		      void **handle)
+{
+	const struct vg_loop_config *c = cfg;
+	struct loop_handle *h;
+	int rc;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	vg_log_init(&h->log, env->sink, "loop");
+	rc = vg_loop_new(env->ev, c->path, env->hooks, env->hooks_arg, &h->log,
+			 &h->loop);
+	if (rc) {
+		free(h);
+		return rc;
+	}
+	vg_log_info(&h->log, "listening on %s", c->path);
+	*handle = h;
+	return 0;
+}
+
+static void loop_stop(void *handle)
+{
+	struct loop_handle *h = handle;
+
+	vg_loop_free(h->loop);
+	free(h);
+}
+
+static void loop_devices(void *handle, vg_guest_device_fn fn, void *arg)
+{
+	struct loop_handle *h = handle;
+	struct vg_loop_conn *c;
+
+	for (c = h->loop->conns; c; c = c->next)
+		if (c->attached)
+			fn(arg, c, c->domain, &c->info, true);
+}
+
+const struct vg_transport_class vg_loop_class = {
+	.name = "loop",
+	.start = loop_start,
+	.stop = loop_stop,
+	.devices = loop_devices,
+};

@@ -52,6 +52,12 @@ int vg_loop_new(struct vg_evloop *ev, const char *path,
 /* Disconnect every guest (detach() for each), remove the socket. NULL ok. */
 void vg_loop_free(struct vg_loop *loop);
 
+/* The loop transport as a transport class (guest.h); logs as "loop". */
+struct vg_loop_config {
+	const char *path; /* the socket, see vg_loop_new() */
+};
+extern const struct vg_transport_class vg_loop_class;
+
 /* The transport table ("loop"); its ctx is a struct vg_loop_conn. */
 extern const struct vg_transport_ops vg_loop_transport_ops;
 

@@ -500,9 +500,21 @@ struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 	if (dev_check(g, spec, &d->log))
 		goto err;
 	d->bus = (struct vg_bus){.ops = &vg_xen_transport_ops, .ctx = d};
-	rc = x->hooks->attach(x->arg, d, g->name, &d->bus, &d->mmio, reason,
-			      sizeof(reason));
+	d->info = (struct vg_guest_info){
+		.transport = "xen",
+		.domid = g->domid,
+		.devid = devid,
+		.base = spec->base,
+		.size = VG_DEVSPEC_WINDOW,
+		.irq = spec->irq,
+		.irq_kind = vg_xen_irq_kind(spec) == VG_IRQ_SPI ? "spi" : "isa",
+		.memory = spec->grants ? "grant" : "foreign",
+		.state = be_path ? "connected" : "manual",
+	};
+	rc = x->hooks->attach(x->arg, d, g->name, &d->bus, &d->info, &d->mmio,
+			      reason, sizeof(reason));
 	if (rc) {
+		d->info.state = "placeholder";
 		d->mmio = NULL;
 		vg_log_warnx(&d->log,
 			     "%s: serving an empty window (DeviceID 0) so the "

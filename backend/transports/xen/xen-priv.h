@@ -66,6 +66,7 @@ struct vg_xen_dev {
 	bool attached; /* the owner's detach() is due */
 	struct vg_mmio *mmio; /* NULL: placeholder window (DeviceID 0) */
 	struct vg_bus bus;
+	struct vg_guest_info info; /* for status */
 	struct vg_xen_ring ring[VG_VDEV_MAX_QUEUES][3];
 	int isa_level; /* last level set (ISA IRQs follow InterruptStatus) */
 	struct vg_log log; /* "dom<id>/<devid>" */

@@ -446,16 +446,15 @@ unsigned int vg_xen_devices(const struct vg_xen *x)
 	return n;
 }
 
-int vg_xen_start(const void *cfg, struct vg_evloop *ev,
-		 const struct vg_guest_hooks *hooks, void *hooks_arg,
-		 const struct vg_log_sink *sink, void **handle)
+static int xen_start(const void *cfg, const struct vg_transport_env *env,
+		     void **handle)
 {
 	const struct vg_xen_config *c = cfg;
 	struct vg_xen_params p = {
-		.ev = ev,
-		.hooks = hooks,
-		.arg = hooks_arg,
-		.sink = sink,
+		.ev = env->ev,
+		.hooks = env->hooks,
+		.arg = env->hooks_arg,
+		.sink = env->sink,
 		.discover = c->discover,
 		.devices = c->devices,
 		.ndevices = c->ndevices,
@@ -469,7 +468,26 @@ int vg_xen_start(const void *cfg, struct vg_evloop *ev,
 	return rc;
 }
 
-void vg_xen_stop(void *handle)
+static void xen_stop(void *handle)
 {
 	vg_xen_free(handle);
 }
+
+static void xen_devices(void *handle, vg_guest_device_fn fn, void *arg)
+{
+	struct vg_xen *x = handle;
+	struct vg_xen_guest *g;
+	unsigned int i;
+
+	for (g = x->guests; g; g = g->next)
+		for (i = 0; i < g->ndev; i++)
+			fn(arg, g->dev[i], g->name, &g->dev[i]->info,
+			   g->dev[i]->attached);
+}
+
+const struct vg_transport_class vg_xen_class = {
+	.name = "xen",
+	.start = xen_start,
+	.stop = xen_stop,
+	.devices = xen_devices,
+};

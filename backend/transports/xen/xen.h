@@ -60,21 +60,19 @@ int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out);
  */
 void vg_xen_free(struct vg_xen *x);
 
+/* Devices being served (placeholders included). */
+unsigned int vg_xen_devices(const struct vg_xen *x);
+
 /*
- * The same as a daemon transport (daemon.h): @cfg is a struct
- * vg_xen_config; the daemon supplies the event loop, hooks and sink.
+ * The Xen transport as a transport class (guest.h): its configuration is
+ * a struct vg_xen_config; devices() reports every window, placeholders
+ * included.
  */
 struct vg_xen_config {
 	bool discover;
 	const struct vg_devspec *devices;
 	unsigned int ndevices;
 };
-int vg_xen_start(const void *cfg, struct vg_evloop *ev,
-		 const struct vg_guest_hooks *hooks, void *hooks_arg,
-		 const struct vg_log_sink *sink, void **handle);
-void vg_xen_stop(void *handle);
-
-/* Devices being served (placeholders included). */
-unsigned int vg_xen_devices(const struct vg_xen *x);
+extern const struct vg_transport_class vg_xen_class;
 
 #endif /* VGPIO_XEN_H */

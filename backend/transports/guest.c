@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "guest.h"
+
+bool vg_transport_class_valid(const struct vg_transport_class *c)
+{
+	return c && c->name && c->start && c->stop;
+}
