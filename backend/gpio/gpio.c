@@ -711,6 +711,7 @@ void vg_gpio_line_revoked(struct vg_gpio *g, unsigned int gpio)
 void vg_gpio_get_stats(const struct vg_gpio *g, struct vg_gpio_stats *st)
 {
 	*st = g->st;
+	st->interrupts = g->vd.interrupts;
 }
 
 void vg_gpio_stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s)
@@ -721,6 +722,7 @@ void vg_gpio_stats_add(struct vg_gpio_stats *to, const struct vg_gpio_stats *s)
 	to->invalid += s->invalid;
 	to->resets += s->resets;
 	to->broken += s->broken;
+	to->interrupts += s->interrupts;
 }
 
 unsigned int vg_gpio_line_direction(const struct vg_gpio *g, unsigned int gpio)

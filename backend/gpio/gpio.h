@@ -44,6 +44,7 @@ struct vg_gpio_stats {
 	uint64_t invalid; /* eventq buffers returned INVALID */
 	uint64_t resets; /* device resets (status 0) */
 	uint64_t broken; /* times the guest broke the ring protocol */
+	uint64_t interrupts; /* notifications sent (queues and config) */
 };
 
 /*

@@ -136,11 +136,13 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 	return reg;
 }
 
-static void mmio_interrupt(void *front, unsigned int bits)
+/* virtio-mmio has one line: every queue's vector is the VRING bit. */
+static void mmio_interrupt(void *front, unsigned int vector)
 {
 	struct vg_mmio *m = front;
 
-	m->isr |= bits;
+	m->isr |=
+		vector == VG_VDEV_VECTOR_CONFIG ? VG_INT_CONFIG : VG_INT_VRING;
 	m->vd->bus.ops->set_irq(m->vd->bus.ctx, 1);
 }
 

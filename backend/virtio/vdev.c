@@ -27,10 +27,11 @@
 
 #define LIVE_STATUS (VG_STATUS_FEATURES_OK | VG_STATUS_DRIVER_OK)
 
-static void vdev_interrupt(struct vg_vdev *vd, unsigned int bits)
+static void vdev_interrupt(struct vg_vdev *vd, unsigned int vector)
 {
+	vd->interrupts++;
 	if (vd->interrupt)
-		vd->interrupt(vd->front, bits);
+		vd->interrupt(vd->front, vector);
 }
 
 int vg_vdev_init(struct vg_vdev *vd, const struct vg_vdev_class *cls, void *dev,
@@ -56,7 +57,7 @@ int vg_vdev_init(struct vg_vdev *vd, const struct vg_vdev_class *cls, void *dev,
 }
 
 void vg_vdev_set_front(struct vg_vdev *vd,
-		       void (*interrupt)(void *front, unsigned int bits),
+		       void (*interrupt)(void *front, unsigned int vector),
 		       void *front)
 {
 	vd->interrupt = interrupt;
@@ -140,7 +141,7 @@ static void vdev_signal_needs_reset(struct vg_vdev *vd)
 	    (vd->status & VG_STATUS_DEVICE_NEEDS_RESET))
 		return;
 	vd->status |= VG_STATUS_DEVICE_NEEDS_RESET;
-	vdev_interrupt(vd, VG_INT_CONFIG);
+	vdev_interrupt(vd, VG_VDEV_VECTOR_CONFIG);
 }
 
 /* Checklist C.8 (§2.2.2): a subset of the offered bits, VERSION_1 in. */
@@ -345,7 +346,7 @@ void vg_vdev_config_changed(struct vg_vdev *vd)
 {
 	vd->config_generation++;
 	if (vd->status & VG_STATUS_DRIVER_OK)
-		vdev_interrupt(vd, VG_INT_CONFIG);
+		vdev_interrupt(vd, VG_VDEV_VECTOR_CONFIG);
 }
 
 void vg_vdev_needs_reset(struct vg_vdev *vd, const char *why)
@@ -362,5 +363,5 @@ void vg_vdev_used(struct vg_vdev *vd, unsigned int q)
 	if (!vg_vdev_queue_ready(vd, q))
 		return;
 	if (vg_vq_should_notify(&vd->vq[q], &vd->bus))
-		vdev_interrupt(vd, VG_INT_VRING);
+		vdev_interrupt(vd, q);
 }

@@ -54,6 +54,9 @@ struct vg_vdev_class {
 	void (*queue_stop)(void *dev, unsigned int q);
 };
 
+/* The interrupt vector of a configuration change (never a queue index). */
+#define VG_VDEV_VECTOR_CONFIG 0xffffu
+
 struct vg_vdev {
 	const struct vg_vdev_class *cls;
 	void *dev;
@@ -64,16 +67,23 @@ struct vg_vdev {
 	uint32_t config_generation;
 	bool broken; /* sticky until reset: a ring or protocol violation */
 	struct vg_vq vq[VG_VDEV_MAX_QUEUES];
-	/* Installed by the front: raise InterruptStatus bits (VG_INT_*). */
-	void (*interrupt)(void *front, unsigned int bits);
+	/*
+	 * Installed by the front: notify the driver of used buffers on queue
+	 * @vector, or of a configuration change (VG_VDEV_VECTOR_CONFIG). A
+	 * front with one interrupt line (virtio-mmio) folds both into
+	 * InterruptStatus; one with a notification per queue (vhost-user
+	 * call fds, irqfd) signals that queue's.
+	 */
+	void (*interrupt)(void *front, unsigned int vector);
 	void *front;
+	uint64_t interrupts; /* notifications handed to the front */
 };
 
 /* Set up @vd in reset state. -EINVAL if @cls or @bus ops are incomplete. */
 int vg_vdev_init(struct vg_vdev *vd, const struct vg_vdev_class *cls, void *dev,
 		 const struct vg_bus *bus, struct vg_log *log);
 void vg_vdev_set_front(struct vg_vdev *vd,
-		       void (*interrupt)(void *front, unsigned int bits),
+		       void (*interrupt)(void *front, unsigned int vector),
 		       void *front);
 
 /* Offered features, 32 bits at a time (@sel 0 = bits 0..31; >1 reads 0). */

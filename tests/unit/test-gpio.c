@@ -61,14 +61,14 @@ struct fx {
 	unsigned int nxf;
 };
 
-static void fx_interrupt(void *front, unsigned int bits)
+static void fx_interrupt(void *front, unsigned int vector)
 {
 	struct fx *f = front;
 
-	if (bits & VG_INT_VRING)
-		f->vring_ints++;
-	if (bits & VG_INT_CONFIG)
+	if (vector == VG_VDEV_VECTOR_CONFIG)
 		f->config_ints++;
+	else
+		f->vring_ints++;
 }
 
 static void fx_queue_setup(struct fx *f, unsigned int q, struct vg_drv_vq *vq)

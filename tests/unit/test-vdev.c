@@ -24,14 +24,16 @@
 struct fixture {
 	struct vg_dummy d;
 	unsigned int irqs[4]; /* by bit: [VG_INT_VRING], [VG_INT_CONFIG] */
+	unsigned int last_vector; /* of the last interrupt */
 };
 
-static void front_interrupt(void *front, unsigned int bits)
+static void front_interrupt(void *front, unsigned int vector)
 {
 	struct fixture *f = front;
 
-	assert_true(bits == VG_INT_VRING || bits == VG_INT_CONFIG);
-	f->irqs[bits]++;
+	f->irqs[vector == VG_VDEV_VECTOR_CONFIG ? VG_INT_CONFIG
+						: VG_INT_VRING]++;
+	f->last_vector = vector;
 }
 
 static int setup(void **state)
@@ -484,6 +486,7 @@ static void vdev_config_generation_bumped_by_change(void **state)
 	assert_int_equal(vg_vdev_config_generation(&f->d.vd), gen + 2);
 	assert_int_equal(f->irqs[VG_INT_CONFIG], 1);
 	assert_int_equal(f->irqs[VG_INT_VRING], 0);
+	assert_int_equal(f->last_vector, VG_VDEV_VECTOR_CONFIG);
 }
 
 static void vdev_needs_reset_sets_status_and_interrupts(void **state)
@@ -533,6 +536,9 @@ static void vdev_used_interrupts_when_driver_wants(void **state)
 	assert_int_equal(vg_vq_push(&f->d.vd.vq[0], &f->d.ram.bus, 0, 2), 0);
 	vg_vdev_used(&f->d.vd, 0);
 	assert_int_equal(f->irqs[VG_INT_VRING], 1);
+	/* The interrupt says which queue it is for, and is counted. */
+	assert_int_equal(f->last_vector, 0);
+	assert_int_equal(f->d.vd.interrupts, 1);
 
 	*avail_flags = htole16(VG_VRING_AVAIL_F_NO_INTERRUPT);
 	assert_int_equal(vg_vq_push(&f->d.vd.vq[0], &f->d.ram.bus, 1, 2), 0);
