@@ -37,8 +37,10 @@ struct vg_daemon {
 	sigset_t old_mask;
 	struct vg_sim *sim;
 	struct vg_provider sim_prov;
-	const struct vg_provider *host; /* borrowed; may be NULL */
-	int prov_fd[2]; /* sim, host: watched event fds or -1 */
+	/* The provider registry: sim first, then the caller's. */
+	unsigned int nprov;
+	struct vg_provider prov[VG_DAEMON_MAX_PROVIDERS];
+	int prov_fd[VG_DAEMON_MAX_PROVIDERS]; /* watched event fds or -1 */
 	struct vg_doms doms;
 	/* Started transports, in start order. */
 	unsigned int ntp;

@@ -75,38 +75,43 @@ static int build_sim(struct vg_daemon *d)
 	return 0;
 }
 
-static void sim_event(void *arg, uint32_t events)
+static void provider_event(void *arg, uint32_t events)
 {
-	struct vg_daemon *d = arg;
+	const struct vg_provider *p = arg;
 
 	(void)events;
-	d->sim_prov.ops->dispatch(d->sim_prov.ctx);
+	p->ops->dispatch(p->ctx);
 }
 
-static void host_event(void *arg, uint32_t events)
+/*
+ * The registry: the sim provider (built from the policy) first, then the
+ * caller's in their order.
+ */
+static void register_providers(struct vg_daemon *d,
+			       const struct vg_daemon_params *p)
 {
-	struct vg_daemon *d = arg;
+	unsigned int i;
 
-	(void)events;
-	d->host->ops->dispatch(d->host->ctx);
+	d->prov[d->nprov++] = d->sim_prov;
+	for (i = 0; i < p->nproviders; i++)
+		d->prov[d->nprov++] = p->providers[i];
 }
 
-/* Watch the providers' event fds. */
+/* Every provider's event fd is watched alike. */
 static int watch_providers(struct vg_daemon *d)
 {
-	const struct vg_provider *p[2] = {&d->sim_prov, d->host};
-	void (*fn[2])(void *, uint32_t) = {sim_event, host_event};
 	unsigned int i;
 	int fd, rc;
 
-	for (i = 0; i < 2; i++) {
-		fd = p[i] ? p[i]->ops->fd(p[i]->ctx) : -1;
+	for (i = 0; i < d->nprov; i++) {
+		fd = d->prov[i].ops->fd(d->prov[i].ctx);
 		if (fd < 0)
 			continue;
-		rc = vg_evloop_add(d->ev, fd, EPOLLIN, fn[i], d);
+		rc = vg_evloop_add(d->ev, fd, EPOLLIN, provider_event,
+				   &d->prov[i]);
 		if (rc) {
 			vg_log_warnx(&d->log, "%s provider events: %s",
-				     p[i]->ops->name, strerror(-rc));
+				     d->prov[i].ops->name, strerror(-rc));
 			return rc;
 		}
 		d->prov_fd[i] = fd;
@@ -243,6 +248,8 @@ static int start_transports(struct vg_daemon *d,
 
 static void teardown(struct vg_daemon *d)
 {
+	unsigned int i;
+
 	if (d->stage >= VG_STAGE_CTL)
 		vg_ctl_free(d->ctl);
 	/* Guests go first: their devices put lines into the safe state. */
@@ -251,10 +258,9 @@ static void teardown(struct vg_daemon *d)
 		d->tp[d->ntp].cls->stop(d->tp[d->ntp].handle);
 	}
 	if (d->stage >= VG_STAGE_EVENTS) {
-		if (d->prov_fd[0] >= 0)
-			vg_evloop_del(d->ev, d->prov_fd[0]);
-		if (d->prov_fd[1] >= 0)
-			vg_evloop_del(d->ev, d->prov_fd[1]);
+		for (i = 0; i < d->nprov; i++)
+			if (d->prov_fd[i] >= 0)
+				vg_evloop_del(d->ev, d->prov_fd[i]);
 	}
 	if (d->stage >= VG_STAGE_LINES)
 		vg_doms_dispose(&d->doms);
@@ -295,11 +301,12 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 	rc = build_sim(d);
 	if (rc)
 		return rc;
+	register_providers(d, p);
 
 	d->stage = VG_STAGE_LINES;
 	dp = (struct vg_doms_params){
-		.sim = d->sim,
-		.host = d->host,
+		.prov = d->prov,
+		.nprov = d->nprov,
 		.sink = d->sink,
 		.log = &d->log,
 	};
@@ -341,6 +348,12 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	for (i = 0; i < p->ntransports; i++)
 		if (!vg_transport_class_valid(p->transports[i].cls))
 			return -EINVAL;
+	if (p->nproviders >= VG_DAEMON_MAX_PROVIDERS ||
+	    (p->nproviders && !p->providers))
+		return -EINVAL;
+	for (i = 0; i < p->nproviders; i++)
+		if (!vg_provider_ops_valid(p->providers[i].ops))
+			return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -348,9 +361,9 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	d->sink = p->sink;
 	d->budget = p->budget ? p->budget : VG_DAEMON_BUDGET_DEFAULT;
 	d->cfg_path = p->cfg_path;
-	d->host = p->host;
 	d->sigfd = -1;
-	d->prov_fd[0] = d->prov_fd[1] = -1;
+	for (i = 0; i < VG_DAEMON_MAX_PROVIDERS; i++)
+		d->prov_fd[i] = -1;
 	vg_log_init(&d->log, p->sink, "vgpiod");
 	rc = start(d, p);
 	if (rc) {

@@ -43,19 +43,22 @@ struct vg_daemon_transport {
 	const void *cfg; /* the class's own struct; borrowed until _free */
 };
 
-/* Transports one daemon runs at most. */
+/* Transports one daemon runs at most; providers, the sim one included. */
 #define VG_DAEMON_MAX_TRANSPORTS 8u
+#define VG_DAEMON_MAX_PROVIDERS 8u
 
 struct vg_daemon_params {
 	const struct vg_config *cfg; /* start-up policy; borrowed for _new */
 	/* Policy file `reload` and SIGHUP re-read; NULL: reload refused. */
 	const char *cfg_path;
 	/*
-	 * Provider of host lines (gpiod), borrowed, outlives the daemon;
-	 * NULL: only sim chips. A line on a chip that is not a sim chip
-	 * goes to it.
+	 * Line providers besides the sim provider the daemon builds from
+	 * the policy (which comes first), in the order their claims() are
+	 * asked (vgpio/provider.h); borrowed, they outlive the daemon. None:
+	 * only sim chips.
 	 */
-	const struct vg_provider *host;
+	const struct vg_provider *providers;
+	unsigned int nproviders;
 	const struct vg_log_sink *sink; /* borrowed; required */
 	const char *ctl_path; /* control socket */
 	unsigned int budget; /* chains per guest per turn; 0 = default */

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dom.h"
-#include "sim.h"
 
 /* One host line held for a domain. */
 struct dom_line {
@@ -194,6 +193,7 @@ static int dl_open(struct vg_doms *ds, struct vg_dom *dom, const char *domname,
 {
 	char consumer[VG_CONFIG_NAME_MAX + 8];
 	struct dom_line *dl;
+	unsigned int i;
 	int rc;
 
 	*out = NULL;
@@ -210,15 +210,20 @@ static int dl_open(struct vg_doms *ds, struct vg_dom *dom, const char *domname,
 	dl->spec.chip = dl->chip;
 	dl->spec.line = dl->line;
 	dl->dom = dom;
-	if (vg_sim_has_chip(ds->p.sim, cl->chip)) {
-		dl->prov = vg_sim_provider(ds->p.sim);
-	} else if (ds->p.host) {
-		dl->prov = *ds->p.host;
-	} else {
+	for (i = 0; i < ds->p.nprov; i++) {
+		const struct vg_provider *p = &ds->p.prov[i];
+
+		if (p->ops->claims(p->ctx, cl->chip)) {
+			dl->prov = *p;
+			break;
+		}
+	}
+	if (i == ds->p.nprov) {
 		snprintf(err, errlen,
-			 "domain %s: chip %s line %s: no sim chip of that "
-			 "name, and host GPIO chips are not available here",
-			 domname, cl->chip, cl->line);
+			 "domain %s: chip %s line %s: no line provider serves "
+			 "chip %s (no sim chip of that name, and host GPIO "
+			 "chips are not available here)",
+			 domname, cl->chip, cl->line, cl->chip);
 		rc = -ENOENT;
 		goto err;
 	}

@@ -34,7 +34,6 @@
 
 struct vg_dom_set;
 struct dom_line;
-struct vg_sim;
 
 struct vg_dom {
 	char name[VG_CONFIG_NAME_MAX + 1];
@@ -51,8 +50,12 @@ struct vg_dom {
 };
 
 struct vg_doms_params {
-	struct vg_sim *sim; /* chips it has go to the sim provider */
-	const struct vg_provider *host; /* other chips; may be NULL */
+	/*
+	 * The line providers, borrowed: a line goes to the first whose
+	 * claims() takes its chip.
+	 */
+	const struct vg_provider *prov;
+	unsigned int nprov;
 	const struct vg_log_sink *sink;
 	struct vg_log *log;
 };

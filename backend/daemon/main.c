@@ -259,7 +259,8 @@ int main(int argc, char **argv)
 	host = vg_gpiod_provider(gpiod);
 	p.cfg = cfg;
 	p.cfg_path = cfg_path;
-	p.host = &host;
+	p.providers = &host;
+	p.nproviders = 1;
 	p.sink = &sink;
 	rc = vg_daemon_new(&p, &d);
 	if (rc) {

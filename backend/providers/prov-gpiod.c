@@ -581,8 +581,17 @@ static void gpiod_dispatch(void *prov)
 		line_read_events(g, evs[i].data.ptr);
 }
 
+/* Any chip: a label or path that names no host chip fails at line_open(). */
+static bool gpiod_claims(void *prov, const char *chip)
+{
+	(void)prov;
+	(void)chip;
+	return true;
+}
+
 const struct vg_provider_ops vg_gpiod_provider_ops = {
 	.name = "gpiod",
+	.claims = gpiod_claims,
 	.line_open = gpiod_line_open,
 	.line_close = gpiod_line_close,
 	.line_name = gpiod_line_name,

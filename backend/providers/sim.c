@@ -528,6 +528,11 @@ static int sim_set_edge(void *prov, struct vg_line *l, unsigned int edges)
 	return 0;
 }
 
+static bool sim_claims(void *prov, const char *chip)
+{
+	return vg_sim_has_chip(prov, chip);
+}
+
 static int sim_fd(void *prov)
 {
 	struct vg_sim *sim = prov;
@@ -564,6 +569,7 @@ static void sim_dispatch(void *prov)
 
 const struct vg_provider_ops vg_sim_provider_ops = {
 	.name = "sim",
+	.claims = sim_claims,
 	.line_open = sim_line_open,
 	.line_close = sim_line_close,
 	.line_name = sim_line_name,

@@ -71,6 +71,14 @@ struct vg_provider_ops {
 	const char *name;
 
 	/*
+	 * True if this provider serves chip @chip (as the policy names it).
+	 * The daemon asks its providers in registration order and the first
+	 * that claims a chip opens its lines; a provider that serves any
+	 * chip it is asked for (gpiod) is registered last.
+	 */
+	bool (*claims)(void *prov, const char *chip);
+
+	/*
 	 * Acquire the line @spec names for exclusive use by @consumer and set
 	 * it to its initial state. A line held by anyone else is -EBUSY; an
 	 * unknown chip or line is -ENOENT. On failure logs one message naming

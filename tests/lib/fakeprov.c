@@ -239,8 +239,16 @@ static void fake_dispatch(void *prov)
 	}
 }
 
+static bool fake_claims(void *prov, const char *chip)
+{
+	(void)prov;
+	(void)chip;
+	return true;
+}
+
 const struct vg_provider_ops vg_fakeprov_ops = {
 	.name = "fake",
+	.claims = fake_claims,
 	.line_open = fake_line_open,
 	.line_close = fake_line_close,
 	.line_name = fake_line_name,
