@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "num.h"
 #include "prov-gpiod.h"
 #include "xen.h"
 
@@ -61,26 +62,18 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Strict decimal in [min, max]: whole token, no sign, no overflow. */
+/* A decimal number in [min, max] (base/num.h's rule). */
 static int parse_uint(const char *s, unsigned long min, unsigned long max,
 		      unsigned long *out)
 {
-	unsigned long v = 0;
-	const char *p;
+	uint64_t v;
+	int rc = vg_num(s, 0, max, &v);
 
-	if (!*s)
-		return -EINVAL;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		if (v > (ULONG_MAX - (unsigned long)(*p - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
+	if (!rc && v < min)
+		rc = -ERANGE;
+	if (!rc)
+		*out = (unsigned long)v;
+	return rc;
 }
 
 static _Noreturn void bad_usage(const char *fmt, ...) VG_PRINTF(1, 2);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cfglex.h"
+#include "num.h"
 
 /* --- errors --------------------------------------------------------------- */
 
@@ -112,7 +113,9 @@ bool vg_cfg_is_digits(const char *s, size_t len)
 
 bool vg_cfg_is_offset(const char *s, size_t len)
 {
-	return vg_cfg_is_digits(s, len) && (len == 1 || s[0] != '0');
+	uint64_t v;
+
+	return !vg_num_parse(s, len, 0, UINT_MAX, &v);
 }
 
 /* --- the lexer -------------------------------------------------------------- */
@@ -229,19 +232,18 @@ int vg_cfglex_num(struct vg_cfglex *lx, const struct vg_cfgtok *t, uint32_t min,
 		  uint32_t max, uint32_t *out)
 {
 	uint64_t v = 0;
-	unsigned int i;
+	int rc = -EINVAL;
 
-	if (t->kind != VG_TOK_WORD || !vg_cfg_is_digits(t->s, t->len))
+	if (t->kind == VG_TOK_WORD)
+		rc = vg_num_parse(t->s, t->len, 0, max, &v);
+	if (rc == -EINVAL)
 		return vg_cfglex_err(lx, t->col, "'%.*s' is not a number",
 				     VG_TOKF(t));
-	if (t->len > 1 && t->s[0] == '0')
+	if (rc == -EDOM)
 		return vg_cfglex_err(lx, t->col,
 				     "number '%.*s' has a leading zero",
 				     VG_TOKF(t));
-	/* Stop once past @max: the value cannot overflow 64 bits. */
-	for (i = 0; i < t->len && v <= max; i++)
-		v = v * 10 + (uint64_t)(t->s[i] - '0');
-	if (v < min || v > max)
+	if (rc || v < min)
 		return vg_cfglex_err(lx, t->col,
 				     "number '%.*s' out of range (%u..%u)",
 				     VG_TOKF(t), min, max);

@@ -106,7 +106,7 @@ char *vg_cfgtok_dup(const struct vg_cfgtok *t);
 
 /* Only digits, at least one. */
 bool vg_cfg_is_digits(const char *s, size_t len);
-/* What a line offset looks like: vg_cfglex_num's strict form. */
+/* A line reference that is an offset (base/num.h: vg_lineref_offset). */
 bool vg_cfg_is_offset(const char *s, size_t len);
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfgparse.h"
+#include "num.h"
 
 #define CFG_MAX_SIM_LINES 512u /* VG_SIM_MAX_LINES */
 
@@ -29,17 +30,15 @@ struct vg_config_sim *vg_cfgsim_find(const struct vg_config *cfg,
 
 int vg_cfgsim_line(const struct vg_config_sim *s, const char *line)
 {
-	unsigned long off;
 	unsigned int i;
 
+	/* One precedence for line references: see base/num.h. */
+	if (vg_lineref_offset(line, &i))
+		return i < s->nlines ? (int)i : -1;
 	for (i = 0; s->names && i < s->nlines; i++)
 		if (s->names[i] && !strcmp(s->names[i], line))
 			return (int)i;
-	/* More than 3 digits is past CFG_MAX_SIM_LINES anyway. */
-	if (!vg_cfg_is_offset(line, strlen(line)) || strlen(line) > 3)
-		return -1;
-	off = strtoul(line, NULL, 10);
-	return off < s->nlines ? (int)off : -1;
+	return -1;
 }
 
 static int sim_begin(struct vg_cfgparse *p, const struct vg_cfgtok *name)

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "num.h"
 #include "prov-gpiod.h"
 
 #define GPIOD_EVBUF 32u /* events read per call */
@@ -51,32 +52,6 @@ struct vg_line {
 
 /* --- chips and lines -------------------------------------------------------- */
 
-static bool is_decimal(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* Strict decimal offset below @n. */
-static bool parse_offset(const char *s, size_t n, unsigned int *out)
-{
-	unsigned long v = 0;
-
-	if (!is_decimal(s) || (s[0] == '0' && s[1]))
-		return false;
-	for (; *s; s++) {
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v >= n)
-			return false;
-	}
-	*out = (unsigned int)v;
-	return true;
-}
-
 /*
  * Open the chip @name designates: a path, "gpiochipN", or a label that
  * exactly one chip under /dev carries.
@@ -86,11 +61,12 @@ static struct gpiod_chip *chip_open(const char *name, char *path, size_t plen,
 {
 	char found[2][sizeof(((struct dirent *)0)->d_name)];
 	unsigned int nfound = 0;
+	uint64_t n;
 	struct dirent *de;
 	DIR *dir;
 
-	if (name[0] == '/' ||
-	    (!strncmp(name, "gpiochip", 8) && is_decimal(name + 8))) {
+	if (name[0] == '/' || (!strncmp(name, "gpiochip", 8) &&
+			       !vg_num(name + 8, 0, UINT32_MAX, &n))) {
 		snprintf(path, plen, "%s%s", name[0] == '/' ? "" : "/dev/",
 			 name);
 		errno = 0;
@@ -161,8 +137,9 @@ static int line_offset(struct gpiod_chip *chip, struct gpiod_chip_info *info,
 	size_t n = gpiod_chip_info_get_num_lines(info);
 	int r;
 
-	if (is_decimal(line)) {
-		if (parse_offset(line, n, off))
+	/* One precedence for line references: see base/num.h. */
+	if (vg_lineref_offset(line, off)) {
+		if (*off < n)
 			return 0;
 		snprintf(err, errlen,
 			 "chip %s line %s: no such offset (%zu lines)", cname,

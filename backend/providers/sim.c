@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
+#include "num.h"
 #include "sim.h"
 
 /*
@@ -77,32 +78,6 @@ struct vg_sim {
 	bool efd_armed;
 };
 
-/* Strict decimal: "0" or [1-9][0-9]*, whole token, no overflow. */
-static bool sim_parse_offset(const char *s, unsigned int *out)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return false;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > UINT_MAX)
-			return false;
-	}
-	*out = (unsigned int)v;
-	return true;
-}
-
-static bool sim_is_offset(const char *s)
-{
-	unsigned int v;
-
-	return sim_parse_offset(s, &v);
-}
-
 static struct vg_sim_chip *sim_find_chip(struct vg_sim *sim, const char *name)
 {
 	unsigned int i;
@@ -113,7 +88,10 @@ static struct vg_sim_chip *sim_find_chip(struct vg_sim *sim, const char *name)
 	return NULL;
 }
 
-/* Names are tried first; line names that look like offsets are refused. */
+/*
+ * One precedence for every line reference (base/num.h): a decimal number
+ * is an offset, anything else a name; sim line names are never numbers.
+ */
 static struct vg_line *sim_find_line(struct vg_sim *sim, const char *chip,
 				     const char *line)
 {
@@ -125,11 +103,11 @@ static struct vg_line *sim_find_line(struct vg_sim *sim, const char *chip,
 	c = sim_find_chip(sim, chip);
 	if (!c)
 		return NULL;
+	if (vg_lineref_offset(line, &i))
+		return i < c->nlines ? &c->lines[i] : NULL;
 	for (i = 0; i < c->nlines; i++)
 		if (c->lines[i].name && !strcmp(c->lines[i].name, line))
 			return &c->lines[i];
-	if (sim_parse_offset(line, &i) && i < c->nlines)
-		return &c->lines[i];
 	return NULL;
 }
 
@@ -279,7 +257,7 @@ int vg_sim_add_chip(struct vg_sim *sim, const char *name, unsigned int nlines,
 		    const char *const *names)
 {
 	struct vg_sim_chip *c, **chips;
-	unsigned int i, j;
+	unsigned int i, j, off;
 
 	if (!name || !*name || nlines < 1 || nlines > VG_SIM_MAX_LINES)
 		return -EINVAL;
@@ -289,7 +267,7 @@ int vg_sim_add_chip(struct vg_sim *sim, const char *name, unsigned int nlines,
 		if (!names[i] || !*names[i])
 			continue;
 		/* A numeric name would shadow another line's offset. */
-		if (sim_is_offset(names[i]))
+		if (vg_lineref_offset(names[i], &off))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (names[j] && !strcmp(names[i], names[j]))

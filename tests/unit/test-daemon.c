@@ -383,9 +383,9 @@ static void daemon_test_transport_and_provider_serve_a_guest(void **state)
 	vg_fakeprov_set_input(f->fp, 1, 0);
 	assert_int_equal(vg_shim_get_value(f->shim, 2, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(vg_shim_set_irq_type(f->shim, 2,
-					      VG_GPIO_IRQ_TYPE_EDGE_RISING),
-			 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(f->shim, 2, VG_GPIO_IRQ_TYPE_EDGE_RISING),
+		0);
 	assert_int_equal(vg_shim_irq_unmask(f->shim, 2), 0);
 	vg_fakeprov_inject_edge(f->fp, 1, VG_EDGE_RISING);
 	assert_int_equal(vg_shim_wait_event(f->shim, 1000, &ev), 1);
@@ -415,10 +415,9 @@ static void daemon_attach_refuses_second_guest_and_unknown_domain(void **state)
 						 &mmio, reason, sizeof(reason)),
 			 EBUSY);
 	assert_non_null(strstr(reason, "already connected"));
-	assert_int_equal(f->tb.env.hooks->attach(f->tb.env.hooks_arg, &ram,
-						 "nobody", &ram.bus,
-						 &f->tb.info, &mmio, reason,
-						 sizeof(reason)),
+	assert_int_equal(f->tb.env.hooks->attach(
+				 f->tb.env.hooks_arg, &ram, "nobody", &ram.bus,
+				 &f->tb.info, &mmio, reason, sizeof(reason)),
 			 ENOENT);
 	assert_non_null(strstr(reason, "unknown domain 'nobody'"));
 	/* Detaching a connection the daemon never attached is harmless. */

@@ -72,27 +72,6 @@ static void devspec_parse_rejects_bad_input(void **state)
 	}
 }
 
-static void devspec_num_is_strict(void **state)
-{
-	uint64_t v;
-
-	(void)state;
-	assert_int_equal(vg_devspec_num("0x1F", 100, &v), 0);
-	assert_true(v == 31);
-	assert_int_equal(vg_devspec_num("100", 100, &v), 0);
-	assert_int_not_equal(vg_devspec_num("101", 100, &v), 0);
-	assert_int_not_equal(vg_devspec_num("0x65", 100, &v), 0);
-	assert_int_not_equal(vg_devspec_num("", 100, &v), 0);
-	assert_int_not_equal(vg_devspec_num("+1", 100, &v), 0);
-	assert_int_not_equal(vg_devspec_num("1a", 100, &v), 0);
-	assert_int_equal(vg_devspec_num("18446744073709551615", UINT64_MAX, &v),
-			 0);
-	assert_int_not_equal(
-		vg_devspec_num("18446744073709551616", UINT64_MAX, &v), 0);
-	/* a digit larger than the bound itself */
-	assert_int_not_equal(vg_devspec_num("9", 5, &v), 0);
-}
-
 static void devspec_irq_ranges(void **state)
 {
 	(void)state;
@@ -110,7 +89,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(devspec_parse_full_spec),
 		cmocka_unit_test(devspec_parse_rejects_bad_input),
-		cmocka_unit_test(devspec_num_is_strict),
 		cmocka_unit_test(devspec_irq_ranges),
 	};
 

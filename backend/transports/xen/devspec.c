@@ -3,36 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "devspec.h"
-
-int vg_devspec_num(const char *s, uint64_t max, uint64_t *out)
-{
-	unsigned int base = 10;
-	uint64_t v = 0;
-
-	if ((s[0] == '0') && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned int)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned int)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned int)(*s - 'A' + 10);
-		else
-			return -EINVAL;
-		if (d > max || v > (max - d) / base)
-			return -EINVAL;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
-}
+#include "num.h"
 
 bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq)
 {
@@ -58,12 +29,13 @@ static int key_value(struct vg_devspec *d, int k, const char *v, char *err,
 
 	switch (k) {
 	case K_DOMID:
-		if (vg_devspec_num(v, VG_DEVSPEC_DOMID_MAX, &n) || n == 0)
+		if (vg_num(v, VG_NUM_HEX, VG_DEVSPEC_DOMID_MAX, &n) || n == 0)
 			break;
 		d->domid = (unsigned int)n;
 		return 0;
 	case K_BASE:
-		if (vg_devspec_num(v, UINT64_MAX - (VG_DEVSPEC_WINDOW - 1), &n))
+		if (vg_num(v, VG_NUM_HEX, UINT64_MAX - (VG_DEVSPEC_WINDOW - 1),
+			   &n))
 			break;
 		if (n % VG_DEVSPEC_WINDOW) {
 			snprintf(err, errlen,
@@ -75,7 +47,7 @@ static int key_value(struct vg_devspec *d, int k, const char *v, char *err,
 		d->base = n;
 		return 0;
 	case K_IRQ:
-		if (vg_devspec_num(v, 1019, &n))
+		if (vg_num(v, VG_NUM_HEX, 1019, &n))
 			break;
 		d->irq = (unsigned int)n;
 		return 0;

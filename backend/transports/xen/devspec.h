@@ -8,8 +8,8 @@
  *
  *   domid=N,base=ADDR,irq=N[,grants=0|1][,irqtype=spi|isa]
  *
- * Numbers are decimal, or hexadecimal with 0x; the whole token must be a
- * number. Pure code: no Xen headers.
+ * Numbers are decimal, or hexadecimal with 0x (base/num.h's rule). Pure
+ * code: no Xen headers.
  */
 #ifndef VGPIO_DEVSPEC_H
 #define VGPIO_DEVSPEC_H
@@ -44,12 +44,6 @@ struct vg_devspec {
  */
 int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		     size_t errlen);
-
-/*
- * Strict unsigned number: decimal, or hex with 0x/0X; no sign, no
- * spaces, no empty digits, no overflow, <= @max. 0 or -EINVAL.
- */
-int vg_devspec_num(const char *s, uint64_t max, uint64_t *out);
 
 /* Check the irq against its kind's range (after defaulting). */
 bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "num.h"
 #include "xen-priv.h"
 
 #define VG_XEN_TYPE "virtio,device29"
@@ -166,10 +167,10 @@ static bool read_spec(struct vg_xen *x, const char *dir, unsigned int domid,
 	bool ok = false;
 
 	/* base is "%#llx" from libxl, decimal from older layouts. */
-	if (!base || vg_devspec_num(base, UINT64_MAX, &b))
+	if (!base || vg_num(base, VG_NUM_HEX, UINT64_MAX, &b))
 		vg_log_warnx(&x->log, "%s: bad base '%s'", dir,
 			     base ? base : "(none)");
-	else if (!irq || vg_devspec_num(irq, 1019, &i))
+	else if (!irq || vg_num(irq, VG_NUM_HEX, 1019, &i))
 		vg_log_warnx(&x->log, "%s: bad irq '%s'", dir,
 			     irq ? irq : "(none)");
 	else if (tr && strcmp(tr, "mmio"))
@@ -227,8 +228,7 @@ static bool parse_id(const char *s, unsigned int max, unsigned int *out)
 	uint64_t v;
 
 	/* Directory names are plain decimal: no 0x forms. */
-	if ((s[0] == '0' && s[1]) || (s[0] == '0' && s[1] == 'x') ||
-	    vg_devspec_num(s, max, &v))
+	if (vg_num(s, 0, max, &v))
 		return false;
 	*out = (unsigned int)v;
 	return true;
@@ -356,7 +356,7 @@ static int open_store(struct vg_xen *x)
 	}
 	/* Our own domid (0 for dom0; a driver domain has its own). */
 	v = xs_read(x->xs, XBT_NULL, "domid", &len);
-	if (v && vg_devspec_num(v, VG_DEVSPEC_DOMID_MAX, &self))
+	if (v && vg_num(v, 0, VG_DEVSPEC_DOMID_MAX, &self))
 		self = 0;
 	free(v);
 	x->self = (unsigned int)self;
