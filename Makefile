@@ -6,7 +6,7 @@
 #   make check           every test tier this machine can run
 #   make check-unit      unit tests only (fast iteration)
 #   make check-integ     loop-transport integration tests only
-#   make check-xenfake   the Xen transport against the fake Xen (tests/fakexen)
+#   make check-xen-fake  the Xen transport against the fake Xen (tests/xen-fake)
 #   make fuzz-smoke      replay corpora + a short libFuzzer run per target
 #   make demo            run the demo (daemon + sim board + shim guest)
 #   make bench           print the benchmark figures
@@ -14,8 +14,8 @@
 #   make check-layers    backend/ layers include only downwards
 #   make check-globals   no mutable file-scope state in backend/
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
-#   make check-vm        libgpiod 2.x against gpio-sim in a QEMU guest (root)
-#   make check-xen       real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio (root)
+#   make check-vm-gpiosim  libgpiod 2.x and vgpiod on gpio-sim in a QEMU guest
+#   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
 #   make format          clang-format the tree (format-check: just check)
 #   make man             the man pages, from docs/*.[158].md, into $(B)/man/
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
@@ -102,8 +102,8 @@ TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
-FAKEXEN_SRCS := $(sort $(wildcard tests/fakexen/*.c))
-XENT_SRCS := $(sort $(wildcard tests/xen/test-*.c))
+FAKEXEN_SRCS := $(sort $(wildcard tests/lib/fakexen/*.c))
+XENT_SRCS := $(sort $(wildcard tests/xen-fake/test-*.c))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 # One library per layer; link order is upper layers first.
@@ -133,7 +133,7 @@ INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
-.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm check-xen check-xenfake fuzz fuzz-smoke \
+.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -175,15 +175,16 @@ $(B)/tests/deps/gpiod-version: tests/deps/gpiod-version.c $(GPIOD_DIR)/pcpath
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
 
 # --- Xen tool libraries (Debian: libxen-dev, installed by tools/deps.sh) ---
-# Only the Xen transport (backend/transports/xen/), the fake Xen that stands in for
-# these libraries in tests (tests/fakexen/) and its tests use these flags.
+# Only the Xen transport (backend/transports/xen/), the fake Xen that stands
+# in for these libraries in tests (tests/lib/fakexen/) and its tests
+# (tests/xen-fake/) use these flags.
 XEN_PKGS := xencontrol xendevicemodel xenforeignmemory xenevtchn xengnttab \
 	xenstore xentoolcore
 XEN_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS = $(shell $(PKG_CONFIG) --libs $(XEN_PKGS) 2>/dev/null)
-XEN_USERS := backend/transports/xen/% tests/fakexen/% tests/xen/%
+XEN_USERS := backend/transports/xen/% tests/lib/fakexen/% tests/xen-fake/%
 # The fake Xen's headers: tests only.
-FAKEXEN_USERS := tests/fakexen/% tests/xen/%
+FAKEXEN_USERS := tests/lib/fakexen/% tests/xen-fake/%
 
 # The libgpiod 2.x dependency step works and its library runs in place,
 # and an installed vgpiod runs with the libgpiod installed beside it.
@@ -192,14 +193,14 @@ check-deps: $(B)/tests/deps/gpiod-version all
 	$(Q)MAKE="$(MAKE)" B=$(B) sh tests/deps/install-check.sh
 
 # VM tier: the programs run in a QEMU guest with Debian's kernel and
-# gpio-sim; tests/vm/run.sh caches the kernel and modules in
+# gpio-sim; tests/vm-gpiosim/run.sh caches the kernel and modules in
 # $${VGPIO_VM_CACHE:-/var/cache/vgpio/vm}.
-VM_PROGS := $(B)/tests/vm/gpiosim-smoke $(B)/tests/vm/test-vm-gpiod
-$(B)/tests/vm/gpiosim-smoke: tests/vm/gpiosim-smoke.c $(GPIOD_DIR)/pcpath
+VM_PROGS := $(B)/tests/vm-gpiosim/gpiosim-smoke $(B)/tests/vm-gpiosim/test-vm-gpiod
+$(B)/tests/vm-gpiosim/gpiosim-smoke: tests/vm-gpiosim/gpiosim-smoke.c $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
-$(B)/tests/vm/test-vm-gpiod: tests/vm/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(GPIOD_DIR)/pcpath
+$(B)/tests/vm-gpiosim/test-vm-gpiod: tests/vm-gpiosim/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
@@ -207,16 +208,16 @@ $(B)/tests/vm/test-vm-gpiod: tests/vm/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LA
 
 # run.sh exits 77 after a "SKIP: vm: reason" line when QEMU cannot run.
 # The daemon goes to the guest's /bin (VGPIO_BUILD there).
-check-vm: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
+check-vm-gpiosim: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
 	$(Q)VGPIO_VM_OUT=$(B)/tests/vm VGPIO_VM_BINS="$(VGPIOD) $(ASSIGN)" \
-		bash tests/vm/run.sh $(VM_PROGS) || \
+		bash tests/vm-gpiosim/run.sh $(VM_PROGS) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # Xen tier: Xen under QEMU, vgpiod in dom0, an HVM guest's stock
-# gpio-virtio driver and libgpiod tools; tests/xen-vm/run.sh shares the
+# gpio-virtio driver and libgpiod tools; tests/vm-xen/run.sh shares the
 # VM tier's cache. Exit 77 after "SKIP: xen: reason" when QEMU cannot run.
-check-xen: $(VGPIOD) $(ASSIGN)
-	$(Q)VGPIO_XEN_OUT=$(B)/tests/xen-vm bash tests/xen-vm/run.sh $(VGPIOD) $(ASSIGN) || \
+check-vm-xen: $(VGPIOD) $(ASSIGN)
+	$(Q)VGPIO_XEN_OUT=$(B)/tests/xen-vm bash tests/vm-xen/run.sh $(VGPIOD) $(ASSIGN) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- compile --------------------------------------------------------------
@@ -225,7 +226,7 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) \
 		$(if $(filter $(XEN_USERS),$<),$(XEN_CFLAGS)) \
-		$(if $(filter $(FAKEXEN_USERS),$<),-Itests/fakexen) \
+		$(if $(filter $(FAKEXEN_USERS),$<),-Itests/lib/fakexen) \
 		$(if $(filter backend/%,$<),,$(CMOCKA_CFLAGS)) -c -o $@ $<
 
 define layer_lib_rule
@@ -286,7 +287,7 @@ check-unit: $(UNIT_BINS)
 check-integ: $(INTEG_BINS) $(BINS)
 	$(Q)VGPIO_BUILD=$(B) sh tests/run-tier.sh integ $(INTEG_BINS)
 
-check-xenfake: $(XENT_BINS)
+check-xen-fake: $(XENT_BINS)
 	$(Q)VGPIO_BUILD=$(B) sh tests/run-tier.sh xen-fake $(XENT_BINS)
 
 # Every tier this machine can run; says which it skipped and why.
@@ -309,7 +310,7 @@ check-globals: $(call obj,$(BACKEND_SRCS) $(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS)
 	$(Q)sh tools/check-globals.sh $^
 
 check-san:
-	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ check-xenfake
+	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ check-xen-fake
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan, separate build dir) ---------
 FB ?= build-fuzz

@@ -51,17 +51,17 @@ run_tier deps $MAKE --no-print-directory check-deps
 run_tier layers $MAKE --no-print-directory check-layers check-globals
 run_tier unit $MAKE --no-print-directory check-unit
 run_tier integ $MAKE --no-print-directory check-integ
-run_tier xen-fake $MAKE --no-print-directory check-xenfake
+run_tier xen-fake $MAKE --no-print-directory check-xen-fake
 if command -v clang >/dev/null 2>&1; then
 	run_tier fuzz-smoke $MAKE --no-print-directory fuzz-replay fuzz-smoke
 else
 	skip_tier fuzz-smoke "clang not found"
 fi
 # gpio-sim in a QEMU guest; skips itself where QEMU cannot run.
-run_tier vm $MAKE --no-print-directory check-vm
+run_tier vm-gpiosim $MAKE --no-print-directory check-vm-gpiosim
 # Xen under QEMU with vgpiod in dom0 and an HVM guest; skips itself where
 # QEMU cannot run.
-run_tier xen $MAKE --no-print-directory check-xen
+run_tier vm-xen $MAKE --no-print-directory check-vm-xen
 
 echo
 echo "==== vgpio check summary ====$summary"

@@ -39,7 +39,7 @@ finish() {
 	poweroff -f
 }
 WHO=dom0
-# shellcheck source=tests/xen-vm/checks.sh
+# shellcheck source=tests/vm-xen/checks.sh
 . /lib/checks.sh
 
 for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc configfs \

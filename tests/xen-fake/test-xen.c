@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The Xen transport (backend/xen*.c, the shipped code) inside an
- * in-process vgpiod, against the fake Xen (tests/fakexen/fakexen.h): libxl
+ * in-process vgpiod, against the fake Xen (tests/lib/fakexen/fakexen.h): libxl
  * devices appearing in xenstore, bring-up order, guest traffic through
  * ioreqs with grant-addressed or guest-physical rings and buffers,
  * interrupts, INVALIDATE, Xen 4.17's unmasked write data, a second backend

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Private to the fake Xen (the tests/fakexen C files): the one world every file
+ * Private to the fake Xen (the tests/lib/fakexen C files): the one world every file
  * shares, and the helpers they call on each other.
  *
  * Files: fakexen.c   world, violations, failure injection, call log,

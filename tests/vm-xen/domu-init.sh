@@ -25,7 +25,7 @@ finish() {
 	poweroff -f
 }
 WHO=domU
-# shellcheck source=tests/xen-vm/checks.sh
+# shellcheck source=tests/vm-xen/checks.sh
 . /lib/checks.sh
 
 MMIO=$(sed -n 's/.*vgpio_mmio=\([^ ]*\).*/\1/p' /proc/cmdline)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034 # sets variables for its caller
 #
-# Shared steps of the QEMU tiers (tests/vm/run.sh, tests/xen-vm/run.sh):
+# Shared steps of the QEMU tiers (tests/vm-gpiosim/run.sh, tests/vm-xen/run.sh):
 # messages, host packages, Debian's kernel with the out-of-tree GPIO and
 # virtio modules, shared-library copying and initramfs packing.
 #

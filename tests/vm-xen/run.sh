@@ -5,10 +5,10 @@
 # dom0 running the project's vgpiod on a gpio-sim chip, and an HVM domU
 # whose stock gpio-virtio driver and libgpiod tools drive those lines.
 #
-#   usage: tests/xen-vm/run.sh VGPIOD VGPIO-ASSIGN
+#   usage: tests/vm-xen/run.sh VGPIOD VGPIO-ASSIGN
 #
 # Steps: host packages (apt, as root, only if missing); the kernel and
-# out-of-tree modules (tests/vm/lib.sh, shared with the VM tier); Xen's
+# out-of-tree modules (tests/lib/qemu.sh, shared with the VM tier); Xen's
 # hypervisor and userland of the same version as the host's libxen
 # (`apt-get download`, unpacked, never installed); the guest's userland
 # from Debian 13 (libc, libgpiod 2.x tools) through tools/apt-suite.sh;
@@ -24,8 +24,8 @@
 #      VGPIO_XEN_TIMEOUT  seconds the machine may run (default 900)
 #
 # Output: dom0's and the guest's PASS:/FAIL: lines, then
-# "TIER xen: PASS|FAIL (...)". Exit: 0 all passed, 1 a check or a step
-# failed, 77 QEMU cannot run here (after "SKIP: xen: <reason>").
+# "TIER vm-xen: PASS|FAIL (...)". Exit: 0 all passed, 1 a check or a step
+# failed, 77 QEMU cannot run here (after "SKIP: vm-xen: <reason>").
 set -eu -o pipefail
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -40,17 +40,17 @@ GUEST_SUITE=trixie
 GUEST_PKGS="libc6 libgpiod3 gpiod"
 
 if [ $# -ne 2 ]; then
-	echo "usage: tests/xen-vm/run.sh VGPIOD VGPIO-ASSIGN" >&2
+	echo "usage: tests/vm-xen/run.sh VGPIOD VGPIO-ASSIGN" >&2
 	exit 1
 fi
 for p in "$@"; do
-	[ -x "$p" ] || { echo "FAIL: xen: program $p not found" >&2; exit 1; }
+	[ -x "$p" ] || { echo "FAIL: vm-xen: program $p not found" >&2; exit 1; }
 done
 OUT=${VGPIO_XEN_OUT:-$(dirname "$1")}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-TIER=xen
-. "$TOP/tests/vm/lib.sh"
+TIER=vm-xen
+. "$TOP/tests/lib/qemu.sh"
 
 # QEMU's multiboot loader splits -initrd on commas.
 case $OUT$CACHE in *,*) fail paths "no commas allowed in $OUT or $CACHE" ;; esac

@@ -5,12 +5,12 @@
 # of tree, create a gpio-sim chip in the guest and run test programs (built
 # on the host against libgpiod 2.x) against it.
 #
-#   usage: tests/vm/run.sh PROG...
+#   usage: tests/vm-gpiosim/run.sh PROG...
 #
 # Steps: host packages (apt, as root, only if missing); Debian's kernel,
 # headers and source fetched with `apt-get download` from the system's own
 # apt sources; irq_sim.ko and gpio-sim.ko built against them; a busybox
-# initramfs with the modules, tests/vm/guest-init.sh as /init, PROG... and
+# initramfs with the modules, tests/vm-gpiosim/guest-init.sh as /init, PROG... and
 # their shared libraries; one QEMU boot (KVM if it works, else TCG).
 #
 # Everything expensive is cached in $VGPIO_VM_CACHE (default
@@ -26,7 +26,7 @@
 #                        /bin with their libraries; the tests find them
 #                        through VGPIO_BUILD=/bin
 #
-# Output: the guest's PASS:/FAIL: lines, then "TIER vm: PASS|FAIL (...)".
+# Output: the guest's PASS:/FAIL: lines, then "TIER vm-gpiosim: PASS|FAIL (...)".
 # Exit: 0 all passed, 1 a check or a step failed, 77 QEMU cannot run here
 # (prints "SKIP: <reason>").
 set -eu -o pipefail
@@ -39,18 +39,18 @@ ACCEL=${VGPIO_VM_ACCEL:-auto}
 HOST_PKGS="qemu-system-x86 busybox-static cpio xz-utils gcc make file"
 
 if [ $# -eq 0 ]; then
-	echo "usage: tests/vm/run.sh PROG..." >&2
+	echo "usage: tests/vm-gpiosim/run.sh PROG..." >&2
 	exit 1
 fi
 for p in "$@" ${VGPIO_VM_BINS:-}; do
-	[ -x "$p" ] || { echo "FAIL: vm: test program $p not found" >&2; exit 1; }
+	[ -x "$p" ] || { echo "FAIL: vm-gpiosim: test program $p not found" >&2; exit 1; }
 done
 OUT=${VGPIO_VM_OUT:-$(dirname "$1")}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-TIER=vm
-# shellcheck source=tests/vm/lib.sh disable=SC2034
-. "$HERE/lib.sh"
+TIER=vm-gpiosim
+# shellcheck source=tests/lib/qemu.sh disable=SC2034
+. "$HERE/../lib/qemu.sh"
 
 # shellcheck disable=SC2086 # a list of package names
 vm_prepare $HOST_PKGS

@@ -3,7 +3,7 @@
  * A fake Xen at the library boundary, for tests on machines without a
  * hypervisor.
  *
- * tests/fakexen/fakexen.c implements, in-process, the functions of
+ * tests/lib/fakexen/fakexen.c implements, in-process, the functions of
  * libxenctrl, libxendevicemodel, libxenforeignmemory, libxenevtchn,
  * libxengnttab, libxenstore and libxentoolcore that the Xen transport
  * (backend/xen*.c) calls, with the prototypes of the real headers (Xen 4.17,

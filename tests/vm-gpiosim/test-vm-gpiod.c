@@ -3,7 +3,7 @@
  * VM tier: vgpiod with the gpiod provider on a real kernel GPIO chip
  * (gpio-sim), a shim guest over the loop transport, and vgpio-assign
  * editing the policy of the running daemon. Runs in the guest set
- * up by tests/vm/guest-init.sh: chip label "vgpio-sim", lines vg-a..vg-e
+ * up by tests/vm-gpiosim/guest-init.sh: chip label "vgpio-sim", lines vg-a..vg-e
  * at offsets 2..6; VGPIO_SIM_DIR is the chip's sysfs directory, whose
  * sim_gpioN/value is the line's physical level and sim_gpioN/pull the
  * level the outside world drives onto it. vgpiod is $VGPIO_BUILD/vgpiod.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * VM tier smoke test: libgpiod 2.x against a real kernel GPIO chip. Runs in
- * the guest that tests/vm/guest-init.sh sets up: a gpio-sim chip labelled
+ * the guest that tests/vm-gpiosim/guest-init.sh sets up: a gpio-sim chip labelled
  * "vgpio-sim" with lines named "vgpio-out" and "vgpio-in". The simulator's
  * side of each line is /sys/devices/platform/<dev>/<chip>/sim_gpioN/{value,
  * pull}: value is what the consumer drives, pull is what the "outside world"
