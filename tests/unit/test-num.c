@@ -48,13 +48,12 @@ static void num_limits_without_wrapping(void **state)
 			 -ERANGE);
 	assert_int_equal(vg_num("184467440737095516150", 0, UINT64_MAX, &v),
 			 -ERANGE);
-	assert_int_equal(vg_num("0xffffffffffffffff", VG_NUM_HEX, UINT64_MAX,
-				&v),
-			 0);
+	assert_int_equal(
+		vg_num("0xffffffffffffffff", VG_NUM_HEX, UINT64_MAX, &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(vg_num("0x10000000000000000", VG_NUM_HEX, UINT64_MAX,
-				&v),
-			 -ERANGE);
+	assert_int_equal(
+		vg_num("0x10000000000000000", VG_NUM_HEX, UINT64_MAX, &v),
+		-ERANGE);
 }
 
 static void num_hex_when_allowed(void **state)
