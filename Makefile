@@ -206,18 +206,18 @@ $(B)/tests/vm-gpiosim/test-vm-gpiod: tests/vm-gpiosim/test-vm-gpiod.c $(LIBTEST)
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS)
 
-# run.sh exits 77 after a "SKIP: vm: reason" line when QEMU cannot run.
+# run.sh exits 77 after a "SKIP: vm-gpiosim: reason" line when QEMU cannot run.
 # The daemon goes to the guest's /bin (VGPIO_BUILD there).
 check-vm-gpiosim: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
-	$(Q)VGPIO_VM_OUT=$(B)/tests/vm VGPIO_VM_BINS="$(VGPIOD) $(ASSIGN)" \
+	$(Q)VGPIO_VM_OUT=$(B)/tests/vm-gpiosim VGPIO_VM_BINS="$(VGPIOD) $(ASSIGN)" \
 		bash tests/vm-gpiosim/run.sh $(VM_PROGS) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # Xen tier: Xen under QEMU, vgpiod in dom0, an HVM guest's stock
 # gpio-virtio driver and libgpiod tools; tests/vm-xen/run.sh shares the
-# VM tier's cache. Exit 77 after "SKIP: xen: reason" when QEMU cannot run.
+# VM tier's cache. Exit 77 after "SKIP: vm-xen: reason" when QEMU cannot run.
 check-vm-xen: $(VGPIOD) $(ASSIGN)
-	$(Q)VGPIO_XEN_OUT=$(B)/tests/xen-vm bash tests/vm-xen/run.sh $(VGPIOD) $(ASSIGN) || \
+	$(Q)VGPIO_XEN_OUT=$(B)/tests/vm-xen bash tests/vm-xen/run.sh $(VGPIOD) $(ASSIGN) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- compile --------------------------------------------------------------

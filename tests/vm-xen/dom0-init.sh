@@ -110,9 +110,16 @@ echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
 wait_step() {
 	n=$2
 	while ! grep -aq "^VGPIO-WAIT $1" $SERIAL 2>/dev/null; do
-		if grep -aq VGPIO-DOMU-DONE $SERIAL 2>/dev/null ||
-			! xl list "$D" >/dev/null 2>&1; then
+		if grep -aq VGPIO-DOMU-DONE $SERIAL 2>/dev/null; then
 			fail "the guest ended before step $1"
+			return 1
+		fi
+		if ! xl list "$D" >/run/xl-list 2>&1; then
+			fail "domain $D gone before step $1: $(tr '\n' ' ' </run/xl-list)"
+			echo "---- xl dmesg (tail) ----"
+			xl dmesg 2>&1 | tail -20
+			echo "---- device model log ----"
+			tail -20 /var/log/xen/qemu-dm-*.log 2>/dev/null
 			return 1
 		fi
 		n=$((n - 1))
