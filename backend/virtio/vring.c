@@ -354,3 +354,74 @@ long vg_chain_write(const struct vg_bus *bus, const struct vg_chain *c,
 	return chain_copy(bus, c, c->nread, c->nwrite, off,
 			  (void *)(uintptr_t)buf, len, true);
 }
+
+void vg_chain_release(const struct vg_bus *bus, struct vg_chain_hold *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++)
+		if (bus->ops->unmap)
+			bus->ops->unmap(bus->ctx, h->ptr[i], h->plen[i]);
+	h->n = 0;
+	h->len = 0;
+}
+
+int vg_chain_hold(const struct vg_bus *bus, const struct vg_chain *c,
+		  size_t len, struct vg_chain_hold *h)
+{
+	unsigned int k, end = (unsigned int)c->nread + c->nwrite;
+	size_t done = 0;
+
+	h->n = 0;
+	h->len = 0;
+	if (!len || len > VG_CHAIN_HOLD_MAX || len > c->write_len)
+		return -EINVAL;
+	for (k = c->nread; k < end && done < len; k++) {
+		const struct vg_iov *iov = &c->iov[k];
+		uint32_t off = 0;
+
+		while (off < iov->len && done < len) {
+			size_t want = iov->len - off, n = 0;
+			uint8_t *p;
+
+			if (want > len - done)
+				want = len - done;
+			/* Cannot wrap: the walker checked every buffer. */
+			p = bus->ops->map(bus->ctx, iov->addr + off, want,
+					  VG_PROT_WRITE, &n);
+			if (!p)
+				goto fail;
+			/*
+			 * Fewer than VG_CHAIN_HOLD_MAX bytes are held yet,
+			 * each piece at least one: there is a free slot. A
+			 * map() breaking its contract still gets its unmap().
+			 */
+			h->ptr[h->n] = p;
+			h->plen[h->n] = n;
+			h->n++;
+			if (n == 0 || n > want)
+				goto fail;
+			off += (uint32_t)n;
+			done += n;
+		}
+	}
+	h->len = done;
+	return 0;
+fail:
+	vg_chain_release(bus, h);
+	return -EFAULT;
+}
+
+void vg_chain_hold_write(struct vg_chain_hold *h, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	unsigned int i;
+
+	for (i = 0; i < h->n && len; i++) {
+		size_t n = h->plen[i] < len ? h->plen[i] : len;
+
+		memcpy(h->ptr[i], b, n);
+		b += n;
+		len -= n;
+	}
+}

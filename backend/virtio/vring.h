@@ -123,4 +123,36 @@ long vg_chain_read(const struct vg_bus *bus, const struct vg_chain *c,
 long vg_chain_write(const struct vg_bus *bus, const struct vg_chain *c,
 		    uint32_t off, const void *buf, size_t len);
 
+/*
+ * The first bytes of a chain's writable part, mapped for writing and kept
+ * mapped until vg_chain_release(). A device holds its answer before it
+ * acts on a request: a response area it cannot write then stops the
+ * request before anything happened, and once the request has acted,
+ * answering it cannot fail (a grant the guest revokes meanwhile stays
+ * mapped). Small answers only: each piece is at least one byte, so
+ * VG_CHAIN_HOLD_MAX bytes need at most as many pieces.
+ */
+#define VG_CHAIN_HOLD_MAX 8u
+
+struct vg_chain_hold {
+	unsigned int n; /* pieces mapped */
+	size_t len; /* bytes held */
+	uint8_t *ptr[VG_CHAIN_HOLD_MAX];
+	size_t plen[VG_CHAIN_HOLD_MAX];
+};
+
+/*
+ * Map the first @len bytes of @c's writable part for writing, however many
+ * buffers and pieces they span, and keep them mapped in @h. 0; -EINVAL if
+ * @len is 0, above VG_CHAIN_HOLD_MAX or above the writable part; -EFAULT
+ * if any of them is not guest memory the device may write (read-only
+ * grant, outside RAM). On error nothing stays mapped and @h is empty.
+ */
+int vg_chain_hold(const struct vg_bus *bus, const struct vg_chain *c,
+		  size_t len, struct vg_chain_hold *h);
+/* Copy @len bytes of @buf to the start of the held bytes (at most h->len). */
+void vg_chain_hold_write(struct vg_chain_hold *h, const void *buf, size_t len);
+/* Unmap everything @h holds; @h is then empty. Fine on an empty @h. */
+void vg_chain_release(const struct vg_bus *bus, struct vg_chain_hold *h);
+
 #endif /* VGPIO_VRING_H */
