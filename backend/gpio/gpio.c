@@ -13,6 +13,10 @@
  *   without one, cannot be answered at all: that is a protocol violation
  *   and puts the device into NEEDS_RESET (C.15). A chain that is merely
  *   short gets STATUS_ERR (resp. IRQ_STATUS_INVALID) in what fits.
+ * - Validate, then act: a request reaches the provider only once it has
+ *   been copied in and the bytes of its answer are mapped for writing
+ *   (vg_chain_hold). A response area the device cannot write is a
+ *   protocol violation found before any line changes.
  * - GET_DIRECTION reports what the guest configured (NONE until it does),
  *   not the host line's direction: a line parked at an output safe value
  *   is still "not in use" for the guest.
@@ -587,6 +591,7 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 {
 	struct vg_gpio_request req;
 	const struct gpio_req_type *t;
+	struct vg_chain_hold h;
 	uint8_t rsp[2] = {VG_GPIO_STATUS_ERR, 0};
 	uint32_t need, len, used;
 	unsigned int type;
@@ -596,6 +601,15 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 			 "request without a response buffer");
 	if (r < 0)
 		return -EPROTO;
+	/*
+	 * Validate, then act: the request is copied; now map the bytes of
+	 * the answer for writing, before anything is decided. A response
+	 * area the device cannot write changes no line, and once a request
+	 * has acted, answering it cannot fail.
+	 */
+	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
+	if (vg_chain_hold(gpio_bus(g), c, len, &h))
+		return gpio_fault(g);
 	type = vg_le16_get(req.type);
 	t = gpio_req_type_get(type);
 	need = t && t->rsp_len ? t->rsp_len(g)
@@ -609,14 +623,15 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 			     type, c->write_len);
 	} else if (t) {
 		rsp[0] = gpio_req_run(g, t, type, c, &req, &rsp[1]);
-		if (g->vd.broken)
+		if (g->vd.broken) {
+			vg_chain_release(gpio_bus(g), &h);
 			return -EPROTO;
+		}
 	}
 
 	/* Both bytes always written; used length = what was written. */
-	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
-	if (vg_chain_write(gpio_bus(g), c, 0, rsp, len) != (long)len)
-		return gpio_fault(g);
+	vg_chain_hold_write(&h, rsp, len);
+	vg_chain_release(gpio_bus(g), &h);
 	used = len;
 	g->st.requests++;
 	if (rsp[0] != VG_GPIO_STATUS_OK)
