@@ -16,7 +16,8 @@
  * - Validate, then act: a request reaches the provider only once it has
  *   been copied in and the bytes of its answer are mapped for writing
  *   (vg_chain_hold). A response area the device cannot write is a
- *   protocol violation found before any line changes.
+ *   protocol violation found before any line changes; an eventq buffer's
+ *   status byte is checked when the buffer arrives.
  * - GET_DIRECTION reports what the guest configured (NONE until it does),
  *   not the host line's direction: a line parked at an output safe value
  *   is still "not in use" for the guest.
@@ -648,6 +649,7 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 {
 	const struct vg_acl_line *l = NULL;
 	struct vg_gpio_irq_request req;
+	struct vg_chain_hold h;
 	uint8_t status = VG_GPIO_IRQ_STATUS_INVALID;
 	struct gpio_line *s = NULL;
 	unsigned int gpio = 0, k, end;
@@ -657,6 +659,12 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 			 "eventq buffer without a status byte");
 	if (r < 0)
 		return -EPROTO;
+	/*
+	 * A buffer whose status byte the device cannot write could never be
+	 * answered: refuse it now, before it unmasks anything.
+	 */
+	if (vg_chain_hold(gpio_bus(g), c, 1, &h))
+		return gpio_fault(g);
 	if ((size_t)r == sizeof(req)) {
 		gpio = vg_le16_get(req.gpio);
 		l = vg_acl_check(g->acl, gpio, VG_OP_IRQ);
@@ -671,11 +679,17 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 	 * (driver MUST NOT; the first stays held).
 	 */
 	if (!s || s->irq == VG_GPIO_IRQ_TYPE_NONE || s->held) {
-		if (vg_chain_write(gpio_bus(g), c, 0, &status, 1) != 1)
-			return gpio_fault(g);
+		vg_chain_hold_write(&h, &status, 1);
+		vg_chain_release(gpio_bus(g), &h);
 		g->st.invalid++;
 		return gpio_push(g, VG_GPIO_QUEUE_EVENT, c->head, 1);
 	}
+	/*
+	 * Held for later: the byte is written when the line fires, so the
+	 * mapping goes now (a guest that revokes it meanwhile gets
+	 * NEEDS_RESET then).
+	 */
+	vg_chain_release(gpio_bus(g), &h);
 	/* Keep only what the answer needs: head and the status address. */
 	end = (unsigned int)c->nread + c->nwrite;
 	for (k = c->nread; k < end && k < VG_VQ_MAX_SIZE; k++)

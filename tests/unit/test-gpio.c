@@ -2143,6 +2143,31 @@ static void gpio_request_split_response_bad_piece_needs_reset(void **state)
 	fx_free(f);
 }
 
+/* An eventq status byte the device cannot write unmasks nothing. */
+static void gpio_eventq_readonly_status_needs_reset(void **state)
+{
+	struct opts o = {.grants = true};
+	struct fx *f = fx_new(&o);
+	static const uint32_t rd = 2, wr = 1;
+	struct vg_le16 req = vg_le16_put(4);
+	struct xfer *x;
+	uint32_t len;
+
+	(void)state;
+	set_irq(f, 4, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	vg_fakeprov_clear_log(f->fa.fp);
+	x = xfer_new(f, &req, &rd, 1, &wr, 1);
+	fx_post_moved(f, 1, x, 1, vg_drv_dma(&f->mem, x->wr[0], true));
+	vg_gpio_run(f->g, 64);
+	assert_true(f->vd->broken);
+	assert_true(f->vd->status & VG_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(stats(f).broken, 1);
+	assert_int_equal(f->fa.fp->ncalls, 0);
+	assert_null(fx_get(f, 1, &len));
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+	fx_free(f);
+}
+
 /* Several messages for one line at once: answered in order (C.18). */
 static void gpio_requests_same_line_in_order(void **state)
 {
@@ -2457,6 +2482,7 @@ int main(void)
 		cmocka_unit_test(gpio_request_header_past_ram_needs_reset),
 		cmocka_unit_test(
 			gpio_request_split_response_bad_piece_needs_reset),
+		cmocka_unit_test(gpio_eventq_readonly_status_needs_reset),
 		cmocka_unit_test(gpio_requests_same_line_in_order),
 		cmocka_unit_test(gpio_run_respects_budget),
 		cmocka_unit_test(gpio_run_budget_counts_descriptors),
