@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The virtio-gpio device (OASIS virtio 1.2 section 5.18) as a vdev class.
- * "Spec" below means device-types/gpio/description.tex; "Cn" is an item of
- * the validation checklist (shared/reference/c-anchors.md appendix C).
+ * "Spec" below means device-types/gpio/description.tex; "Vn" is a rule of
+ * docs/validation.md.
  *
  * Choices the spec leaves open, made here:
  * - Every chain is answered in the order it was popped, one at a time, so
- *   messages for the same line are processed and answered in order (C.18).
+ *   messages for the same line are processed and answered in order (V27).
  * - Fields a message does not use (gpio and value of GET_LINE_NAMES, value
  *   of the GET_* messages) are ignored.
  * - A requestq chain without a single writable byte, or an eventq chain
  *   without one, cannot be answered at all: that is a protocol violation
- *   and puts the device into NEEDS_RESET (C.15). A chain that is merely
+ *   and puts the device into NEEDS_RESET (V22). A chain that is merely
  *   short gets STATUS_ERR (resp. IRQ_STATUS_INVALID) in what fits.
  * - Validate, then act: a request reaches the provider only once it has
  *   been copied in and the bytes of its answer are mapped for writing
  *   (vg_chain_hold). A response area the device cannot write is a
- *   protocol violation found before any line changes; an eventq buffer's
- *   status byte is checked when the buffer arrives.
+ *   protocol violation found before any line changes (V26); an eventq
+ *   buffer's status byte is checked when the buffer arrives (V29).
  * - GET_DIRECTION reports what the guest configured (NONE until it does),
  *   not the host line's direction: a line parked at an output safe value
  *   is still "not in use" for the guest.
@@ -25,10 +25,10 @@
  *   the instant of the switch to output (spec, Set Value); without one the
  *   switch drives the last value the guest set, else 0.
  * - SET_IRQ_TYPE with a different type on an enabled line (Linux sends it
- *   on irq_set_irq_type() while enabled, reference 2.5) is applied in place
- *   instead of being refused: refusing would leave the guest's irq core
- *   and the device disagreeing about the type, and Linux ignores the
- *   status. The latch of the old type is discarded, as for NONE.
+ *   on irq_set_irq_type() while enabled; docs/protocol.md) is applied in
+ *   place instead of being refused: refusing would leave the guest's irq
+ *   core and the device disagreeing about the type, and Linux ignores
+ *   the status. The latch of the old type is discarded, as for NONE.
  * - Level interrupts are built from both edges plus get_value(): the
  *   level is sampled when a buffer arrives (spec: notify again if still
  *   active on unmask) and again on every edge while a buffer is held; only
@@ -119,7 +119,7 @@ static int gpio_fault(struct vg_gpio *g)
 }
 
 /*
- * C.15: copy the start of a chain's readable part into @req, once; only
+ * V21, V22: copy the start of a chain's readable part into @req, once; only
  * the copy is looked at. Returns the bytes copied (short if the guest gave
  * fewer), or -EPROTO with the device broken: a guest memory fault, or no
  * writable byte to answer in (@what names the kind of chain).
@@ -463,7 +463,7 @@ static uint8_t gpio_set_irq_type(struct vg_gpio *g, const struct gpio_req *r,
 	if (s->dir == VG_GPIO_DIRECTION_NONE) {
 		/*
 		 * A device-tree interrupt consumer enables the IRQ without
-		 * any SET_DIRECTION (reference 2.5): make it an input. The
+		 * any SET_DIRECTION (docs/protocol.md): make it an input. The
 		 * ACL lets an IRQ line be an input (acl.c).
 		 */
 		s->dirty = true;
@@ -482,7 +482,7 @@ static uint8_t gpio_set_irq_type(struct vg_gpio *g, const struct gpio_req *r,
 	return VG_GPIO_STATUS_OK;
 }
 
-/* C.16: the values each type allows; any other is STATUS_ERR. */
+/* V24: the values each type allows; any other is STATUS_ERR. */
 static const struct gpio_req_value gpio_direction_values[] = {
 	{VG_GPIO_DIRECTION_NONE, VG_OP_RELEASE},
 	{VG_GPIO_DIRECTION_OUT, VG_OP_OUTPUT},
@@ -557,9 +557,9 @@ static bool gpio_req_value_op(const struct gpio_req_type *t, uint32_t value,
 }
 
 /*
- * A well-formed request of a known type: feature, value and the ACL check
- * (the only place a guest index becomes a line), then the handler. The
- * status; the response's value byte in *out.
+ * A well-formed request of a known type: feature and value (V24), the ACL
+ * check (V25, the only place a guest index becomes a line), then the
+ * handler. The status; the response's value byte in *out.
  */
 static uint8_t gpio_req_run(struct vg_gpio *g, const struct gpio_req_type *t,
 			    unsigned int type, const struct vg_chain *c,
@@ -603,10 +603,10 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 	if (r < 0)
 		return -EPROTO;
 	/*
-	 * Validate, then act: the request is copied; now map the bytes of
-	 * the answer for writing, before anything is decided. A response
-	 * area the device cannot write changes no line, and once a request
-	 * has acted, answering it cannot fail.
+	 * Validate, then act (V26): the request is copied; now map the
+	 * bytes of the answer for writing, before anything is decided. A
+	 * response area the device cannot write changes no line, and once a
+	 * request has acted, answering it cannot fail.
 	 */
 	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
 	if (vg_chain_hold(gpio_bus(g), c, len, &h))
@@ -619,7 +619,7 @@ static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 	if ((size_t)r < sizeof(req)) {
 		vg_log_guest(g->log, "request of %ld bytes", r);
 	} else if (c->write_len < need) {
-		/* C.17: ERR in what fits, and nothing done. */
+		/* V23: ERR in what fits, and nothing done. */
 		vg_log_guest(g->log, "request %u: %u-byte response buffer",
 			     type, c->write_len);
 	} else if (t) {
@@ -660,8 +660,8 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 	if (r < 0)
 		return -EPROTO;
 	/*
-	 * A buffer whose status byte the device cannot write could never be
-	 * answered: refuse it now, before it unmasks anything.
+	 * V29: a buffer whose status byte the device cannot write could
+	 * never be answered: refuse it now, before it unmasks anything.
 	 */
 	if (vg_chain_hold(gpio_bus(g), c, 1, &h))
 		return gpio_fault(g);
@@ -674,7 +674,7 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 	if (l)
 		s = &g->lines[gpio];
 	/*
-	 * Spec: a buffer for a line whose interrupt is not enabled goes
+	 * V28, spec: a buffer for a line whose interrupt is not enabled goes
 	 * back INVALID at once; so does a second one for the same line
 	 * (driver MUST NOT; the first stays held).
 	 */

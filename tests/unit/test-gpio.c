@@ -1527,7 +1527,7 @@ static void gpio_eventq_no_status_byte_needs_reset(void **state)
 	fx_free(f);
 }
 
-/* --- Linux message sequences (reference 2.4, 2.5) ------------------------ */
+/* --- Linux message sequences (docs/protocol.md, "What Linux sends") ------- */
 
 /*
  * The eventq buffer @x came back with @status, and the driver was told
@@ -2023,7 +2023,7 @@ static void gpio_ring_violation_needs_reset(void **state)
 	uint16_t *idx = (uint16_t *)gptr(f, f->rq.avail + VG_VRING_AVAIL_IDX);
 
 	(void)state;
-	/* avail->idx runs more than a queue size ahead (C.9). */
+	/* avail->idx runs more than a queue size ahead (validation.md V10). */
 	*idx = (uint16_t)(f->rq.avail_idx + QSIZE + 1);
 	vg_vdev_queue_notify(f->vd, 0);
 	assert_int_equal(vg_gpio_run(f->g, 64), 0);
@@ -2168,7 +2168,7 @@ static void gpio_eventq_readonly_status_needs_reset(void **state)
 	fx_free(f);
 }
 
-/* Several messages for one line at once: answered in order (C.18). */
+/* Several messages for one line at once: answered in order (V27). */
 static void gpio_requests_same_line_in_order(void **state)
 {
 	struct fx *f = fx_new(&plain);

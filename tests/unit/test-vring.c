@@ -230,7 +230,7 @@ static void expect_reject(struct fx *f, enum vg_vring_err e)
 	assert_int_equal(f->ip.maps, f->ip.unmaps);
 }
 
-/* --- rejections (appendix C, items 9-13) --------------------------------- */
+/* --- rejections (validation.md V10-V18) ----------------------------------- */
 
 static void vring_pop_rejects_avail_idx_jump(void **state)
 {
