@@ -13,6 +13,7 @@
 #   make check-san       unit + integration tiers under ASan+UBSan
 #   make check-layers    backend/ layers include only downwards
 #   make check-globals   no mutable file-scope state in backend/
+#   make check-citations rule citations point into docs/validation.md
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm-gpiosim  libgpiod 2.x and vgpiod on gpio-sim in a QEMU guest
 #   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
@@ -133,7 +134,7 @@ INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
-.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
+.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-citations check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -308,6 +309,11 @@ check-layers:
 # House rule 4: no mutable file-scope state in backend/.
 check-globals: $(call obj,$(BACKEND_SRCS) $(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS)
 	$(Q)sh tools/check-globals.sh $^
+
+# Rule numbers cited in code and docs are defined in docs/validation.md;
+# nothing cites a document outside the repository.
+check-citations:
+	$(Q)sh tools/check-citations.sh
 
 check-san:
 	$(Q)$(MAKE) --no-print-directory SAN=address,undefined check-unit check-integ check-xen-fake

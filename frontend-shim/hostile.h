@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The hostile guest: raw register accesses and hand-built descriptor
- * chains that break the virtio rules on purpose (house style 18, the
- * checklist in shared/reference/c-anchors.md appendix C), for tests and
- * fuzzers. Works on a probed struct vg_shim; ring builders need the
- * target queue idle (no chain of the faithful driver in flight: -EBUSY
- * otherwise) and keep the driver's private ring state in step, so a
- * well-formed hostile chain (vg_hostile_split_request) leaves the shim
- * usable. After a violation the device should show DEVICE_NEEDS_RESET;
- * vg_shim_probe() starts over.
+ * chains that break the virtio rules on purpose (the rules of
+ * docs/validation.md), for tests and fuzzers. Works on a probed struct
+ * vg_shim; ring builders need the target queue idle (no chain of the
+ * faithful driver in flight: -EBUSY otherwise) and keep the driver's
+ * private ring state in step, so a well-formed hostile chain
+ * (vg_hostile_split_request) leaves the shim usable. After a violation
+ * the device should show DEVICE_NEEDS_RESET; vg_shim_probe() starts over.
  *
  * Addresses written into descriptors are used as given: pass
  * vg_hostile_dma() of a guest address for a well-formed one.
@@ -61,20 +60,20 @@ int vg_hostile_wait_used(struct vg_shim *s, unsigned int q, int timeout_ms,
 
 /* Ring violations vg_hostile_send() can build (payload: GET_VALUE 0). */
 enum vg_hostile_kind {
-	VG_HOSTILE_DESC_LOOP, /* 0 -> 1 -> 0 (C.10) */
-	VG_HOSTILE_HEAD_OOB, /* head == queue size (C.9) */
-	VG_HOSTILE_NEXT_OOB, /* next == queue size (C.10) */
-	VG_HOSTILE_AVAIL_JUMP, /* avail idx moved size + 1 ahead (C.9) */
-	VG_HOSTILE_INDIRECT, /* a well-formed indirect chain (C.11 when
+	VG_HOSTILE_DESC_LOOP, /* 0 -> 1 -> 0 (V13) */
+	VG_HOSTILE_HEAD_OOB, /* head == queue size (V11) */
+	VG_HOSTILE_NEXT_OOB, /* next == queue size (V12) */
+	VG_HOSTILE_AVAIL_JUMP, /* avail idx moved size + 1 ahead (V10) */
+	VG_HOSTILE_INDIRECT, /* a well-formed indirect chain (V14 when
 				INDIRECT_DESC was not negotiated) */
-	VG_HOSTILE_INDIRECT_NESTED, /* INDIRECT inside a table (C.11) */
-	VG_HOSTILE_INDIRECT_NEXT, /* INDIRECT | NEXT (C.11) */
-	VG_HOSTILE_INDIRECT_BAD_LEN, /* table length 24 (C.11) */
-	VG_HOSTILE_INDIRECT_LONG, /* table longer than the queue (C.10) */
-	VG_HOSTILE_WRITE_BEFORE_READ, /* writable, then readable (C.12) */
-	VG_HOSTILE_ZERO_LEN, /* a zero-length buffer (C.13) */
-	VG_HOSTILE_OUTSIDE_RAM, /* buffer outside guest RAM (C.13) */
-	VG_HOSTILE_NO_RESPONSE, /* request without a writable buffer */
+	VG_HOSTILE_INDIRECT_NESTED, /* INDIRECT inside a table (V14) */
+	VG_HOSTILE_INDIRECT_NEXT, /* INDIRECT | NEXT (V14) */
+	VG_HOSTILE_INDIRECT_BAD_LEN, /* table length 24 (V14) */
+	VG_HOSTILE_INDIRECT_LONG, /* table longer than the queue (V13) */
+	VG_HOSTILE_WRITE_BEFORE_READ, /* writable, then readable (V15) */
+	VG_HOSTILE_ZERO_LEN, /* a zero-length buffer (V16) */
+	VG_HOSTILE_OUTSIDE_RAM, /* buffer outside guest RAM (V18) */
+	VG_HOSTILE_NO_RESPONSE, /* request without a writable buffer (V22) */
 	VG_HOSTILE_NR
 };
 

@@ -48,7 +48,7 @@ SKIP  $1: $2"
 # libgpiod 2.x: the system's, or Debian 13's packages fetched into .deps/.
 run_tier deps $MAKE --no-print-directory check-deps
 # backend/ layers include only downwards; no mutable file-scope state.
-run_tier layers $MAKE --no-print-directory check-layers check-globals
+run_tier layers $MAKE --no-print-directory check-layers check-globals check-citations
 run_tier unit $MAKE --no-print-directory check-unit
 run_tier integ $MAKE --no-print-directory check-integ
 run_tier xen-fake $MAKE --no-print-directory check-xen-fake

@@ -10,9 +10,10 @@
 /*
  * VG_ALLOW_IRQ implies input: an interrupt can only be detected on an
  * input, and a device-tree consumer enables an IRQ without ever sending
- * SET_DIRECTION(IN) (reference/virtio-gpio.md 2.5), so the device has to
- * make the line an input on the guest's behalf. Granting "irq" without "in"
- * therefore still lets the guest read the line and make it an input.
+ * SET_DIRECTION(IN) (docs/protocol.md, "What Linux sends"), so the device
+ * has to make the line an input on the guest's behalf. Granting "irq"
+ * without "in" therefore still lets the guest read the line and make it
+ * an input.
  */
 static bool acl_allows(unsigned int allow, enum vg_acl_op op)
 {

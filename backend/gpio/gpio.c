@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The virtio-gpio device (OASIS virtio 1.2 section 5.18) as a vdev class.
- * "Spec" below means device-types/gpio/description.tex; "Cn" is an item of
- * the validation checklist (shared/reference/c-anchors.md appendix C).
+ * "Spec" below means device-types/gpio/description.tex; "Vn" is a rule of
+ * docs/validation.md.
  *
  * Choices the spec leaves open, made here:
  * - Every chain is answered in the order it was popped, one at a time, so
- *   messages for the same line are processed and answered in order (C.18).
+ *   messages for the same line are processed and answered in order (V27).
  * - Fields a message does not use (gpio and value of GET_LINE_NAMES, value
  *   of the GET_* messages) are ignored.
  * - A requestq chain without a single writable byte, or an eventq chain
  *   without one, cannot be answered at all: that is a protocol violation
- *   and puts the device into NEEDS_RESET (C.15). A chain that is merely
+ *   and puts the device into NEEDS_RESET (V22). A chain that is merely
  *   short gets STATUS_ERR (resp. IRQ_STATUS_INVALID) in what fits.
+ * - Validate, then act: a request reaches the provider only once it has
+ *   been copied in and the bytes of its answer are mapped for writing
+ *   (vg_chain_hold). A response area the device cannot write is a
+ *   protocol violation found before any line changes (V26); an eventq
+ *   buffer's status byte is checked when the buffer arrives (V29).
  * - GET_DIRECTION reports what the guest configured (NONE until it does),
  *   not the host line's direction: a line parked at an output safe value
  *   is still "not in use" for the guest.
@@ -20,10 +25,10 @@
  *   the instant of the switch to output (spec, Set Value); without one the
  *   switch drives the last value the guest set, else 0.
  * - SET_IRQ_TYPE with a different type on an enabled line (Linux sends it
- *   on irq_set_irq_type() while enabled, reference 2.5) is applied in place
- *   instead of being refused: refusing would leave the guest's irq core
- *   and the device disagreeing about the type, and Linux ignores the
- *   status. The latch of the old type is discarded, as for NONE.
+ *   on irq_set_irq_type() while enabled; docs/protocol.md) is applied in
+ *   place instead of being refused: refusing would leave the guest's irq
+ *   core and the device disagreeing about the type, and Linux ignores
+ *   the status. The latch of the old type is discarded, as for NONE.
  * - Level interrupts are built from both edges plus get_value(): the
  *   level is sampled when a buffer arrives (spec: notify again if still
  *   active on unmask) and again on every edge while a buffer is held; only
@@ -114,7 +119,7 @@ static int gpio_fault(struct vg_gpio *g)
 }
 
 /*
- * C.15: copy the start of a chain's readable part into @req, once; only
+ * V21, V22: copy the start of a chain's readable part into @req, once; only
  * the copy is looked at. Returns the bytes copied (short if the guest gave
  * fewer), or -EPROTO with the device broken: a guest memory fault, or no
  * writable byte to answer in (@what names the kind of chain).
@@ -287,51 +292,104 @@ static int gpio_line_poll(struct vg_gpio *g, unsigned int i,
 
 /* --- requestq ----------------------------------------------------------- */
 
+/* A request that passed its checks, as its handler sees it. */
+struct gpio_req {
+	const struct vg_chain *c;
+	unsigned int gpio;
+	const struct vg_acl_line *l; /* NULL if the type names no line */
+	uint32_t value;
+};
+
+/* A value a request type accepts, and the ACL right it then needs. */
+struct gpio_req_value {
+	uint32_t value;
+	enum vg_acl_op op;
+};
+
 /*
- * Which ACL operation a line-addressed request needs; false if the
- * request is invalid whatever the line (C.16: value in the allowed set).
+ * One requestq message type: what the device checks before it runs the
+ * handler, and the handler. gpio_req_types[] is indexed by type, so a new
+ * type is one entry there.
  */
-static bool gpio_req_op(const struct vg_gpio *g, unsigned int type,
-			uint32_t value, enum vg_acl_op *op)
+struct gpio_req_type {
+	/* Allowed only if VIRTIO_GPIO_F_IRQ was negotiated. */
+	bool needs_irq;
+	/* The gpio field names a line: the ACL check turns it into @l. */
+	bool line;
+	/* The right the ACL must grant, whatever the value ... */
+	enum vg_acl_op op;
+	/* ... unless @values lists the only values accepted, with theirs. */
+	const struct gpio_req_value *values;
+	unsigned int nvalues;
+	/*
+	 * Bytes of an OK response, if not a struct vg_gpio_response. An
+	 * error is always the 2-byte response.
+	 */
+	uint32_t (*rsp_len)(const struct vg_gpio *g);
+	/* Carry it out: the status, and the response's value byte. */
+	uint8_t (*run)(struct vg_gpio *g, const struct gpio_req *r,
+		       uint8_t *out);
+};
+
+/* Status and the names block, or the 2-byte error if there is none. */
+static uint32_t gpio_names_rsp_len(const struct vg_gpio *g)
 {
-	switch (type) {
-	case VG_GPIO_MSG_GET_DIRECTION:
-	case VG_GPIO_MSG_GET_VALUE:
-		*op = VG_OP_QUERY;
-		return true;
-	case VG_GPIO_MSG_SET_DIRECTION:
-		if (value == VG_GPIO_DIRECTION_NONE)
-			*op = VG_OP_RELEASE;
-		else if (value == VG_GPIO_DIRECTION_IN)
-			*op = VG_OP_INPUT;
-		else if (value == VG_GPIO_DIRECTION_OUT)
-			*op = VG_OP_OUTPUT;
-		else
-			return false;
-		return true;
-	case VG_GPIO_MSG_SET_VALUE:
-		*op = VG_OP_OUTPUT;
-		return value <= 1;
-	case VG_GPIO_MSG_SET_IRQ_TYPE:
-		/* Spec: allowed only if VIRTIO_GPIO_F_IRQ was negotiated. */
-		if (!vg_vdev_has_feature(&g->vd, VG_GPIO_F_IRQ))
-			return false;
-		if (value == VG_GPIO_IRQ_TYPE_NONE) {
-			*op = VG_OP_RELEASE;
-			return true;
-		}
-		*op = VG_OP_IRQ;
-		return irq_edges(value) != VG_EDGE_NONE;
-	}
-	return false;
+	if (!g->names_size)
+		return sizeof(struct vg_gpio_response);
+	return 1 + g->names_size;
 }
 
-static uint8_t gpio_set_direction(struct vg_gpio *g, unsigned int i,
-				  const struct vg_acl_line *l, uint32_t dir)
+/*
+ * The block's first byte goes out as the response's value byte, with the
+ * status; the rest is written here, behind it.
+ */
+static uint8_t gpio_get_line_names(struct vg_gpio *g, const struct gpio_req *r,
+				   uint8_t *out)
 {
+	uint32_t rest;
+
+	if (!g->names_size)
+		return VG_GPIO_STATUS_ERR;
+	rest = g->names_size - 1;
+	if (rest && vg_chain_write(gpio_bus(g), r->c, 2, g->names + 1, rest) !=
+			    (long)rest) {
+		gpio_fault(g);
+		return VG_GPIO_STATUS_ERR;
+	}
+	*out = g->names[0];
+	return VG_GPIO_STATUS_OK;
+}
+
+static uint8_t gpio_get_direction(struct vg_gpio *g, const struct gpio_req *r,
+				  uint8_t *out)
+{
+	*out = g->lines[r->gpio].dir;
+	return VG_GPIO_STATUS_OK;
+}
+
+static uint8_t gpio_get_value(struct vg_gpio *g, const struct gpio_req *r,
+			      uint8_t *out)
+{
+	const struct vg_acl_line *l = r->l;
+	int v;
+
+	(void)g;
+	if (l->prov.ops->get_value(l->prov.ctx, l->line, &v))
+		return VG_GPIO_STATUS_ERR;
+	*out = v ? 1 : 0;
+	return VG_GPIO_STATUS_OK;
+}
+
+static uint8_t gpio_set_direction(struct vg_gpio *g, const struct gpio_req *r,
+				  uint8_t *out)
+{
+	const struct vg_acl_line *l = r->l;
+	unsigned int i = r->gpio;
+	uint32_t dir = r->value;
 	struct gpio_line *s = &g->lines[i];
 	int v;
 
+	(void)out;
 	if (dir == VG_GPIO_DIRECTION_NONE)
 		return gpio_line_drop(g, i, true, true) ? VG_GPIO_STATUS_ERR
 							: VG_GPIO_STATUS_OK;
@@ -357,11 +415,14 @@ static uint8_t gpio_set_direction(struct vg_gpio *g, unsigned int i,
 	return VG_GPIO_STATUS_OK;
 }
 
-static uint8_t gpio_set_value(struct vg_gpio *g, unsigned int i,
-			      const struct vg_acl_line *l, uint32_t value)
+static uint8_t gpio_set_value(struct vg_gpio *g, const struct gpio_req *r,
+			      uint8_t *out)
 {
-	struct gpio_line *s = &g->lines[i];
+	const struct vg_acl_line *l = r->l;
+	uint32_t value = r->value;
+	struct gpio_line *s = &g->lines[r->gpio];
 
+	(void)out;
 	if (s->dir == VG_GPIO_DIRECTION_OUT) {
 		s->dirty = true;
 		if (l->prov.ops->set_value(l->prov.ctx, l->line, (int)value))
@@ -372,11 +433,15 @@ static uint8_t gpio_set_value(struct vg_gpio *g, unsigned int i,
 	return VG_GPIO_STATUS_OK;
 }
 
-static uint8_t gpio_set_irq_type(struct vg_gpio *g, unsigned int i,
-				 const struct vg_acl_line *l, uint32_t type)
+static uint8_t gpio_set_irq_type(struct vg_gpio *g, const struct gpio_req *r,
+				 uint8_t *out)
 {
+	const struct vg_acl_line *l = r->l;
+	unsigned int i = r->gpio;
 	struct gpio_line *s = &g->lines[i];
+	uint32_t type = r->value;
 
+	(void)out;
 	if (type == s->irq)
 		return VG_GPIO_STATUS_OK; /* NONE->NONE, X->X: Linux sends both */
 	if (type == VG_GPIO_IRQ_TYPE_NONE) {
@@ -398,7 +463,7 @@ static uint8_t gpio_set_irq_type(struct vg_gpio *g, unsigned int i,
 	if (s->dir == VG_GPIO_DIRECTION_NONE) {
 		/*
 		 * A device-tree interrupt consumer enables the IRQ without
-		 * any SET_DIRECTION (reference 2.5): make it an input. The
+		 * any SET_DIRECTION (docs/protocol.md): make it an input. The
 		 * ACL lets an IRQ line be an input (acl.c).
 		 */
 		s->dirty = true;
@@ -417,87 +482,164 @@ static uint8_t gpio_set_irq_type(struct vg_gpio *g, unsigned int i,
 	return VG_GPIO_STATUS_OK;
 }
 
-/* A line-addressed request: the ACL check, then the operation. */
-static uint8_t gpio_line_request(struct vg_gpio *g, unsigned int type,
-				 uint32_t gpio, uint32_t value, uint8_t *out)
-{
-	const struct vg_acl_line *l;
-	enum vg_acl_op op;
-	int v;
+/* V24: the values each type allows; any other is STATUS_ERR. */
+static const struct gpio_req_value gpio_direction_values[] = {
+	{VG_GPIO_DIRECTION_NONE, VG_OP_RELEASE},
+	{VG_GPIO_DIRECTION_OUT, VG_OP_OUTPUT},
+	{VG_GPIO_DIRECTION_IN, VG_OP_INPUT},
+};
 
-	if (!gpio_req_op(g, type, value, &op))
-		return VG_GPIO_STATUS_ERR;
-	l = vg_acl_check(g->acl, gpio, op);
-	if (!l) {
-		vg_log_guest(g->log, "line %u: request %u not allowed", gpio,
-			     type);
-		return VG_GPIO_STATUS_ERR;
+static const struct gpio_req_value gpio_level_values[] = {
+	{0, VG_OP_OUTPUT},
+	{1, VG_OP_OUTPUT},
+};
+
+/* Disabling lets go of the line; enabling any type needs the irq right. */
+static const struct gpio_req_value gpio_irq_type_values[] = {
+	{VG_GPIO_IRQ_TYPE_NONE, VG_OP_RELEASE},
+	{VG_GPIO_IRQ_TYPE_EDGE_RISING, VG_OP_IRQ},
+	{VG_GPIO_IRQ_TYPE_EDGE_FALLING, VG_OP_IRQ},
+	{VG_GPIO_IRQ_TYPE_EDGE_BOTH, VG_OP_IRQ},
+	{VG_GPIO_IRQ_TYPE_LEVEL_HIGH, VG_OP_IRQ},
+	{VG_GPIO_IRQ_TYPE_LEVEL_LOW, VG_OP_IRQ},
+};
+
+#define GPIO_VALUES(a) .values = (a), .nvalues = VG_ARRAY_SIZE(a)
+
+/* Every message type the device serves, indexed by type. */
+static const struct gpio_req_type gpio_req_types[] = {
+	[VG_GPIO_MSG_GET_LINE_NAMES] = {.rsp_len = gpio_names_rsp_len,
+					.run = gpio_get_line_names},
+	[VG_GPIO_MSG_GET_DIRECTION] = {.line = true,
+				       .op = VG_OP_QUERY,
+				       .run = gpio_get_direction},
+	[VG_GPIO_MSG_SET_DIRECTION] = {.line = true,
+				       GPIO_VALUES(gpio_direction_values),
+				       .run = gpio_set_direction},
+	[VG_GPIO_MSG_GET_VALUE] = {.line = true,
+				   .op = VG_OP_QUERY,
+				   .run = gpio_get_value},
+	[VG_GPIO_MSG_SET_VALUE] = {.line = true,
+				   GPIO_VALUES(gpio_level_values),
+				   .run = gpio_set_value},
+	/* Spec: allowed only if VIRTIO_GPIO_F_IRQ was negotiated. */
+	[VG_GPIO_MSG_SET_IRQ_TYPE] = {.needs_irq = true,
+				      .line = true,
+				      GPIO_VALUES(gpio_irq_type_values),
+				      .run = gpio_set_irq_type},
+};
+
+/* The entry for message @type; NULL for a type the device does not know. */
+static const struct gpio_req_type *gpio_req_type_get(unsigned int type)
+{
+	if (type >= VG_ARRAY_SIZE(gpio_req_types) || !gpio_req_types[type].run)
+		return NULL;
+	return &gpio_req_types[type];
+}
+
+/* The right value @value of a @t request needs; false if not accepted. */
+static bool gpio_req_value_op(const struct gpio_req_type *t, uint32_t value,
+			      enum vg_acl_op *op)
+{
+	unsigned int k;
+
+	if (!t->values) {
+		*op = t->op;
+		return true;
 	}
-	switch (type) {
-	case VG_GPIO_MSG_GET_DIRECTION:
-		*out = g->lines[gpio].dir;
-		return VG_GPIO_STATUS_OK;
-	case VG_GPIO_MSG_GET_VALUE:
-		if (l->prov.ops->get_value(l->prov.ctx, l->line, &v))
+	for (k = 0; k < t->nvalues; k++) {
+		if (t->values[k].value == value) {
+			*op = t->values[k].op;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A well-formed request of a known type: feature and value (V24), the ACL
+ * check (V25, the only place a guest index becomes a line), then the
+ * handler. The status; the response's value byte in *out.
+ */
+static uint8_t gpio_req_run(struct vg_gpio *g, const struct gpio_req_type *t,
+			    unsigned int type, const struct vg_chain *c,
+			    const struct vg_gpio_request *req, uint8_t *out)
+{
+	struct gpio_req r = {
+		.c = c,
+		.gpio = vg_le16_get(req->gpio),
+		.value = vg_le32_get(req->value),
+	};
+	enum vg_acl_op op;
+
+	if (t->needs_irq && !vg_vdev_has_feature(&g->vd, VG_GPIO_F_IRQ))
+		return VG_GPIO_STATUS_ERR;
+	if (!gpio_req_value_op(t, r.value, &op))
+		return VG_GPIO_STATUS_ERR;
+	if (t->line) {
+		r.l = vg_acl_check(g->acl, r.gpio, op);
+		if (!r.l) {
+			vg_log_guest(g->log, "line %u: request %u not allowed",
+				     r.gpio, type);
 			return VG_GPIO_STATUS_ERR;
-		*out = v ? 1 : 0;
-		return VG_GPIO_STATUS_OK;
-	case VG_GPIO_MSG_SET_DIRECTION:
-		return gpio_set_direction(g, gpio, l, value);
-	case VG_GPIO_MSG_SET_VALUE:
-		return gpio_set_value(g, gpio, l, value);
-	case VG_GPIO_MSG_SET_IRQ_TYPE:
-		return gpio_set_irq_type(g, gpio, l, value);
+		}
 	}
-	return VG_GPIO_STATUS_ERR;
+	return t->run(g, &r, out);
 }
 
 /* One requestq chain. 0 or -EPROTO (device broken). */
 static int gpio_request(struct vg_gpio *g, const struct vg_chain *c)
 {
 	struct vg_gpio_request req;
+	const struct gpio_req_type *t;
+	struct vg_chain_hold h;
 	uint8_t rsp[2] = {VG_GPIO_STATUS_ERR, 0};
+	uint32_t need, len, used;
 	unsigned int type;
-	uint32_t need = sizeof(struct vg_gpio_response), len;
 	long r;
 
 	r = gpio_copy_in(g, c, &req, sizeof(req),
 			 "request without a response buffer");
 	if (r < 0)
 		return -EPROTO;
+	/*
+	 * Validate, then act (V26): the request is copied; now map the
+	 * bytes of the answer for writing, before anything is decided. A
+	 * response area the device cannot write changes no line, and once a
+	 * request has acted, answering it cannot fail.
+	 */
+	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
+	if (vg_chain_hold(gpio_bus(g), c, len, &h))
+		return gpio_fault(g);
 	type = vg_le16_get(req.type);
-	if (type == VG_GPIO_MSG_GET_LINE_NAMES && g->names_size)
-		need = 1 + g->names_size;
+	t = gpio_req_type_get(type);
+	need = t && t->rsp_len ? t->rsp_len(g)
+			       : (uint32_t)sizeof(struct vg_gpio_response);
 
 	if ((size_t)r < sizeof(req)) {
 		vg_log_guest(g->log, "request of %ld bytes", r);
 	} else if (c->write_len < need) {
-		/* C.17: ERR in what fits, and nothing done. */
+		/* V23: ERR in what fits, and nothing done. */
 		vg_log_guest(g->log, "request %u: %u-byte response buffer",
 			     type, c->write_len);
-	} else if (type == VG_GPIO_MSG_GET_LINE_NAMES && g->names_size) {
-		rsp[0] = VG_GPIO_STATUS_OK;
-		if (vg_chain_write(gpio_bus(g), c, 0, rsp, 1) != 1 ||
-		    vg_chain_write(gpio_bus(g), c, 1, g->names,
-				   g->names_size) != (long)g->names_size)
-			return gpio_fault(g);
-		g->st.requests++;
-		return gpio_push(g, VG_GPIO_QUEUE_REQUEST, c->head, need);
-	} else {
-		rsp[0] = gpio_line_request(g, type, vg_le16_get(req.gpio),
-					   vg_le32_get(req.value), &rsp[1]);
-		if (g->vd.broken)
+	} else if (t) {
+		rsp[0] = gpio_req_run(g, t, type, c, &req, &rsp[1]);
+		if (g->vd.broken) {
+			vg_chain_release(gpio_bus(g), &h);
 			return -EPROTO;
+		}
 	}
 
 	/* Both bytes always written; used length = what was written. */
-	len = c->write_len < sizeof(rsp) ? c->write_len : sizeof(rsp);
-	if (vg_chain_write(gpio_bus(g), c, 0, rsp, len) != (long)len)
-		return gpio_fault(g);
+	vg_chain_hold_write(&h, rsp, len);
+	vg_chain_release(gpio_bus(g), &h);
+	used = len;
 	g->st.requests++;
 	if (rsp[0] != VG_GPIO_STATUS_OK)
 		g->st.errors++;
-	return gpio_push(g, VG_GPIO_QUEUE_REQUEST, c->head, len);
+	else if (t->rsp_len) /* OK comes only from a handler */
+		used = need; /* which wrote the rest */
+	return gpio_push(g, VG_GPIO_QUEUE_REQUEST, c->head, used);
 }
 
 /* --- eventq ------------------------------------------------------------- */
@@ -507,6 +649,7 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 {
 	const struct vg_acl_line *l = NULL;
 	struct vg_gpio_irq_request req;
+	struct vg_chain_hold h;
 	uint8_t status = VG_GPIO_IRQ_STATUS_INVALID;
 	struct gpio_line *s = NULL;
 	unsigned int gpio = 0, k, end;
@@ -516,6 +659,12 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 			 "eventq buffer without a status byte");
 	if (r < 0)
 		return -EPROTO;
+	/*
+	 * V29: a buffer whose status byte the device cannot write could
+	 * never be answered: refuse it now, before it unmasks anything.
+	 */
+	if (vg_chain_hold(gpio_bus(g), c, 1, &h))
+		return gpio_fault(g);
 	if ((size_t)r == sizeof(req)) {
 		gpio = vg_le16_get(req.gpio);
 		l = vg_acl_check(g->acl, gpio, VG_OP_IRQ);
@@ -525,16 +674,22 @@ static int gpio_event_buffer(struct vg_gpio *g, const struct vg_chain *c)
 	if (l)
 		s = &g->lines[gpio];
 	/*
-	 * Spec: a buffer for a line whose interrupt is not enabled goes
+	 * V28, spec: a buffer for a line whose interrupt is not enabled goes
 	 * back INVALID at once; so does a second one for the same line
 	 * (driver MUST NOT; the first stays held).
 	 */
 	if (!s || s->irq == VG_GPIO_IRQ_TYPE_NONE || s->held) {
-		if (vg_chain_write(gpio_bus(g), c, 0, &status, 1) != 1)
-			return gpio_fault(g);
+		vg_chain_hold_write(&h, &status, 1);
+		vg_chain_release(gpio_bus(g), &h);
 		g->st.invalid++;
 		return gpio_push(g, VG_GPIO_QUEUE_EVENT, c->head, 1);
 	}
+	/*
+	 * Held for later: the byte is written when the line fires, so the
+	 * mapping goes now (a guest that revokes it meanwhile gets
+	 * NEEDS_RESET then).
+	 */
+	vg_chain_release(gpio_bus(g), &h);
 	/* Keep only what the answer needs: head and the status address. */
 	end = (unsigned int)c->nread + c->nwrite;
 	for (k = c->nread; k < end && k < VG_VQ_MAX_SIZE; k++)

@@ -33,7 +33,7 @@ static int copy(const struct vg_bus *bus, uint64_t addr, void *buf, size_t len,
 			bus->ops->unmap(bus->ctx, p, n);
 		b += n;
 		len -= n;
-		/* A range wrapping past 2^64 is not guest memory. */
+		/* V18: a range wrapping past 2^64 is not guest memory. */
 		if (len && addr + n < addr)
 			return -EFAULT;
 		addr += n;
@@ -55,8 +55,8 @@ int vg_bus_write(const struct vg_bus *bus, uint64_t addr, const void *buf,
 /*
  * Ring indices are shared with a concurrently running driver: one aligned
  * 16-bit load (VG_PROT_READ) or store (VG_PROT_WRITE) of *val, never a
- * byte copy that could be torn. Only a piece shorter than 2 bytes (the
- * tests' one-byte mode) falls back to a copy.
+ * byte copy that could be torn (validation.md V19). Only a piece shorter
+ * than 2 bytes (the tests' one-byte mode) falls back to a copy.
  */
 static int access16(const struct vg_bus *bus, uint64_t addr, uint16_t *val,
 		    unsigned int prot)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * virtio-mmio v2 register file (virtio 1.2 §4.2.2). Every access passes
- * mmio_check(), the single choke point for checklist items C.1-C.7 of
- * shared/reference/c-anchors.md appendix C; the register code after it
- * may assume a known register, the right width and direction, and (for
- * queue-scoped registers) an existing queue.
+ * mmio_check(), the single choke point for rules V1-V4 of
+ * docs/validation.md; the register code after it may assume a known
+ * register, the right width and direction, and (for queue-scoped
+ * registers) an existing queue.
  */
 #include <inttypes.h>
 #include <vgpio/virtio_mmio.h>
@@ -17,9 +17,9 @@ enum mmio_dir {
 };
 
 enum mmio_kind {
-	MMIO_CTRL, /* 32-bit aligned only (C.2) */
-	MMIO_QUEUE, /* also 32-bit; acts on the queue QueueSel names (C.4) */
-	MMIO_CONFIG, /* device config space: any width, any offset (C.7) */
+	MMIO_CTRL, /* 32-bit aligned only (V2) */
+	MMIO_QUEUE, /* also 32-bit; acts on the queue QueueSel names (V4) */
+	MMIO_CONFIG, /* device config space: any width, any offset (V7) */
 };
 
 struct mmio_reg {
@@ -87,7 +87,7 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 {
 	const struct mmio_reg *reg;
 
-	/* C.1: only the widths an IOREQ can carry. */
+	/* V1: only the widths an IOREQ can carry. */
 	if (size != 1 && size != 2 && size != 4 && size != 8) {
 		mmio_bad(m, dir, off, size, "bad size");
 		return NULL;
@@ -95,15 +95,15 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 	/* The transport may hand us stale bits above the access width. */
 	if (val && size < 8)
 		*val &= (1ULL << (8 * size)) - 1;
-	/* C.1: range check written so that off + size cannot overflow. */
+	/* V1: range check written so that off + size cannot overflow. */
 	if (off > VG_MMIO_WINDOW - size) {
 		mmio_bad(m, dir, off, size, "outside the window");
 		return NULL;
 	}
-	/* C.7: config space takes any width at any offset; vdev bounds it. */
+	/* V7: config space takes any width at any offset; vdev bounds it. */
 	if (off >= VG_MMIO_CONFIG)
 		return &mmio_config;
-	/* C.2: "MUST only use 32 bit wide and aligned reads and writes". */
+	/* V2: "MUST only use 32 bit wide and aligned reads and writes". */
 	if (size != 4 || off % 4 != 0) {
 		mmio_bad(m, dir, off, size, "not a 32-bit aligned access");
 		return NULL;
@@ -113,7 +113,7 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 		mmio_bad(m, dir, off, size, "no register");
 		return NULL;
 	}
-	/* C.3: writes to read-only and reads of write-only registers. */
+	/* V3: writes to read-only and reads of write-only registers. */
 	if (!(reg->access & dir)) {
 		mmio_bad(m, dir, off, size,
 			 dir == MMIO_W ? "read-only register"
@@ -121,7 +121,7 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 		return NULL;
 	}
 	/*
-	 * C.4: QueueSel naming no queue. Not a bad access: Linux probes
+	 * V4: QueueSel naming no queue. Not a bad access: Linux probes
 	 * QueueReady/QueueNumMax of queues that may not exist.
 	 */
 	if (reg->kind == MMIO_QUEUE &&
@@ -251,7 +251,7 @@ static void mmio_reg_write(struct vg_mmio *m, const struct mmio_reg *reg,
 	case VG_MMIO_STATUS:
 		if (val == 0)
 			vg_mmio_reset(m);
-		else if (val > UINT8_MAX) /* truncating could mean reset */
+		else if (val > UINT8_MAX) /* V9: truncating could mean reset */
 			vg_log_guest(m->log,
 				     "mmio Status %#" PRIx32
 				     " has undefined bits, ignored",

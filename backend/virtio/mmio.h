@@ -4,8 +4,8 @@
  * described by one table (offset, access, width rule) and every access goes
  * through one choke point that checks size, alignment, offset range,
  * direction and queue index before any register-specific code runs
- * (checklist C.1-C.7). Bad accesses never fail the caller: reads return 0,
- * writes are dropped, both are counted and logged rate-limited.
+ * (docs/validation.md V1-V4). Bad accesses never fail the caller: reads
+ * return 0, writes are dropped, both are counted and logged rate-limited.
  */
 #ifndef VGPIO_MMIO_H
 #define VGPIO_MMIO_H

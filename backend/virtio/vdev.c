@@ -75,7 +75,7 @@ void vg_vdev_set_guest_features(struct vg_vdev *vd, uint32_t sel, uint32_t val)
 {
 	uint64_t mask;
 
-	/* §2.2.2: features are written after DRIVER and frozen by FEATURES_OK. */
+	/* V8: features are written after DRIVER and frozen by FEATURES_OK. */
 	if ((vd->status & (VG_STATUS_DRIVER | VG_STATUS_FEATURES_OK)) !=
 	    VG_STATUS_DRIVER) {
 		vg_log_guest(vd->log, "driver features written in status %#x",
@@ -144,7 +144,7 @@ static void vdev_signal_needs_reset(struct vg_vdev *vd)
 	vdev_interrupt(vd, VG_VDEV_VECTOR_CONFIG);
 }
 
-/* Checklist C.8 (§2.2.2): a subset of the offered bits, VERSION_1 in. */
+/* validation.md V8 (§2.2.2): a subset of the offered bits, VERSION_1 in. */
 static bool vdev_features_acceptable(const struct vg_vdev *vd)
 {
 	uint64_t g = vd->guest_features;
@@ -173,7 +173,7 @@ void vg_vdev_set_status(struct vg_vdev *vd, uint8_t status)
 		vdev_reset(vd);
 		return;
 	}
-	/* §2.1.2: "The driver MUST NOT clear a device status bit." */
+	/* V9, §2.1.1: "The driver MUST NOT clear a device status bit." */
 	if (cur & ~want) {
 		vg_log_guest(vd->log, "status %#x clears bits of %#x, ignored",
 			     status, vd->status);
@@ -226,7 +226,7 @@ static void vdev_queue_enable(struct vg_vdev *vd, unsigned int q)
 		vg_log_guest(vd->log, "queue %u: ready before FEATURES_OK", q);
 		return;
 	}
-	/* Checklist C.5 (size) and ring alignment are vg_vq_enable()'s. */
+	/* validation.md V5: size and ring alignment are vg_vq_enable()'s. */
 	rc = vg_vq_enable(vq, vg_vdev_has_feature(vd, VG_F_RING_INDIRECT_DESC),
 			  vg_vdev_has_feature(vd, VG_F_RING_EVENT_IDX));
 	if (rc < 0) {
@@ -265,7 +265,7 @@ void vg_vdev_queue_set(struct vg_vdev *vd, unsigned int q,
 			vdev_queue_enable(vd, q);
 		return;
 	}
-	/* Checklist C.6: the ring cannot move under a ready queue. */
+	/* validation.md V6: the ring cannot move under a ready queue. */
 	if (vq->ready) {
 		vg_log_guest(vd->log, "queue %u: field %d written while ready",
 			     q, (int)f);
@@ -304,6 +304,7 @@ bool vg_vdev_queue_ready(const struct vg_vdev *vd, unsigned int q)
 	return vg_vdev_queue_exists(vd, q) && vd->vq[q].ready;
 }
 
+/* V6: the device touches a queue's rings only while this holds. */
 bool vg_vdev_queue_live(const struct vg_vdev *vd, unsigned int q)
 {
 	return (vd->status & LIVE_STATUS) == LIVE_STATUS &&
@@ -326,7 +327,7 @@ void vg_vdev_config_read(struct vg_vdev *vd, uint32_t off, unsigned int size,
 	unsigned int i;
 
 	*val = 0;
-	/* Checklist C.7, written so that off + size cannot overflow. */
+	/* validation.md V7, written so that off + size cannot overflow. */
 	if (size == 0 || size > sizeof(v) || size > cs || off > cs - size)
 		return;
 	memset(buf, 0, sizeof(buf));

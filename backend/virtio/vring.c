@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Split-ring walker. The checks follow shared/reference/c-anchors.md
- * appendix C, items 9-14; each rejection names its item. The driver writes
- * the rings concurrently, so every value is copied out once and only the
- * copy is checked and used.
+ * Split-ring walker. The checks follow docs/validation.md, V10-V20; each
+ * rejection names its rule. The driver writes the rings concurrently, so
+ * every value is copied out once and only the copy is checked and used
+ * (V19).
  */
 #include <errno.h>
 #include <string.h>
@@ -48,7 +48,7 @@ int vg_vq_enable(struct vg_vq *vq, bool indirect, bool event_idx)
 {
 	uint16_t n = vq->size;
 
-	/* C.5: the queue size is a power of two no larger than offered. */
+	/* V5: the queue size is a power of two no larger than offered. */
 	if (!n || (n & (n - 1)) || n > VG_VQ_MAX_SIZE)
 		return -EINVAL;
 	if (!area_ok(vq->desc, VG_VRING_DESC_BYTES(n), 16) ||
@@ -74,7 +74,7 @@ static int fail(struct vg_vq *vq, enum vg_vring_err e, enum vg_vring_err *err)
 	return -EPROTO;
 }
 
-/* Number of chains available, checked against C.9; -EPROTO on violation. */
+/* Number of chains available, checked against V10; -EPROTO on violation. */
 static int avail_count(struct vg_vq *vq, const struct vg_bus *bus,
 		       enum vg_vring_err *err)
 {
@@ -87,7 +87,7 @@ static int avail_count(struct vg_vq *vq, const struct vg_bus *bus,
 		return 0;
 	if (vg_bus_read16(bus, vq->avail + VG_VRING_AVAIL_IDX, &idx))
 		return fail(vq, VG_VRING_E_ACCESS, err);
-	/* C.9: the driver can be at most a full ring ahead of us. */
+	/* V10: the driver can be at most a full ring ahead of us. */
 	delta = (uint16_t)(idx - vq->last_avail);
 	if (delta > vq->size)
 		return fail(vq, VG_VRING_E_AVAIL_IDX, err);
@@ -104,7 +104,7 @@ int vg_vq_avail(struct vg_vq *vq, const struct vg_bus *bus,
 
 /*
  * Where the walk currently reads descriptors: the queue's table, or one
- * indirect table. @n bounds next (C.10).
+ * indirect table. @n bounds next (V12).
  */
 struct walk {
 	uint64_t table;
@@ -130,7 +130,7 @@ static enum vg_vring_err walk_chain(const struct vg_vq *vq,
 		uint16_t flags, next;
 		uint32_t len;
 
-		/* C.13: the table entry must be guest memory; copy it once. */
+		/* V18, V19: the entry must be guest memory; copy it once. */
 		if (vg_bus_read(bus, w.table + 16 * (uint64_t)i, &d, sizeof(d)))
 			return VG_VRING_E_ACCESS;
 		flags = vg_le16_get(d.flags);
@@ -140,7 +140,7 @@ static enum vg_vring_err walk_chain(const struct vg_vq *vq,
 		if (flags & VG_VRING_DESC_F_INDIRECT) {
 			uint64_t addr = vg_le64_get(d.addr);
 
-			/* C.11, in this order: feature, nesting, NEXT, len. */
+			/* V14, in this order: feature, nesting, NEXT, len. */
 			if (!vq->indirect)
 				return VG_VRING_E_INDIRECT_FEATURE;
 			if (w.indirect)
@@ -165,16 +165,16 @@ static enum vg_vring_err walk_chain(const struct vg_vq *vq,
 		}
 
 		/*
-		 * C.10: direct and indirect buffers together at most the
+		 * V13: direct and indirect buffers together at most the
 		 * queue size. This also ends any loop, in either table.
 		 */
 		if (++count > vq->size)
 			return VG_VRING_E_CHAIN_LONG;
-		/* C.13: no zero-length buffer, total within 32 bits. */
+		/* V16, V17: no zero-length buffer, total within 32 bits. */
 		if (len == 0)
 			return VG_VRING_E_ZERO_LEN;
 		/*
-		 * C.13: a range wrapping past 2^64 never translates; checked
+		 * V18: a range wrapping past 2^64 never translates; checked
 		 * here once so that vg_chain_read/write can add offsets.
 		 */
 		if (!area_ok(vg_le64_get(d.addr), len, 1))
@@ -188,7 +188,7 @@ static enum vg_vring_err walk_chain(const struct vg_vq *vq,
 			c->nwrite++;
 			c->write_len += len;
 		} else {
-			/* C.12: readable buffers all come first. */
+			/* V15: readable buffers all come first. */
 			if (c->nwrite)
 				return VG_VRING_E_ORDER;
 			c->nread++;
@@ -197,7 +197,7 @@ static enum vg_vring_err walk_chain(const struct vg_vq *vq,
 
 		if (!(flags & VG_VRING_DESC_F_NEXT))
 			return VG_VRING_OK;
-		/* C.10: next indexes the table we are walking. */
+		/* V12: next indexes the table we are walking. */
 		if (next >= w.n)
 			return w.indirect ? VG_VRING_E_INDIRECT_NEXT
 					  : VG_VRING_E_NEXT;
@@ -226,7 +226,7 @@ int vg_vq_pop(struct vg_vq *vq, const struct vg_bus *bus, struct vg_chain *c,
 		    vq->avail + VG_VRING_AVAIL_RING(vq->last_avail % vq->size),
 		    &head))
 		return fail(vq, VG_VRING_E_ACCESS, err);
-	/* C.9 */
+	/* V11 */
 	if (head >= vq->size)
 		return fail(vq, VG_VRING_E_HEAD, err);
 	e = walk_chain(vq, bus, head, c);
@@ -307,7 +307,7 @@ bool vg_vq_should_notify(struct vg_vq *vq, const struct vg_bus *bus)
 
 /*
  * Copy between @buf and the part [first, first + n) of the chain's iovs,
- * starting @off bytes into that part. C.14: no assumption on how the
+ * starting @off bytes into that part. V20: no assumption on how the
  * driver split the bytes over descriptors.
  */
 static long chain_copy(const struct vg_bus *bus, const struct vg_chain *c,
@@ -353,4 +353,75 @@ long vg_chain_write(const struct vg_bus *bus, const struct vg_chain *c,
 {
 	return chain_copy(bus, c, c->nread, c->nwrite, off,
 			  (void *)(uintptr_t)buf, len, true);
+}
+
+void vg_chain_release(const struct vg_bus *bus, struct vg_chain_hold *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++)
+		if (bus->ops->unmap)
+			bus->ops->unmap(bus->ctx, h->ptr[i], h->plen[i]);
+	h->n = 0;
+	h->len = 0;
+}
+
+int vg_chain_hold(const struct vg_bus *bus, const struct vg_chain *c,
+		  size_t len, struct vg_chain_hold *h)
+{
+	unsigned int k, end = (unsigned int)c->nread + c->nwrite;
+	size_t done = 0;
+
+	h->n = 0;
+	h->len = 0;
+	if (!len || len > VG_CHAIN_HOLD_MAX || len > c->write_len)
+		return -EINVAL;
+	for (k = c->nread; k < end && done < len; k++) {
+		const struct vg_iov *iov = &c->iov[k];
+		uint32_t off = 0;
+
+		while (off < iov->len && done < len) {
+			size_t want = iov->len - off, n = 0;
+			uint8_t *p;
+
+			if (want > len - done)
+				want = len - done;
+			/* Cannot wrap: the walker checked every buffer. */
+			p = bus->ops->map(bus->ctx, iov->addr + off, want,
+					  VG_PROT_WRITE, &n);
+			if (!p)
+				goto fail;
+			/*
+			 * Fewer than VG_CHAIN_HOLD_MAX bytes are held yet,
+			 * each piece at least one: there is a free slot. A
+			 * map() breaking its contract still gets its unmap().
+			 */
+			h->ptr[h->n] = p;
+			h->plen[h->n] = n;
+			h->n++;
+			if (n == 0 || n > want)
+				goto fail;
+			off += (uint32_t)n;
+			done += n;
+		}
+	}
+	h->len = done;
+	return 0;
+fail:
+	vg_chain_release(bus, h);
+	return -EFAULT;
+}
+
+void vg_chain_hold_write(struct vg_chain_hold *h, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	unsigned int i;
+
+	for (i = 0; i < h->n && len; i++) {
+		size_t n = h->plen[i] < len ? h->plen[i] : len;
+
+		memcpy(h->ptr[i], b, n);
+		b += n;
+		len -= n;
+	}
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Split-ring walker, device side. Implements the guest-input validation
- * checklist of shared/reference/c-anchors.md appendix C, items 9-14: every
- * descriptor is copied out of guest memory once (through vg_bus_read) and
- * only the private copy is checked and used. A violation is reported as
- * -EPROTO with a specific enum vg_vring_err; the caller then puts its device
- * into DEVICE_NEEDS_RESET. Pure code: no I/O, no logging, no globals.
+ * Split-ring walker, device side. Implements the split-ring rules of
+ * docs/validation.md, V10-V20: every descriptor is copied out of guest
+ * memory once (through vg_bus_read) and only the private copy is checked
+ * and used. A violation is reported as -EPROTO with a specific enum
+ * vg_vring_err; the caller then puts its device into DEVICE_NEEDS_RESET.
+ * Pure code: no I/O, no logging, no globals.
  */
 #ifndef VGPIO_VRING_H
 #define VGPIO_VRING_H
@@ -20,19 +20,19 @@
 
 enum vg_vring_err {
 	VG_VRING_OK = 0,
-	VG_VRING_E_AVAIL_IDX, /* avail idx ran more than size ahead (C.9) */
-	VG_VRING_E_HEAD, /* head index >= queue size (C.9) */
-	VG_VRING_E_NEXT, /* next >= queue size (C.10) */
-	VG_VRING_E_INDIRECT_NEXT, /* next >= indirect table entries (C.10) */
-	VG_VRING_E_CHAIN_LONG, /* more descriptors than queue size (C.10) */
-	VG_VRING_E_INDIRECT_FEATURE, /* INDIRECT not negotiated (C.11) */
-	VG_VRING_E_INDIRECT_LEN, /* table len 0 or not a multiple of 16 */
-	VG_VRING_E_INDIRECT_NESTED, /* INDIRECT inside a table (C.11) */
-	VG_VRING_E_INDIRECT_WITH_NEXT, /* INDIRECT and NEXT together (C.11) */
-	VG_VRING_E_ORDER, /* readable after writable (C.12) */
-	VG_VRING_E_ZERO_LEN, /* zero-length buffer (C.13) */
-	VG_VRING_E_TOTAL_LEN, /* chain longer than 2^32 - 1 bytes (C.13) */
-	VG_VRING_E_ACCESS, /* ring or table not in guest memory (C.13) */
+	VG_VRING_E_AVAIL_IDX, /* avail idx ran more than size ahead (V10) */
+	VG_VRING_E_HEAD, /* head index >= queue size (V11) */
+	VG_VRING_E_NEXT, /* next >= queue size (V12) */
+	VG_VRING_E_INDIRECT_NEXT, /* next >= indirect table entries (V12) */
+	VG_VRING_E_CHAIN_LONG, /* more descriptors than queue size (V13) */
+	VG_VRING_E_INDIRECT_FEATURE, /* INDIRECT not negotiated (V14) */
+	VG_VRING_E_INDIRECT_LEN, /* table len 0 or not a multiple of 16 (V14) */
+	VG_VRING_E_INDIRECT_NESTED, /* INDIRECT inside a table (V14) */
+	VG_VRING_E_INDIRECT_WITH_NEXT, /* INDIRECT and NEXT together (V14) */
+	VG_VRING_E_ORDER, /* readable after writable (V15) */
+	VG_VRING_E_ZERO_LEN, /* zero-length buffer (V16) */
+	VG_VRING_E_TOTAL_LEN, /* chain longer than 2^32 - 1 bytes (V17) */
+	VG_VRING_E_ACCESS, /* ring, table or buffer not in guest memory (V18) */
 	VG_VRING_E_NR
 };
 
@@ -122,5 +122,37 @@ long vg_chain_read(const struct vg_bus *bus, const struct vg_chain *c,
 		   uint32_t off, void *buf, size_t len);
 long vg_chain_write(const struct vg_bus *bus, const struct vg_chain *c,
 		    uint32_t off, const void *buf, size_t len);
+
+/*
+ * The first bytes of a chain's writable part, mapped for writing and kept
+ * mapped until vg_chain_release(). A device holds its answer before it
+ * acts on a request (validation.md V26): a response area it cannot write
+ * then stops the request before anything happened, and once the request
+ * has acted, answering it cannot fail (a grant the guest revokes
+ * meanwhile stays mapped). Small answers only: each piece is at least one
+ * byte, so VG_CHAIN_HOLD_MAX bytes need at most as many pieces.
+ */
+#define VG_CHAIN_HOLD_MAX 8u
+
+struct vg_chain_hold {
+	unsigned int n; /* pieces mapped */
+	size_t len; /* bytes held */
+	uint8_t *ptr[VG_CHAIN_HOLD_MAX];
+	size_t plen[VG_CHAIN_HOLD_MAX];
+};
+
+/*
+ * Map the first @len bytes of @c's writable part for writing, however many
+ * buffers and pieces they span, and keep them mapped in @h. 0; -EINVAL if
+ * @len is 0, above VG_CHAIN_HOLD_MAX or above the writable part; -EFAULT
+ * if any of them is not guest memory the device may write (read-only
+ * grant, outside RAM). On error nothing stays mapped and @h is empty.
+ */
+int vg_chain_hold(const struct vg_bus *bus, const struct vg_chain *c,
+		  size_t len, struct vg_chain_hold *h);
+/* Copy @len bytes of @buf to the start of the held bytes (at most h->len). */
+void vg_chain_hold_write(struct vg_chain_hold *h, const void *buf, size_t len);
+/* Unmap everything @h holds; @h is then empty. Fine on an empty @h. */
+void vg_chain_release(const struct vg_bus *bus, struct vg_chain_hold *h);
 
 #endif /* VGPIO_VRING_H */

@@ -84,7 +84,7 @@ static void run(struct vg_drv_mem *m, uint16_t qsize, uint8_t flags)
 	vq.used = vg_drv_dma(m, RAM_BASE + USED_OFF, false);
 	VG_FUZZ_CHECK(vg_vq_enable(&vq, indirect, event_idx) == 0);
 
-	/* At most a full ring can be pending (C.9), so this always ends. */
+	/* At most a full ring can be pending (V10), so this always ends. */
 	for (unsigned int i = 0; i <= qsize; i++) {
 		long r;
 

@@ -249,8 +249,8 @@ static struct vg_drv_vq *fx_vq(struct fx *f, unsigned int q)
 	return q ? &f->eq : &f->rq;
 }
 
-/* virtqueue_add_sgs + virtqueue_kick. */
-static void fx_post(struct fx *f, unsigned int q, struct xfer *x)
+/* virtqueue_add_sgs. */
+static void fx_add(struct fx *f, unsigned int q, struct xfer *x)
 {
 	struct vg_drv_sg sg[16];
 	unsigned int i, n = 0;
@@ -260,8 +260,54 @@ static void fx_post(struct fx *f, unsigned int q, struct xfer *x)
 	for (i = 0; i < x->nwr; i++)
 		sg[n++] = (struct vg_drv_sg){x->wr[i], x->wrlen[i], true};
 	assert_int_equal(vg_drv_vq_add(fx_vq(f, q), sg, n, x), 0);
+}
+
+/* virtqueue_kick. */
+static void fx_kick(struct fx *f, unsigned int q)
+{
 	if (vg_drv_vq_kick_prepare(fx_vq(f, q)))
 		vg_vdev_queue_notify(f->vd, q);
+}
+
+static void fx_post(struct fx *f, unsigned int q, struct xfer *x)
+{
+	fx_add(f, q, x);
+	fx_kick(f, q);
+}
+
+/*
+ * fx_post(), but the device gets buffer @k of the chain (readable ones
+ * first) at device address @addr instead: what a hostile driver writes.
+ */
+static void fx_post_moved(struct fx *f, unsigned int q, struct xfer *x,
+			  unsigned int k, uint64_t addr)
+{
+	struct vg_drv_vq *vq = fx_vq(f, q);
+	struct vg_vring_desc d;
+	struct vg_le16 head;
+	uint64_t table = vq->desc;
+	uint16_t i;
+
+	fx_add(f, q, x);
+	memcpy(&head,
+	       gptr(f, vq->avail + VG_VRING_AVAIL_RING(
+					   (uint16_t)(vq->avail_idx - 1) %
+					   vq->size)),
+	       sizeof(head));
+	i = vg_le16_get(head);
+	memcpy(&d, gptr(f, table + 16 * (uint64_t)i), sizeof(d));
+	if (vg_le16_get(d.flags) & VG_VRING_DESC_F_INDIRECT) {
+		table = vq->itable[i];
+		i = 0;
+	}
+	for (; k; k--) {
+		memcpy(&d, gptr(f, table + 16 * (uint64_t)i), sizeof(d));
+		i = vg_le16_get(d.next);
+	}
+	memcpy(&d, gptr(f, table + 16 * (uint64_t)i), sizeof(d));
+	d.addr = vg_le64_put(addr);
+	memcpy(gptr(f, table + 16 * (uint64_t)i), &d, sizeof(d));
+	fx_kick(f, q);
 }
 
 static struct xfer *fx_get(struct fx *f, unsigned int q, uint32_t *len)
@@ -1481,7 +1527,7 @@ static void gpio_eventq_no_status_byte_needs_reset(void **state)
 	fx_free(f);
 }
 
-/* --- Linux message sequences (reference 2.4, 2.5) ------------------------ */
+/* --- Linux message sequences (docs/protocol.md, "What Linux sends") ------- */
 
 /*
  * The eventq buffer @x came back with @status, and the driver was told
@@ -1977,7 +2023,7 @@ static void gpio_ring_violation_needs_reset(void **state)
 	uint16_t *idx = (uint16_t *)gptr(f, f->rq.avail + VG_VRING_AVAIL_IDX);
 
 	(void)state;
-	/* avail->idx runs more than a queue size ahead (C.9). */
+	/* avail->idx runs more than a queue size ahead (validation.md V10). */
 	*idx = (uint16_t)(f->rq.avail_idx + QSIZE + 1);
 	vg_vdev_queue_notify(f->vd, 0);
 	assert_int_equal(vg_gpio_run(f->g, 64), 0);
@@ -1988,7 +2034,141 @@ static void gpio_ring_violation_needs_reset(void **state)
 	fx_free(f);
 }
 
-/* Several messages for one line at once: answered in order (C.18). */
+/* --- validate, then act ----------------------------------------------- */
+
+/* A guest address no RAM backs. */
+#define PAST_RAM (RAM_BASE + RAM_SIZE + 0x1000u)
+
+/*
+ * Line 3 has a value cached for output (SET_VALUE 1 while an input); the
+ * next message would make it an output driving 1.
+ */
+static struct fx *fx_new_out_pending(const struct opts *o)
+{
+	struct fx *f = fx_new(o);
+
+	assert_int_equal(msg(f, VG_GPIO_MSG_SET_VALUE, 3, 1, NULL),
+			 VG_GPIO_STATUS_OK);
+	vg_fakeprov_clear_log(f->fa.fp);
+	return f;
+}
+
+/*
+ * The device refused the chain before it acted: NEEDS_RESET, no provider
+ * call, line 3 still the input it was, nothing returned to the driver.
+ */
+static void expect_refused_line_untouched(struct fx *f, unsigned int q)
+{
+	uint32_t len;
+
+	assert_true(f->vd->broken);
+	assert_true(f->vd->status & VG_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(stats(f).broken, 1);
+	assert_int_equal(f->fa.fp->ncalls, 0);
+	assert_int_equal(f->fa.fp->lines[3].dir, VG_DIR_IN);
+	assert_int_equal(f->fa.fp->lines[3].out, 0);
+	assert_int_equal(vg_gpio_line_direction(f->g, 3),
+			 VG_GPIO_DIRECTION_NONE);
+	assert_null(fx_get(f, q, &len));
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+}
+
+/* SET_DIRECTION(OUT) whose buffer @k moves to device address @addr. */
+static struct xfer *post_out_moved(struct fx *f, const uint32_t *wsplit,
+				   unsigned int nwr, unsigned int k,
+				   uint64_t addr)
+{
+	static const uint32_t rd = 8;
+	struct vg_gpio_request r = {vg_le16_put(VG_GPIO_MSG_SET_DIRECTION),
+				    vg_le16_put(3),
+				    vg_le32_put(VG_GPIO_DIRECTION_OUT)};
+	struct xfer *x = xfer_new(f, &r, &rd, 1, wsplit, nwr);
+
+	fx_post_moved(f, 0, x, k, addr);
+	vg_gpio_run(f->g, 64);
+	return x;
+}
+
+static void gpio_request_readonly_response_needs_reset(void **state)
+{
+	struct opts o = {.grants = true};
+	struct fx *f = fx_new_out_pending(&o);
+	static const uint32_t wr = 2;
+	uint64_t rsp = galloc(f, 2);
+
+	(void)state;
+	/* The response buffer handed out through a read-only grant. */
+	post_out_moved(f, &wr, 1, 1, vg_drv_dma(&f->mem, rsp, true));
+	expect_refused_line_untouched(f, 0);
+	assert_int_equal(gptr(f, rsp)[0], 0);
+	fx_free(f);
+}
+
+static void gpio_request_response_past_ram_needs_reset(void **state)
+{
+	struct fx *f = fx_new_out_pending(&plain);
+	static const uint32_t wr = 2;
+
+	(void)state;
+	post_out_moved(f, &wr, 1, 1, PAST_RAM);
+	expect_refused_line_untouched(f, 0);
+	fx_free(f);
+}
+
+static void gpio_request_header_past_ram_needs_reset(void **state)
+{
+	struct fx *f = fx_new_out_pending(&plain);
+	static const uint32_t wr = 2;
+	struct xfer *x;
+
+	(void)state;
+	x = post_out_moved(f, &wr, 1, 0, PAST_RAM);
+	expect_refused_line_untouched(f, 0);
+	/* Not a byte of the response was written either. */
+	assert_int_equal(gptr(f, x->wr[0])[0], 0xaa);
+	fx_free(f);
+}
+
+/* Status in good memory, value byte past RAM: nothing at all happens. */
+static void gpio_request_split_response_bad_piece_needs_reset(void **state)
+{
+	struct fx *f = fx_new_out_pending(&plain);
+	static const uint32_t wr[2] = {1, 1};
+	struct xfer *x;
+
+	(void)state;
+	x = post_out_moved(f, wr, 2, 2, PAST_RAM);
+	expect_refused_line_untouched(f, 0);
+	assert_int_equal(gptr(f, x->wr[0])[0], 0xaa);
+	fx_free(f);
+}
+
+/* An eventq status byte the device cannot write unmasks nothing. */
+static void gpio_eventq_readonly_status_needs_reset(void **state)
+{
+	struct opts o = {.grants = true};
+	struct fx *f = fx_new(&o);
+	static const uint32_t rd = 2, wr = 1;
+	struct vg_le16 req = vg_le16_put(4);
+	struct xfer *x;
+	uint32_t len;
+
+	(void)state;
+	set_irq(f, 4, VG_GPIO_IRQ_TYPE_EDGE_RISING);
+	vg_fakeprov_clear_log(f->fa.fp);
+	x = xfer_new(f, &req, &rd, 1, &wr, 1);
+	fx_post_moved(f, 1, x, 1, vg_drv_dma(&f->mem, x->wr[0], true));
+	vg_gpio_run(f->g, 64);
+	assert_true(f->vd->broken);
+	assert_true(f->vd->status & VG_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(stats(f).broken, 1);
+	assert_int_equal(f->fa.fp->ncalls, 0);
+	assert_null(fx_get(f, 1, &len));
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+	fx_free(f);
+}
+
+/* Several messages for one line at once: answered in order (V27). */
 static void gpio_requests_same_line_in_order(void **state)
 {
 	struct fx *f = fx_new(&plain);
@@ -2297,6 +2477,12 @@ int main(void)
 		cmocka_unit_test(gpio_request_one_byte_response_err),
 		cmocka_unit_test(gpio_request_no_writable_needs_reset),
 		cmocka_unit_test(gpio_ring_violation_needs_reset),
+		cmocka_unit_test(gpio_request_readonly_response_needs_reset),
+		cmocka_unit_test(gpio_request_response_past_ram_needs_reset),
+		cmocka_unit_test(gpio_request_header_past_ram_needs_reset),
+		cmocka_unit_test(
+			gpio_request_split_response_bad_piece_needs_reset),
+		cmocka_unit_test(gpio_eventq_readonly_status_needs_reset),
 		cmocka_unit_test(gpio_requests_same_line_in_order),
 		cmocka_unit_test(gpio_run_respects_budget),
 		cmocka_unit_test(gpio_run_budget_counts_descriptors),

@@ -230,7 +230,7 @@ static void expect_reject(struct fx *f, enum vg_vring_err e)
 	assert_int_equal(f->ip.maps, f->ip.unmaps);
 }
 
-/* --- rejections (appendix C, items 9-13) --------------------------------- */
+/* --- rejections (validation.md V10-V18) ----------------------------------- */
 
 static void vring_pop_rejects_avail_idx_jump(void **state)
 {
@@ -784,6 +784,87 @@ static void vring_chain_read_gathers_split_request(void **state)
 	assert_int_equal(f->ip.maps, f->ip.unmaps);
 }
 
+/* A request and a response split over two writable buffers. */
+static void pop_split_response(struct fx *f, uint64_t wr1)
+{
+	fx_queue(f, 8, false, false);
+	put_desc(f, f->d.desc, 0, rbuf(f, 0), 8, VG_VRING_DESC_F_NEXT, 1);
+	put_desc(f, f->d.desc, 1, wbuf(f, 200), 1,
+		 VG_VRING_DESC_F_WRITE | VG_VRING_DESC_F_NEXT, 2);
+	put_desc(f, f->d.desc, 2, wr1, 2, VG_VRING_DESC_F_WRITE, 0);
+	expose(f, 0);
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->c.write_len, 3);
+}
+
+static void vring_chain_hold_maps_then_writes(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t resp[4] = {0xa1, 0xa2, 0xa3, 0xa4};
+	uint8_t *p = ptr(f, f->buf);
+	struct vg_chain_hold h;
+
+	pop_split_response(f, wbuf(f, 8191)); /* crosses a page */
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 3, &h), 0);
+	assert_int_equal(h.len, 3);
+	/* Held until released, so the write below cannot fail. */
+	assert_int_equal(f->ip.maps - f->ip.unmaps, h.n);
+	assert_int_equal(p[200], 0);
+	vg_chain_hold_write(&h, resp, 3);
+	vg_chain_release(&f->ip.bus, &h);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+	assert_int_equal(p[200], 0xa1);
+	assert_int_equal(p[8191], 0xa2);
+	assert_int_equal(p[8192], 0xa3);
+	/* A shorter hold covers the first bytes only. */
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 2, &h), 0);
+	vg_chain_hold_write(&h, resp + 1, 3);
+	vg_chain_release(&f->ip.bus, &h);
+	assert_int_equal(p[200], 0xa2);
+	assert_int_equal(p[8191], 0xa3);
+	assert_int_equal(p[8192], 0xa3);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+}
+
+static void vring_chain_hold_rejects_bad_len(void **state)
+{
+	struct fx *f = *state;
+	struct vg_chain_hold h;
+	struct vg_drv_sg sg[2] = {{f->buf, 8, false}, {f->buf + 64, 16, true}};
+	int token;
+
+	fx_queue(f, 8, false, false);
+	assert_int_equal(vg_drv_vq_add(&f->d, sg, 2, &token), 0);
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 0, &h), -EINVAL);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(
+		vg_chain_hold(&f->ip.bus, &f->c, VG_CHAIN_HOLD_MAX + 1, &h),
+		-EINVAL);
+	assert_int_equal(h.n, 0);
+	/* Never more than the writable part. */
+	f->c.write_len = 4;
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 5, &h), -EINVAL);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+}
+
+/* The first byte is fine, the next is no guest memory: nothing is held. */
+static void vring_chain_hold_fails_if_any_byte_unwritable(void **state)
+{
+	struct fx *f = *state;
+	struct vg_chain_hold h;
+
+	pop_split_response(f, bad_addr(f));
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 2, &h), -EFAULT);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+	/* Holding just the good byte works. */
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 1, &h), 0);
+	vg_chain_release(&f->ip.bus, &h);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+}
+
 static void vring_pop_accepts_chain_of_queue_size(void **state)
 {
 	struct fx *f = *state;
@@ -978,6 +1059,18 @@ static void vring_chain_write_fails_on_readonly_grant(void **state)
 	assert_int_equal(pop(f), 1);
 	assert_int_equal(vg_chain_write(&f->ip.bus, &f->c, 0, b, 2), -EFAULT);
 	assert_int_equal(((uint8_t *)ptr(f, f->buf))[0], 0);
+	assert_int_equal(f->ip.maps, f->ip.unmaps);
+}
+
+static void vring_chain_hold_fails_on_readonly_grant(void **state)
+{
+	struct fx *f = *state;
+	struct vg_chain_hold h;
+
+	/* The second writable buffer comes through the read-only grant. */
+	pop_split_response(f, dma(f, f->buf + 300, true));
+	assert_int_equal(vg_chain_hold(&f->ip.bus, &f->c, 3, &h), -EFAULT);
+	assert_int_equal(h.n, 0);
 	assert_int_equal(f->ip.maps, f->ip.unmaps);
 }
 
@@ -1299,6 +1392,9 @@ static void drv_mem_grants_cover_every_page(void **state)
 		T(vring_pop_ignores_write_flag_on_indirect, m),            \
 		T(vring_pop_accepts_direct_then_indirect, m),              \
 		T(vring_chain_read_gathers_split_request, m),              \
+		T(vring_chain_hold_maps_then_writes, m),                   \
+		T(vring_chain_hold_rejects_bad_len, m),                    \
+		T(vring_chain_hold_fails_if_any_byte_unwritable, m),       \
 		T(vring_pop_accepts_chain_of_queue_size, m),               \
 		T(vring_pop_accepts_indirect_table_of_queue_size, m),      \
 		T(vring_pop_accepts_max_queue_chain, m),                   \
@@ -1318,9 +1414,10 @@ static void drv_mem_grants_cover_every_page(void **state)
 		T(drv_mem_init_rejects_bad_geometry, m),                   \
 		T(drv_alloc_never_returns_zero, m),                        \
 		T(drv_mem_grants_cover_every_page, m)
-#define GRANT_TESTS(m)                                         \
-	T(vring_chain_write_fails_on_readonly_grant, m),       \
-		T(vring_chain_read_fails_on_revoked_grant, m), \
+#define GRANT_TESTS(m)                                          \
+	T(vring_chain_write_fails_on_readonly_grant, m),        \
+		T(vring_chain_hold_fails_on_readonly_grant, m), \
+		T(vring_chain_read_fails_on_revoked_grant, m),  \
 		T(vring_pop_rejects_revoked_ring_grant, m)
 
 int main(void)

@@ -2,8 +2,8 @@
 /*
  * One guest of the Xen transport: its IOREQ server, the ioreq page, one
  * event channel per vCPU, and the servicing of ioreqs for its device
- * windows (docs/xen.md; the reference notes' bring-up order and state
- * machine).
+ * windows (docs/xen.md). Bring-up order and the ioreq state machine
+ * follow Xen's xen/common/ioreq.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -260,9 +260,9 @@ static int check_guest(struct vg_xen_guest *g, enum vg_irq_kind kind)
 }
 
 /*
- * Bring-up in the order Xen needs (reference notes, section 5): the ports
- * exist in the ioreq page only once it is mapped and the server enabled;
- * the MMIO range is registered last, by vg_xen_dev_add().
+ * Bring-up in the order Xen needs: the ports exist in the ioreq page only
+ * once it is mapped and the server enabled; the MMIO range is registered
+ * last, by vg_xen_dev_add().
  */
 static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 {
