@@ -306,7 +306,7 @@ check-layers:
 	$(Q)sh tools/check-layers.sh $(B)/layers.log \
 		$(foreach l,$(LAYERS),$(l):$(subst $(eval) ,$(comma),$(strip $(USES_$(l)))))
 
-# House rule 4: no mutable file-scope state in backend/.
+# No mutable file-scope state in backend/ (docs/architecture.md, "Layers").
 check-globals: $(call obj,$(BACKEND_SRCS) $(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS)
 	$(Q)sh tools/check-globals.sh $^
 
