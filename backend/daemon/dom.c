@@ -117,15 +117,13 @@ static bool spec_same(const struct vg_line_spec *a,
 	       a->debounce_us == b->debounce_us;
 }
 
+/* Edge detection may be on whatever the device recorded: turn it off. */
 static void safe_state(const struct vg_provider *p, struct vg_line *h,
 		       enum vg_safe safe)
 {
-	p->ops->set_edge(p->ctx, h, VG_EDGE_NONE);
-	if (safe == VG_SAFE_INPUT)
-		p->ops->set_direction(p->ctx, h, VG_DIR_IN, 0);
-	else
-		p->ops->set_direction(p->ctx, h, VG_DIR_OUT,
-				      safe == VG_SAFE_HIGH);
+	unsigned int edges = VG_EDGE_BOTH;
+
+	(void)vg_acl_safe_state(p, h, safe, &edges);
 }
 
 static void dl_close(struct dom_line *dl, enum vg_safe safe)

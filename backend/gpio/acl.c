@@ -79,3 +79,21 @@ const char *vg_acl_allow_str(unsigned int allow, char *buf, size_t len)
 		snprintf(buf, len, "none");
 	return buf;
 }
+
+int vg_acl_safe_state(const struct vg_provider *p, struct vg_line *line,
+		      enum vg_safe safe, unsigned int *edges)
+{
+	int rc;
+
+	if (*edges) {
+		/* On failure the provider's state is unknown: keep the union. */
+		rc = p->ops->set_edge(p->ctx, line, VG_EDGE_NONE);
+		if (rc)
+			return rc;
+		*edges = VG_EDGE_NONE;
+	}
+	if (safe == VG_SAFE_INPUT)
+		return p->ops->set_direction(p->ctx, line, VG_DIR_IN, 0);
+	return p->ops->set_direction(p->ctx, line, VG_DIR_OUT,
+				     safe == VG_SAFE_HIGH);
+}

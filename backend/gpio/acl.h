@@ -56,6 +56,16 @@ struct vg_acl {
 const struct vg_acl_line *vg_acl_check(const struct vg_acl *acl, uint32_t gpio,
 				       enum vg_acl_op op);
 
+/*
+ * The one safe-state routine, for the device and the daemon: turn edge
+ * detection off if *@edges says it may be on (and record 0 there once it
+ * is off, or keep the union on failure), then make @line an input or an
+ * output at its safe value. Stops at the first provider error and returns
+ * it (the caller retries later); 0 when the line is in its safe state.
+ */
+int vg_acl_safe_state(const struct vg_provider *p, struct vg_line *line,
+		      enum vg_safe safe, unsigned int *edges);
+
 /* "in", "out", "irq" words for status output ("in,out,irq"). */
 const char *vg_acl_allow_str(unsigned int allow, char *buf, size_t len);
 

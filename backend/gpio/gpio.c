@@ -205,29 +205,6 @@ static int prov_set_edge(const struct vg_acl_line *l, struct gpio_line *s,
 	return rc;
 }
 
-/* Put the host line into its safe state (edge detection off first). */
-static int gpio_line_safe(const struct vg_acl_line *l, struct gpio_line *s)
-{
-	int rc = 0;
-
-	if (s->edges)
-		rc = prov_set_edge(l, s, VG_EDGE_NONE);
-	switch (l->safe) {
-	case VG_SAFE_LOW:
-	case VG_SAFE_HIGH:
-		if (!rc)
-			rc = prov_set_direction(l, VG_DIR_OUT,
-						l->safe == VG_SAFE_HIGH);
-		break;
-	case VG_SAFE_INPUT:
-	default:
-		if (!rc)
-			rc = prov_set_direction(l, VG_DIR_IN, 0);
-		break;
-	}
-	return rc;
-}
-
 /*
  * Forget everything the guest did to line @i (spec: "MUST discard all
  * state information" on DIRECTION_NONE): interrupt off, latch and cached
@@ -246,7 +223,7 @@ static int gpio_line_drop(struct vg_gpio *g, unsigned int i, bool give_back,
 	if (give_back && gpio_line_fire(g, i, VG_GPIO_IRQ_STATUS_INVALID))
 		rc = -EPROTO;
 	if (touch && s->dirty && l->line && l->prov.ops)
-		prc = gpio_line_safe(l, s);
+		prc = vg_acl_safe_state(&l->prov, l->line, l->safe, &s->edges);
 	s->dir = VG_GPIO_DIRECTION_NONE;
 	s->irq = VG_GPIO_IRQ_TYPE_NONE;
 	s->value = -1;

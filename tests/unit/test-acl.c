@@ -4,6 +4,7 @@
  * every operation against every allow mask, and the deny-by-default
  * cases. The device's use of it is covered in test-gpio.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -151,6 +152,49 @@ static void acl_allow_str_truncates(void **state)
 	assert_null(vg_acl_allow_str(VG_ALLOW_ALL, NULL, 0));
 }
 
+/* The one safe-state routine: edges off first, then the safe direction. */
+static void acl_safe_state_edges_then_direction(void **state)
+{
+	struct vg_fakeacl *f = *state;
+	struct vg_fakeprov *fp = f->fp;
+	const struct vg_fake_call *c;
+	unsigned int edges = VG_EDGE_BOTH;
+
+	/* Output high, with edge detection recorded as on. */
+	assert_int_equal(vg_acl_safe_state(&f->lines[1].prov, f->lines[1].line,
+					   VG_SAFE_HIGH, &edges),
+			 0);
+	assert_int_equal(edges, VG_EDGE_NONE);
+	c = vg_fakeprov_last(fp, VG_FAKE_SET_EDGE, 1);
+	assert_non_null(c);
+	assert_int_equal(c->a, VG_EDGE_NONE);
+	assert_int_equal(fp->lines[1].dir, VG_DIR_OUT);
+	assert_int_equal(fp->lines[1].out, 1);
+
+	/* Edges known off: no set_edge call; low; then input. */
+	vg_fakeprov_clear_log(fp);
+	assert_int_equal(vg_acl_safe_state(&f->lines[1].prov, f->lines[1].line,
+					   VG_SAFE_LOW, &edges),
+			 0);
+	assert_int_equal(vg_fakeprov_count(fp, VG_FAKE_SET_EDGE, 1), 0);
+	assert_int_equal(fp->lines[1].out, 0);
+	assert_int_equal(vg_acl_safe_state(&f->lines[1].prov, f->lines[1].line,
+					   VG_SAFE_INPUT, &edges),
+			 0);
+	assert_int_equal(fp->lines[1].dir, VG_DIR_IN);
+
+	/* A failed edge-off stops there: no direction change, edges kept. */
+	vg_fakeprov_clear_log(fp);
+	edges = VG_EDGE_RISING;
+	vg_fakeprov_fail_next(fp, VG_FAKE_SET_EDGE, -EIO);
+	assert_int_equal(vg_acl_safe_state(&f->lines[1].prov, f->lines[1].line,
+					   VG_SAFE_HIGH, &edges),
+			 -EIO);
+	assert_int_equal(edges, VG_EDGE_RISING);
+	assert_int_equal(vg_fakeprov_count(fp, VG_FAKE_SET_DIRECTION, 1), 0);
+	assert_int_equal(fp->lines[1].dir, VG_DIR_IN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +209,9 @@ int main(void)
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(acl_check_unknown_op_denied,
 						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			acl_safe_state_edges_then_direction, fx_setup,
+			fx_teardown),
 		cmocka_unit_test(acl_allow_str_words),
 		cmocka_unit_test(acl_allow_str_truncates),
 	};
