@@ -121,7 +121,8 @@ LIBFAKEXEN := $(B)/libfakexen.a
 # Include paths of each object: a layer's own and those below it; the
 # adapters and main() are in their layers too.
 $(foreach l,$(LAYERS),$(eval $(call obj,$(call layer_srcs,$(l))): INC := $(call layer_inc,$(l))))
-$(call obj,$(SHIM_SRCS) frontend-shim/main.c): INC := -Ifrontend-shim
+# The guest side uses only base/ (the one number and line-reference rule).
+$(call obj,$(SHIM_SRCS) frontend-shim/main.c): INC := -Ifrontend-shim -Ibackend/base
 INC ?= $(TEST_INC)
 
 VGPIOD := $(B)/vgpiod
@@ -255,7 +256,7 @@ $(GPIOD_OBJ): $(GPIOD_SRC) $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
 $(VGPIOD): $(call obj,$(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(XEN_LIBS)
-$(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
+$(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM) $(call layer_lib,base)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 $(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LAYER_LIBS)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <vgpio/virtio_mmio.h>
+#include "num.h"
 #include "shim.h"
 
 #define SHIM_DEFAULT_SOCKET "/run/vgpio/loop.sock"
@@ -75,17 +76,15 @@ static int fail(const char *fmt, ...)
 static unsigned long parse_num(const char *what, const char *s,
 			       unsigned long min, unsigned long max)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
+	int rc = vg_num(s, 0, max, &v);
 
-	if (s[0] < '0' || s[0] > '9')
+	if (rc == -EINVAL || rc == -EDOM)
 		bad_usage("%s: '%s' is not a number", what, s);
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (rc || v < min)
 		bad_usage("%s: '%s' is not a number in %lu..%lu", what, s, min,
 			  max);
-	return v;
+	return (unsigned long)v;
 }
 
 static int64_t now_ms(void)
