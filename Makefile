@@ -104,6 +104,8 @@ INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FAKEXEN_SRCS := $(sort $(wildcard tests/fakexen/*.c))
 XENT_SRCS := $(sort $(wildcard tests/xen/test-*.c))
+# vgpio-assign, one file per concern (tools/assign/assign.h).
+ASSIGN_SRCS := $(sort $(wildcard tools/assign/*.c))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 # One library per layer; link order is upper layers first.
@@ -121,6 +123,8 @@ LIBFAKEXEN := $(B)/libfakexen.a
 # adapters and main() are in their layers too.
 $(foreach l,$(LAYERS),$(eval $(call obj,$(call layer_srcs,$(l))): INC := $(call layer_inc,$(l))))
 $(call obj,$(SHIM_SRCS) frontend-shim/main.c): INC := -Ifrontend-shim
+# The tools see every layer, never tests/.
+$(call obj,$(ASSIGN_SRCS) $(wildcard tools/*.c)): INC := $(ALL_INC) -Itools
 INC ?= $(TEST_INC)
 
 VGPIOD := $(B)/vgpiod
@@ -256,7 +260,7 @@ $(VGPIOD): $(call obj,$(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS) $(LAYER_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
-$(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LAYER_LIBS)
+$(ASSIGN): $(call obj,$(ASSIGN_SRCS)) $(GPIOD_OBJ) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
 $(CTL): $(B)/tools/vgpio-ctl.o
