@@ -803,3 +803,19 @@ bool vg_json_true(const struct vg_json *v)
 {
 	return v && v->type == VG_JSON_BOOL && v->b;
 }
+
+const char *vg_json_get_str(const struct vg_json *obj, const char *key,
+			    const char *dflt)
+{
+	const char *s = vg_json_str(vg_json_get(obj, key));
+
+	return s ? s : dflt;
+}
+
+uint64_t vg_json_get_u64(const struct vg_json *obj, const char *key,
+			 uint64_t dflt)
+{
+	uint64_t v;
+
+	return vg_json_u64(vg_json_get(obj, key), &v) ? dflt : v;
+}

@@ -2,8 +2,8 @@
 /*
  * A small, strict JSON (RFC 8259) writer and parser for the control
  * protocol (docs/vgpiod.8.md, "CONTROL PROTOCOL") and the tools that
- * speak it. Why our own and not a library: docs/architecture.md,
- * "The control protocol".
+ * speak it. Why our own and not a library: the same page, "Why our own
+ * JSON code".
  *
  * The writer appends compact JSON (no blanks, no newlines) to a struct
  * vg_strbuf. Like the buffer, it keeps its first error and ignores later
@@ -133,5 +133,15 @@ int vg_json_u64(const struct vg_json *v, uint64_t *out);
 int vg_json_i64(const struct vg_json *v, int64_t *out);
 /* True only for the value true. */
 bool vg_json_true(const struct vg_json *v);
+
+/*
+ * Member @key of object @obj as a string or a non-negative integer, or
+ * @dflt when @obj is not an object, has no such member, or it is of
+ * another type. For printing values whose schema is known.
+ */
+const char *vg_json_get_str(const struct vg_json *obj, const char *key,
+			    const char *dflt);
+uint64_t vg_json_get_u64(const struct vg_json *obj, const char *key,
+			 uint64_t dflt);
 
 #endif /* VGPIO_JSON_H */
