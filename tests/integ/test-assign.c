@@ -6,7 +6,8 @@
  * in text and JSON, and the round trip with a running vgpiod: assign,
  * a guest uses the lines, revoke, a refused reload restores the file.
  * Sim chips only (no GPIO hardware here): the host-line probe is reached
- * through a chip that is neither a sim chip nor a host chip.
+ * through a chip that is neither a sim chip nor a host chip. Also
+ * vgpio-ctl, which shares vgpio-assign's control client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,28 +125,28 @@ static void spew(const char *path, const char *text)
 }
 
 /*
- * Run vgpio-assign -f POLICY -C CONTROL ARGS... (NULL-terminated); its
- * exit status, stdout and stderr in f->out and f->err.
+ * Run $VGPIO_BUILD/@tool with -C CONTROL (and, for vgpio-assign, -f
+ * POLICY) and then the NULL-terminated ARGS of @ap; its exit status,
+ * stdout and stderr in f->out and f->err.
  */
-static int run(struct fx *f, ...)
+static int vrun(struct fx *f, const char *tool, va_list ap)
 {
 	const char *build = getenv("VGPIO_BUILD");
 	char bin[256];
 	const char *argv[ARGS_MAX];
 	int n = 0, status;
-	va_list ap;
 	pid_t pid;
 
-	snprintf(bin, sizeof(bin), "%s/vgpio-assign", build ? build : "build");
+	snprintf(bin, sizeof(bin), "%s/%s", build ? build : "build", tool);
 	argv[n++] = bin;
-	argv[n++] = "-f";
-	argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
+	if (!strcmp(tool, "vgpio-assign")) {
+		argv[n++] = "-f";
+		argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
+	}
 	argv[n++] = "-C";
 	argv[n++] = f->r ? vg_drun_control(f->r) : f->control;
-	va_start(ap, f);
 	while ((argv[n] = va_arg(ap, const char *)))
 		assert_true(++n < ARGS_MAX);
-	va_end(ap);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -167,6 +168,30 @@ static int run(struct fx *f, ...)
 	f->out = slurp(f->out_path, NULL);
 	f->err = slurp(f->err_path, NULL);
 	return WEXITSTATUS(status);
+}
+
+/* vgpio-assign -f POLICY -C CONTROL ARGS... (NULL-terminated). */
+static int run(struct fx *f, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, f);
+	rc = vrun(f, "vgpio-assign", ap);
+	va_end(ap);
+	return rc;
+}
+
+/* vgpio-ctl -C CONTROL ARGS... (NULL-terminated). */
+static int run_ctl(struct fx *f, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, f);
+	rc = vrun(f, "vgpio-ctl", ap);
+	va_end(ap);
+	return rc;
 }
 
 static const char *policy_of(const struct fx *f)
@@ -721,6 +746,39 @@ static void assign_daemon_refusal_restores_file(void **state)
 	assert_int_equal(st.lines, 1);
 }
 
+/* vgpio-ctl, the other user of the control client: text and JSON. */
+static void ctltool_text_and_json_replies(void **state)
+{
+	static const char ok_reply[] = "{\"v\":1,\"ok\":true,\"result\":{";
+	struct fx *f = *state;
+
+	daemon_start(f);
+	assert_int_equal(run_ctl(f, "sim", "get", "board", "out1", NULL), 0);
+	assert_string_equal(f->out, "value 1 output 0 pull 1 requested 0\n");
+	assert_int_equal(run_ctl(f, "sim", "get", "board", "nope", NULL), 1);
+	assert_string_equal(f->out, "");
+	assert_non_null(strstr(f->err, "vgpio-ctl: error: no sim line board "
+				       "nope"));
+	assert_int_equal(run_ctl(f, "--json", "status", NULL), 0);
+	assert_json(f->out);
+	assert_memory_equal(f->out, ok_reply, strlen(ok_reply));
+	assert_int_equal(
+		run_ctl(f, "--json",
+			"{\"v\":1,\"cmd\":\"sim set\",\"args\":{\"chip\":"
+			"\"board\",\"line\":\"in1\",\"value\":2}}",
+			NULL),
+		1);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "\"code\":\"bad-args\""));
+	assert_int_equal(run_ctl(f, "--json", "sim", "get", NULL), 2);
+	assert_int_equal(run_ctl(f, "--json", "{", NULL), 1);
+	assert_non_null(strstr(f->out, "\"code\":\"parse\""));
+	assert_int_equal(vg_drun_stop(f->r), 0);
+	f->r = NULL;
+	assert_int_equal(run_ctl(f, "status", NULL), 2);
+	assert_non_null(strstr(f->err, "vgpio-ctl: "));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -738,6 +796,7 @@ int main(void)
 		T(assign_daemon_round_trip),
 		T(assign_daemon_new_domain_new_guest),
 		T(assign_daemon_refusal_restores_file),
+		T(ctltool_text_and_json_replies),
 	};
 #undef T
 

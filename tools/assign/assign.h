@@ -28,8 +28,6 @@
 #define ASSIGN_POLICY_DEFAULT "/etc/vgpio/policy.conf"
 #define ASSIGN_FILE_MAX (16u << 20) /* as the parser */
 #define ASSIGN_LOCK_WAIT_MS 10000
-#define ASSIGN_CTL_TIMEOUT_MS 10000
-#define ASSIGN_REPLY_MAX (64u << 20)
 #define ASSIGN_ERR_MAX 512
 
 /* Exit statuses (docs/vgpio-assign.8.md). */

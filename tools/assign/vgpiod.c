@@ -4,14 +4,11 @@
  * an edit (and undoing the edit when vgpiod refuses it), and `status`.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 #include "assign.h"
+#include "ctlclient.h"
 
 enum ctl_res {
 	CTL_OK, /* "ok" */
@@ -28,81 +25,19 @@ static enum ctl_res ctl_run(const char *path, const char *cmd,
 			    struct vg_strbuf *reply, char *final, size_t flen,
 			    int *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct vg_strbuf in = {0};
-	enum ctl_res res = CTL_BROKEN;
-	size_t done = 0;
-	int fd;
+	struct vg_ctlc c;
+	int rc = vg_ctlc_connect(&c, path);
 
 	final[0] = '\0';
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*err = ENAMETOOLONG;
+	if (rc) {
+		*err = -rc;
 		return CTL_NOCONN;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		*err = errno;
-		if (fd >= 0)
-			close(fd);
-		return CTL_NOCONN;
-	}
-	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) != (ssize_t)strlen(cmd) ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
-		snprintf(final, flen, "send: %s", strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		char buf[4096], *nl;
-		ssize_t r;
-
-		while (in.len > done &&
-		       (nl = memchr(in.s + done, '\n', in.len - done))) {
-			char *line = in.s + done;
-
-			*nl = '\0';
-			done = (size_t)(nl + 1 - in.s);
-			if (!strcmp(line, "ok")) {
-				res = CTL_OK;
-				goto out;
-			}
-			if (!strncmp(line, "error: ", 7)) {
-				snprintf(final, flen, "%s", line + 7);
-				res = CTL_ERROR;
-				goto out;
-			}
-			vg_strbuf_add(reply, line);
-			vg_strbuf_add(reply, "\n");
-		}
-		if (in.rc || reply->rc || in.len > ASSIGN_REPLY_MAX) {
-			snprintf(final, flen, "reply too long");
-			goto out;
-		}
-		r = poll(&pfd, 1, ASSIGN_CTL_TIMEOUT_MS);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(final, flen, "%s",
-				 r ? strerror(errno) : "no reply in time");
-			goto out;
-		}
-		r = read(fd, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(final, flen, "%s",
-				 r ? strerror(errno)
-				   : "connection closed before the reply "
-				     "ended");
-			goto out;
-		}
-		vg_strbuf_addn(&in, buf, (size_t)r);
-	}
-out:
-	free(in.s);
-	close(fd);
-	return res;
+	rc = vg_ctlc_text(&c, cmd, reply);
+	if (rc)
+		snprintf(final, flen, "%s", c.err);
+	vg_ctlc_close(&c);
+	return rc == 0 ? CTL_OK : rc == 1 ? CTL_ERROR : CTL_BROKEN;
 }
 
 int vg_assign_reload(struct vg_txn *x)
