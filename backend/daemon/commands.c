@@ -334,8 +334,7 @@ static int cmd_reload(void *arg, struct vg_ctl_call *call)
 
 	if (vg_daemon_reload_err(d, &chg, &e)) {
 		vg_config_err_format(&e, why, sizeof(why));
-		if (d->cfg_path)
-			policy_error(call, &e);
+		policy_error(call, &e);
 		return vg_ctl_fail(call,
 				   d->cfg_path ? VG_CTL_E_POLICY
 					       : VG_CTL_E_UNSUPPORTED,

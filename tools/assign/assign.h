@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <vgpio/types.h>
 #include "config.h"
+#include "json.h"
 #include "strbuf.h"
 
 #define ASSIGN_POLICY_DEFAULT "/etc/vgpio/policy.conf"
@@ -148,18 +149,33 @@ int vg_cmd_assign(const struct vg_assign *t, const struct vg_assign_args *a);
 int vg_cmd_revoke(const struct vg_assign *t, const char *domain,
 		  const char *lineset);
 
-/* --- vgpiod.c: the daemon ------------------------------------------------- */
+/* --- vgpiod.c: the daemon, over its JSON control protocol ----------------- */
 
 /* Ask vgpiod to re-read the policy; undo the edit if it refuses. */
 int vg_assign_reload(struct vg_txn *x);
+/* vgpiod's status, printed by vg_status_print(); RC_NODAEMON if absent. */
 int vg_cmd_status(const struct vg_assign *t);
+
+/* --- status.c ----------------------------------------------------------- */
+
+/* @res, the result of vgpiod's status, on stdout: JSON or for people. */
+int vg_status_print(const struct vg_assign *t, const struct vg_json *res);
 
 /* --- output.c ----------------------------------------------------------- */
 
 int vg_cmd_list(const struct vg_assign *t);
 int vg_cmd_show(const struct vg_assign *t, const char *domain);
 int vg_cmd_check(const struct vg_assign *t);
-/* vgpiod's status reply (text lines) as JSON on stdout. */
-void vg_status_json(char *reply);
+/*
+ * A policy that cannot be read or parsed: "vgpio-assign: FILE:LINE:COL:
+ * message@note" on stderr and, with --json, {"policy":FILE,"error":ERR}
+ * on stdout (ERR as vg_assign_json_err writes it).
+ */
+void vg_assign_policy_error(const struct vg_assign *t,
+			    const struct vg_config_err *e, const char *note);
+/* {"file":F,"line":L,"column":C,"message":M}; null where there is none. */
+void vg_assign_json_err(struct vg_jw *w, const struct vg_config_err *e);
+/* What @w wrote into @b, one line on stdout; frees @b. RC_OK or RC_FAIL. */
+int vg_assign_json_print(struct vg_strbuf *b, const struct vg_jw *w);
 
 #endif /* VGPIO_ASSIGN_H */

@@ -64,20 +64,19 @@ out:
 int vg_policy_load(const struct vg_assign *t, struct vg_ptext *text,
 		   struct vg_config **cfg)
 {
-	char err[ASSIGN_ERR_MAX];
+	struct vg_config_err e = {.file = t->policy};
 	int rc = vg_ptext_read(t->policy, false, text);
 
-	if (rc) {
-		vg_assign_msg("%s: %s", t->policy, strerror(-rc));
-		return RC_FAIL;
-	}
-	if (vg_config_parse(text->s, text->len, t->policy, cfg, err,
-			    sizeof(err))) {
-		vg_assign_msg("%s", err);
-		free(text->s);
-		return RC_FAIL;
-	}
-	return RC_OK;
+	if (rc)
+		snprintf(e.msg, sizeof(e.msg), "%s", strerror(-rc));
+	else if (vg_config_parse_err(text->s, text->len, t->policy, cfg, &e))
+		rc = -EINVAL;
+	if (!rc)
+		return RC_OK;
+	vg_assign_policy_error(t, &e, "");
+	free(text->s);
+	text->s = NULL;
+	return RC_FAIL;
 }
 
 static int write_all(int fd, const char *s, size_t len)

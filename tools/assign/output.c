@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * vgpio-assign: what it prints: list, show, check and status, as text or
- * as one JSON document.
+ * vgpio-assign: what it prints about the policy: list, show and check, as
+ * text or as one JSON document (docs/vgpio-assign.8.md, --json). The
+ * JSON is written from the parsed policy with the project's JSON writer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,75 +11,84 @@
 #include "assign.h"
 #include "cfgparse.h"
 
-static void json_strn(const char *s, size_t n)
+int vg_assign_json_print(struct vg_strbuf *b, const struct vg_jw *w)
 {
-	size_t i;
+	int rc = vg_jw_done(w);
 
-	putchar('"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (rc)
+		vg_assign_msg("JSON output: %s", strerror(-rc));
+	else
+		puts(b->s);
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+	return rc ? RC_FAIL : RC_OK;
+}
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+void vg_assign_json_err(struct vg_jw *w, const struct vg_config_err *e)
+{
+	vg_jw_obj(w);
+	if (e->file)
+		vg_jw_kstr(w, "file", e->file);
+	else
+		vg_jw_knull(w, "file");
+	if (e->line) {
+		vg_jw_ku64(w, "line", e->line);
+		vg_jw_ku64(w, "column", e->col);
+	} else {
+		vg_jw_knull(w, "line");
+		vg_jw_knull(w, "column");
 	}
-	putchar('"');
+	vg_jw_kstr(w, "message", e->msg);
+	vg_jw_obj_end(w);
 }
 
-static void json_str(const char *s)
+void vg_assign_policy_error(const struct vg_assign *t,
+			    const struct vg_config_err *e, const char *note)
 {
-	json_strn(s, strlen(s));
+	struct vg_strbuf b = {0};
+	char why[ASSIGN_ERR_MAX];
+	struct vg_jw w;
+
+	vg_config_err_format(e, why, sizeof(why));
+	vg_assign_msg("%s%s", why, note);
+	if (!t->json)
+		return;
+	vg_jw_init(&w, &b);
+	vg_jw_obj(&w);
+	vg_jw_kstr(&w, "policy", t->policy);
+	vg_jw_key(&w, "error");
+	vg_assign_json_err(&w, e);
+	vg_jw_obj_end(&w);
+	vg_assign_json_print(&b, &w);
 }
 
-/* "key": with a comma before it unless it is the first of its object. */
-static void json_key(bool *first, const char *key)
+static void json_allow(struct vg_jw *w, unsigned int allow)
 {
-	if (!*first)
-		putchar(',');
-	*first = false;
-	json_str(key);
-	putchar(':');
-}
-
-static void json_allow(unsigned int allow)
-{
-	static const char *const words[] = {"in", "out", "irq"};
-	static const unsigned int bits[] = {VG_ALLOW_IN, VG_ALLOW_OUT,
-					    VG_ALLOW_IRQ};
-	bool first = true;
-	unsigned int i;
-
-	putchar('[');
-	for (i = 0; i < VG_ARRAY_SIZE(bits); i++) {
-		if (!(allow & bits[i]))
-			continue;
-		if (!first)
-			putchar(',');
-		first = false;
-		json_str(words[i]);
-	}
-	putchar(']');
+	vg_jw_karr(w, "allow");
+	if (allow & VG_ALLOW_IN)
+		vg_jw_str(w, "in");
+	if (allow & VG_ALLOW_OUT)
+		vg_jw_str(w, "out");
+	if (allow & VG_ALLOW_IRQ)
+		vg_jw_str(w, "irq");
+	vg_jw_arr_end(w);
 }
 
 int vg_cmd_list(const struct vg_assign *t)
 {
+	struct vg_strbuf b = {0};
 	struct vg_config *cfg;
 	struct vg_ptext text;
+	struct vg_jw w;
 	unsigned int i;
 	int rc = vg_policy_load(t, &text, &cfg);
 
 	if (rc)
 		return rc;
-	if (t->json) {
-		fputs("{\"policy\":", stdout);
-		json_str(t->policy);
-		fputs(",\"domains\":[", stdout);
-	}
+	vg_jw_init(&w, &b);
+	vg_jw_obj(&w);
+	vg_jw_kstr(&w, "policy", t->policy);
+	vg_jw_karr(&w, "domains");
 	for (i = 0; i < cfg->ndomains; i++) {
 		const struct vg_config_domain *d = &cfg->domains[i];
 
@@ -86,15 +96,19 @@ int vg_cmd_list(const struct vg_assign *t)
 			printf("%s %u\n", d->name, d->nlines);
 			continue;
 		}
-		printf("%s{\"name\":", i ? "," : "");
-		json_str(d->name);
-		printf(",\"lines\":%u}", d->nlines);
+		vg_jw_obj(&w);
+		vg_jw_kstr(&w, "name", d->name);
+		vg_jw_ku64(&w, "lines", d->nlines);
+		vg_jw_obj_end(&w);
 	}
+	vg_jw_arr_end(&w);
+	vg_jw_obj_end(&w);
 	if (t->json)
-		puts("]}");
+		rc = vg_assign_json_print(&b, &w);
+	free(b.s);
 	vg_config_free(cfg);
 	free(text.s);
-	return RC_OK;
+	return rc;
 }
 
 /* The guest's name for @l: given, or the sim line's; "": the host's. */
@@ -110,8 +124,9 @@ static const char *guest_name(const struct vg_config *cfg,
 	return off >= 0 && s->names[off] ? s->names[off] : "";
 }
 
-static void show_line(const struct vg_assign *t, const struct vg_config *cfg,
-		      unsigned int i, const struct vg_config_line *l)
+static void show_line(const struct vg_assign *t, struct vg_jw *w,
+		      const struct vg_config *cfg, unsigned int i,
+		      const struct vg_config_line *l)
 {
 	static const char *const safe[] = {"input", "low", "high"};
 	static const char *const bias[] = {"as-is", "disabled", "pull-up",
@@ -119,51 +134,41 @@ static void show_line(const struct vg_assign *t, const struct vg_config *cfg,
 	static const char *const drive[] = {"push-pull", "open-drain",
 					    "open-source"};
 	const char *name = guest_name(cfg, l);
+	bool sim = vg_cfgsim_find(cfg, l->chip) != NULL;
 	char allow[32];
-	bool first = true;
 
-	vg_acl_allow_str(l->allow, allow, sizeof(allow));
 	if (!t->json) {
+		vg_acl_allow_str(l->allow, allow, sizeof(allow));
 		printf("%u %s %s name=%s allow=%s safe=%s bias=%s drive=%s "
 		       "active-low=%s debounce=%u sim=%s\n",
 		       i, l->chip, l->line, name[0] ? name : "-", allow,
 		       safe[l->safe], bias[l->bias], drive[l->drive],
 		       l->active_low ? "yes" : "no",
-		       (unsigned int)l->debounce_us,
-		       vg_cfgsim_find(cfg, l->chip) ? "yes" : "no");
+		       (unsigned int)l->debounce_us, sim ? "yes" : "no");
 		return;
 	}
-	putchar('{');
-	json_key(&first, "index");
-	printf("%u", i);
-	json_key(&first, "chip");
-	json_str(l->chip);
-	json_key(&first, "line");
-	json_str(l->line);
-	json_key(&first, "name");
-	json_str(name);
-	json_key(&first, "allow");
-	json_allow(l->allow);
-	json_key(&first, "safe");
-	json_str(safe[l->safe]);
-	json_key(&first, "bias");
-	json_str(bias[l->bias]);
-	json_key(&first, "drive");
-	json_str(drive[l->drive]);
-	json_key(&first, "active_low");
-	fputs(l->active_low ? "true" : "false", stdout);
-	json_key(&first, "debounce_us");
-	printf("%u", (unsigned int)l->debounce_us);
-	json_key(&first, "sim");
-	fputs(vg_cfgsim_find(cfg, l->chip) ? "true" : "false", stdout);
-	putchar('}');
+	vg_jw_obj(w);
+	vg_jw_ku64(w, "index", i);
+	vg_jw_kstr(w, "chip", l->chip);
+	vg_jw_kstr(w, "line", l->line);
+	vg_jw_kstr(w, "name", name);
+	json_allow(w, l->allow);
+	vg_jw_kstr(w, "safe", safe[l->safe]);
+	vg_jw_kstr(w, "bias", bias[l->bias]);
+	vg_jw_kstr(w, "drive", drive[l->drive]);
+	vg_jw_kbool(w, "active_low", l->active_low);
+	vg_jw_ku64(w, "debounce_us", l->debounce_us);
+	vg_jw_kbool(w, "sim", sim);
+	vg_jw_obj_end(w);
 }
 
 int vg_cmd_show(const struct vg_assign *t, const char *domain)
 {
 	const struct vg_config_domain *d;
+	struct vg_strbuf b = {0};
 	struct vg_config *cfg;
 	struct vg_ptext text;
+	struct vg_jw w;
 	unsigned int i;
 	int rc = vg_policy_load(t, &text, &cfg);
 
@@ -175,71 +180,67 @@ int vg_cmd_show(const struct vg_assign *t, const char *domain)
 		rc = RC_INVALID;
 		goto out;
 	}
-	if (t->json) {
-		fputs("{\"domain\":", stdout);
-		json_str(d->name);
-		fputs(",\"lines\":[", stdout);
-	}
-	for (i = 0; i < d->nlines; i++) {
-		if (t->json && i)
-			putchar(',');
-		show_line(t, cfg, i, &d->lines[i]);
-	}
+	vg_jw_init(&w, &b);
+	vg_jw_obj(&w);
+	vg_jw_kstr(&w, "domain", d->name);
+	vg_jw_karr(&w, "lines");
+	for (i = 0; i < d->nlines; i++)
+		show_line(t, &w, cfg, i, &d->lines[i]);
+	vg_jw_arr_end(&w);
+	vg_jw_obj_end(&w);
 	if (t->json)
-		puts("]}");
+		rc = vg_assign_json_print(&b, &w);
 out:
+	free(b.s);
 	vg_config_free(cfg);
 	free(text.s);
 	return rc;
 }
 
-static void check_problem(const struct vg_assign *t, unsigned int n,
-			  const char *domain, const struct vg_config_line *l,
-			  const char *why)
+/* A host line that is missing or in use, as text or as a JSON member. */
+static void check_line_problem(const struct vg_assign *t, struct vg_jw *w,
+			       const char *domain,
+			       const struct vg_config_line *l, const char *why)
 {
-	bool first = true;
-
 	if (!t->json) {
-		if (domain)
-			printf("%s: domain %s: %s\n", t->policy, domain, why);
-		else
-			printf("%s\n", why);
+		printf("%s: domain %s: %s\n", t->policy, domain, why);
 		return;
 	}
-	printf("%s{", n ? "," : "");
-	if (domain) {
-		json_key(&first, "domain");
-		json_str(domain);
-		json_key(&first, "chip");
-		json_str(l->chip);
-		json_key(&first, "line");
-		json_str(l->line);
-	}
-	json_key(&first, "message");
-	json_str(why);
-	putchar('}');
+	vg_jw_obj(w);
+	vg_jw_kstr(w, "domain", domain);
+	vg_jw_kstr(w, "chip", l->chip);
+	vg_jw_kstr(w, "line", l->line);
+	vg_jw_kstr(w, "message", why);
+	vg_jw_obj_end(w);
 }
 
 int vg_cmd_check(const struct vg_assign *t)
 {
 	struct vg_config *cfg = NULL;
+	struct vg_config_err e;
+	struct vg_strbuf b = {0};
 	struct vg_ptext text;
 	char why[ASSIGN_ERR_MAX];
 	unsigned int i, k, nprob = 0, nprobed = 0;
+	struct vg_jw w;
 	int rc = vg_ptext_read(t->policy, false, &text);
 
 	if (rc) {
 		vg_assign_msg("%s: %s", t->policy, strerror(-rc));
 		return RC_FAIL;
 	}
-	if (t->json) {
-		fputs("{\"policy\":", stdout);
-		json_str(t->policy);
-		fputs(",\"problems\":[", stdout);
+	vg_jw_init(&w, &b);
+	vg_jw_obj(&w);
+	vg_jw_kstr(&w, "policy", t->policy);
+	vg_jw_karr(&w, "problems");
+	if (vg_config_parse_err(text.s, text.len, t->policy, &cfg, &e)) {
+		nprob++;
+		vg_config_err_format(&e, why, sizeof(why));
+		if (t->json)
+			vg_assign_json_err(&w, &e);
+		else
+			printf("%s\n", why);
 	}
-	if (vg_config_parse(text.s, text.len, t->policy, &cfg, why,
-			    sizeof(why)))
-		check_problem(t, nprob++, NULL, NULL, why);
 	for (i = 0; cfg && i < cfg->ndomains; i++) {
 		const struct vg_config_domain *d = &cfg->domains[i];
 
@@ -247,109 +248,27 @@ int vg_cmd_check(const struct vg_assign *t)
 			if (vg_cfgsim_find(cfg, d->lines[k].chip))
 				continue;
 			nprobed++;
-			if (vg_line_probe(d->name, &d->lines[k], why,
-					  sizeof(why)))
-				check_problem(t, nprob++, d->name, &d->lines[k],
-					      why);
+			if (!vg_line_probe(d->name, &d->lines[k], why,
+					   sizeof(why)))
+				continue;
+			nprob++;
+			check_line_problem(t, &w, d->name, &d->lines[k], why);
 		}
 	}
+	vg_jw_arr_end(&w);
+	vg_jw_kbool(&w, "ok", !nprob);
+	vg_jw_ku64(&w, "domains", cfg ? cfg->ndomains : 0);
+	vg_jw_ku64(&w, "probed", nprobed);
+	vg_jw_obj_end(&w);
 	if (t->json)
-		printf("],\"ok\":%s,\"domains\":%u,\"probed\":%u}\n",
-		       nprob ? "false" : "true", cfg ? cfg->ndomains : 0,
-		       nprobed);
+		rc = vg_assign_json_print(&b, &w);
 	else if (nprob)
 		printf("%s: %u problem(s)\n", t->policy, nprob);
 	else
 		printf("%s: ok (%u domain(s), %u host line(s) probed)\n",
 		       t->policy, cfg->ndomains, nprobed);
+	free(b.s);
 	vg_config_free(cfg);
 	free(text.s);
-	return nprob ? RC_FAIL : RC_OK;
-}
-
-/* One "key value" of a status line as a JSON member. */
-static void status_pair(bool *first, const char *key, size_t klen,
-			const char *val, size_t vlen)
-{
-	size_t i;
-
-	if (!*first)
-		putchar(',');
-	*first = false;
-	if (klen == 4 && !memcmp(key, "line", 4))
-		json_str("index");
-	else if (klen == 6 && !memcmp(key, "domain", 6))
-		json_str("name");
-	else if (klen == 5 && !memcmp(key, "lines", 5))
-		json_str("nlines"); /* "lines" holds the line objects */
-	else
-		json_strn(key, klen);
-	putchar(':');
-	if (vg_cfg_is_digits(val, vlen) && vlen <= 19) {
-		printf("%.*s", (int)vlen, val);
-	} else if (vlen == 3 && !memcmp(val, "yes", 3)) {
-		fputs("true", stdout);
-	} else if (vlen == 2 && !memcmp(val, "no", 2)) {
-		fputs("false", stdout);
-	} else if (klen == 4 && !memcmp(key, "name", 4) && vlen == 1 &&
-		   val[0] == '-') {
-		json_str(""); /* unnamed */
-	} else if (klen == 5 && !memcmp(key, "allow", 5)) {
-		putchar('[');
-		for (i = 0; i < vlen;) {
-			size_t n = strcspn(val + i, ",");
-
-			n = n > vlen - i ? vlen - i : n;
-			if (i)
-				putchar(',');
-			json_strn(val + i, n);
-			i += n + 1;
-		}
-		putchar(']');
-	} else {
-		json_strn(val, vlen);
-	}
-}
-
-/*
- * vgpiod's status reply as JSON: "domain NAME key value ..." lines, each
- * followed by its "  line I key value ..." lines. Every pair becomes a
- * member, so fields vgpiod adds later appear too.
- */
-void vg_status_json(char *reply)
-{
-	unsigned int ndom = 0, nline = 0;
-	char *line, *save = NULL;
-
-	fputs("{\"domains\":[", stdout);
-	for (line = strtok_r(reply, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *w = line + strspn(line, " ");
-		bool is_dom = !strncmp(w, "domain ", 7), first = true;
-
-		if (!is_dom && (!ndom || strncmp(w, "line ", 5)))
-			continue; /* not a line this version knows */
-		if (is_dom)
-			printf("%s{", ndom++ ? "]}," : "");
-		else
-			printf("%s{", nline++ ? "," : "");
-		while (*w) {
-			size_t kl = strcspn(w, " "), vl;
-			const char *k = w;
-
-			w += kl;
-			w += strspn(w, " ");
-			vl = strcspn(w, " ");
-			status_pair(&first, k, kl, w, vl);
-			w += vl;
-			w += strspn(w, " ");
-		}
-		if (is_dom) {
-			fputs(",\"lines\":[", stdout);
-			nline = 0;
-		} else {
-			putchar('}');
-		}
-	}
-	printf("%s]}\n", ndom ? "]}" : "");
+	return nprob ? RC_FAIL : rc;
 }

@@ -12,40 +12,10 @@
 #include "assign.h"
 #include "cfgparse.h"
 
-/*
- * The message of a parser error "SOURCE:LINE:COL: why" (or "SOURCE: why"),
- * with its position in *line and *col (0 if it has none).
- */
-static const char *cfg_why(const char *err, const char *source,
-			   unsigned int *line, unsigned int *col)
-{
-	size_t n = strlen(source);
-	unsigned long l, c;
-	const char *p;
-	char *end;
-
-	*line = *col = 0;
-	if (strncmp(err, source, n) || err[n] != ':')
-		return err;
-	p = err + n + 1;
-	if (*p == ' ')
-		return p + 1;
-	l = strtoul(p, &end, 10);
-	if (end == p || *end != ':')
-		return err;
-	p = end + 1;
-	c = strtoul(p, &end, 10);
-	if (end == p || strncmp(end, ": ", 2))
-		return err;
-	*line = (unsigned int)l;
-	*col = (unsigned int)c;
-	return end + 2;
-}
-
 int vg_txn_begin(struct vg_txn *x, const struct vg_assign *t,
 		 const char *domain)
 {
-	char err[ASSIGN_ERR_MAX];
+	struct vg_config_err e;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -64,9 +34,8 @@ int vg_txn_begin(struct vg_txn *x, const struct vg_assign *t,
 		vg_assign_msg("%s: %s", t->policy, strerror(-rc));
 		return RC_FAIL;
 	}
-	if (vg_config_parse(x->old.s, x->old.len, t->policy, &x->cur, err,
-			    sizeof(err))) {
-		vg_assign_msg("%s (fix the file first)", err);
+	if (vg_config_parse_err(x->old.s, x->old.len, t->policy, &x->cur, &e)) {
+		vg_assign_policy_error(t, &e, " (fix the file first)");
 		return RC_FAIL;
 	}
 	return RC_OK;
@@ -100,8 +69,8 @@ int vg_txn_scratch(struct vg_txn *x, const char *pre, const char *lineset,
 		   char *const *entries, unsigned int nentries)
 {
 	struct vg_strbuf b = {0};
-	char err[ASSIGN_ERR_MAX];
-	const char *why;
+	struct vg_config_err perr;
+	const char *why = perr.msg;
 	unsigned int i, line, col, at;
 	int rc;
 
@@ -128,11 +97,13 @@ int vg_txn_scratch(struct vg_txn *x, const char *pre, const char *lineset,
 		vg_assign_msg("%s", strerror(ENOMEM));
 		return RC_FAIL;
 	}
-	rc = vg_config_parse(b.s, b.len, "-", &x->scratch, err, sizeof(err));
+	rc = vg_config_parse_err(b.s, b.len, "-", &x->scratch, &perr);
 	free(b.s);
 	if (!rc)
 		return RC_OK;
-	why = cfg_why(err, "-", &line, &col);
+	/* The position says which argument the problem is in. */
+	line = perr.line;
+	col = perr.col;
 	at = (unsigned int)(strlen("lines = ") + strlen(pre));
 	if (rc == -ENOMEM || !line)
 		vg_assign_msg("%s", why);
@@ -171,9 +142,9 @@ int vg_txn_splice(struct vg_txn *x)
 {
 	const struct vg_ptext *o = &x->old;
 	struct vg_strbuf b = {0};
-	char err[ASSIGN_ERR_MAX], *sect = NULL;
+	struct vg_config_err e;
+	char *sect = NULL;
 	size_t start = o->len, end = o->len;
-	unsigned int line, col;
 	int rc, found;
 
 	if (x->nd.nlines) {
@@ -215,11 +186,9 @@ int vg_txn_splice(struct vg_txn *x)
 	}
 	x->text = b.s;
 	x->len = b.len;
-	rc = vg_config_parse(x->text, x->len, x->t->policy, &x->next, err,
-			     sizeof(err));
+	rc = vg_config_parse_err(x->text, x->len, x->t->policy, &x->next, &e);
 	if (rc) {
-		vg_assign_msg("domain %s: %s", x->domain,
-			      cfg_why(err, x->t->policy, &line, &col));
+		vg_assign_msg("domain %s: %s", x->domain, e.msg);
 		return rc == -ENOMEM ? RC_FAIL : RC_INVALID;
 	}
 	return RC_OK;

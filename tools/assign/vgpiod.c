@@ -1,120 +1,126 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * vgpio-assign: talking to vgpiod over its control socket: `reload` after
- * an edit (and undoing the edit when vgpiod refuses it), and `status`.
+ * vgpio-assign: talking to vgpiod over its control socket, in the JSON
+ * protocol (docs/vgpiod.8.md, "CONTROL PROTOCOL"): `reload` after an edit
+ * (and undoing the edit when vgpiod refuses it), and `status`.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "assign.h"
 #include "ctlclient.h"
 
-enum ctl_res {
-	CTL_OK, /* "ok" */
-	CTL_ERROR, /* "error: ...": the reason in *final */
-	CTL_NOCONN, /* could not connect: errno in *err */
-	CTL_BROKEN, /* connected, but no complete reply: why in *final */
-};
-
 /*
- * Send @cmd to vgpiod and collect the reply lines before the final one
- * into @reply (each ending in a newline).
+ * Connect to vgpiod and run @cmd. 0 with @r filled (the daemon said ok
+ * or not), or -errno with c->err saying why; @connected tells whether
+ * the request may have reached the daemon.
  */
-static enum ctl_res ctl_run(const char *path, const char *cmd,
-			    struct vg_strbuf *reply, char *final, size_t flen,
-			    int *err)
+static int call(const struct vg_assign *t, struct vg_ctlc *c, const char *cmd,
+		struct vg_ctlc_reply *r, bool *connected)
 {
-	struct vg_ctlc c;
-	int rc = vg_ctlc_connect(&c, path);
+	int rc = vg_ctlc_connect(c, t->control);
 
-	final[0] = '\0';
-	if (rc) {
-		*err = -rc;
-		return CTL_NOCONN;
-	}
-	rc = vg_ctlc_text(&c, cmd, reply);
-	if (rc)
-		snprintf(final, flen, "%s", c.err);
-	vg_ctlc_close(&c);
-	return rc == 0 ? CTL_OK : rc == 1 ? CTL_ERROR : CTL_BROKEN;
+	memset(r, 0, sizeof(*r));
+	*connected = !rc;
+	if (!rc)
+		rc = vg_ctlc_call(c, cmd, NULL, r);
+	return rc;
+}
+
+/* The policy error in a refusal (error.policy) as text into @buf. */
+static void refusal(const struct vg_ctlc_reply *r, char *buf, size_t len)
+{
+	const struct vg_json *p = vg_json_get(r->error, "policy");
+	struct vg_config_err e = {
+		.file = vg_json_str(vg_json_get(p, "file")),
+		.line = (unsigned int)vg_json_get_u64(p, "line", 0),
+		.col = (unsigned int)vg_json_get_u64(p, "column", 0),
+	};
+
+	snprintf(e.msg, sizeof(e.msg), "%s",
+		 vg_json_get_str(p, "message", r->message));
+	vg_config_err_format(&e, buf, len);
 }
 
 int vg_assign_reload(struct vg_txn *x)
 {
 	const char *path = x->t->policy;
-	struct vg_strbuf reply = {0};
-	char final[ASSIGN_ERR_MAX];
-	const char *reason;
-	enum ctl_res res;
-	int err = 0, rc;
+	const struct vg_json *res;
+	struct vg_ctlc_reply r;
+	char why[ASSIGN_ERR_MAX];
+	struct vg_ctlc c;
+	bool connected;
+	int rc = call(x->t, &c, "reload", &r, &connected);
 
-	res = ctl_run(x->t->control, "reload", &reply, final, sizeof(final),
-		      &err);
-	if (res == CTL_NOCONN && (err == ENOENT || err == ECONNREFUSED)) {
+	if (!connected && (rc == -ENOENT || rc == -ECONNREFUSED)) {
 		vg_assign_msg(
 			"vgpiod is not running (%s): the policy takes effect "
 			"when it starts",
 			x->t->control);
 		rc = RC_OK;
-	} else if (res == CTL_NOCONN) {
-		vg_assign_msg("%s: %s: policy written, not applied",
-			      x->t->control, strerror(err));
+	} else if (!connected) {
+		vg_assign_msg("%s: policy written, not applied", c.err);
 		rc = RC_FAIL;
-	} else if (res == CTL_BROKEN) {
+	} else if (rc) {
 		vg_assign_msg("%s: reload: %s: policy written, state of vgpiod "
 			      "unknown",
-			      x->t->control, final);
+			      x->t->control, c.err);
 		rc = RC_FAIL;
-	} else if (res == CTL_ERROR &&
-		   !strncmp(final, "policy not applied: ", 20)) {
+	} else if (!r.ok && vg_json_get(r.error, "policy")) {
 		/* vgpiod changed nothing: the file must say what it runs. */
-		reason = final + 20;
+		refusal(&r, why, sizeof(why));
 		rc = vg_file_restore(path, &x->old);
 		if (rc)
 			vg_assign_msg(
 				"vgpiod refused the policy: %s; restoring %s "
 				"failed: %s",
-				reason, path, strerror(-rc));
+				why, path, strerror(-rc));
 		else
 			vg_assign_msg(
 				"vgpiod refused the policy: %s (%s restored)",
-				reason, path);
+				why, path);
 		rc = RC_FAIL;
 	} else {
-		if (reply.s)
-			printf("reloaded: %s", reply.s);
-		if (res == CTL_ERROR)
-			vg_assign_msg("vgpiod: %s", final);
-		rc = res == CTL_OK ? RC_OK : RC_FAIL;
+		res = r.result;
+		if (res)
+			printf("reloaded: added %" PRIu64 " revoked %" PRIu64
+			       " deferred %" PRIu64 " failed %" PRIu64 "\n",
+			       vg_json_get_u64(res, "added", 0),
+			       vg_json_get_u64(res, "revoked", 0),
+			       vg_json_get_u64(res, "deferred", 0),
+			       vg_json_get_u64(res, "failed", 0));
+		if (!r.ok)
+			vg_assign_msg("vgpiod: %s", r.message);
+		rc = r.ok ? RC_OK : RC_FAIL;
 	}
-	free(reply.s);
+	vg_ctlc_reply_free(&r);
+	vg_ctlc_close(&c);
 	return rc;
 }
 
 int vg_cmd_status(const struct vg_assign *t)
 {
-	struct vg_strbuf reply = {0};
-	char final[ASSIGN_ERR_MAX];
-	enum ctl_res res;
-	int err = 0, rc = RC_OK;
+	struct vg_ctlc_reply r;
+	struct vg_ctlc c;
+	bool connected;
+	int rc = call(t, &c, "status", &r, &connected);
 
-	res = ctl_run(t->control, "status", &reply, final, sizeof(final), &err);
-	if (res == CTL_NOCONN) {
-		vg_assign_msg("%s: %s (is vgpiod running?)", t->control,
-			      strerror(err));
+	if (!connected) {
+		vg_assign_msg("%s (is vgpiod running?)", c.err);
 		rc = RC_NODAEMON;
-	} else if (res != CTL_OK) {
-		vg_assign_msg("%s: status: %s", t->control, final);
+	} else if (rc) {
+		vg_assign_msg("%s: status: %s", t->control, c.err);
 		rc = RC_FAIL;
-	} else if (t->json) {
-		if (reply.s)
-			vg_status_json(reply.s);
-		else
-			puts("{\"domains\":[]}");
-	} else if (reply.s) {
-		fputs(reply.s, stdout);
+	} else if (!r.ok || !r.result) {
+		vg_assign_msg("%s: status: %s", t->control,
+			      r.ok ? "no result" : r.message);
+		rc = RC_FAIL;
+	} else {
+		rc = vg_status_print(t, r.result);
 	}
-	free(reply.s);
+	vg_ctlc_reply_free(&r);
+	vg_ctlc_close(&c);
 	return rc;
 }
