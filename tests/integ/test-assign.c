@@ -126,7 +126,7 @@ static void spew(const char *path, const char *text)
 }
 
 /*
- * Run $VGPIO_BUILD/@tool with -C CONTROL (and, for vgpio-assign, -f
+ * Run $VGPIO_BUILD/@tool with -C CONTROL (and, for vgpio-assign, -c
  * POLICY) and then the NULL-terminated ARGS of @ap; its exit status,
  * stdout and stderr in f->out and f->err.
  */
@@ -141,7 +141,7 @@ static int vrun(struct fx *f, const char *tool, va_list ap)
 	snprintf(bin, sizeof(bin), "%s/%s", build ? build : "build", tool);
 	argv[n++] = bin;
 	if (!strcmp(tool, "vgpio-assign")) {
-		argv[n++] = "-f";
+		argv[n++] = "-c";
 		argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
 	}
 	argv[n++] = "-C";
@@ -171,7 +171,7 @@ static int vrun(struct fx *f, const char *tool, va_list ap)
 	return WEXITSTATUS(status);
 }
 
-/* vgpio-assign -f POLICY -C CONTROL ARGS... (NULL-terminated). */
+/* vgpio-assign -c POLICY -C CONTROL ARGS... (NULL-terminated). */
 static int run(struct fx *f, ...)
 {
 	va_list ap;
@@ -697,6 +697,25 @@ static void assign_policy_error_json_has_position(void **state)
 	vg_json_free(v);
 }
 
+/* -f and --policy, the old spelling of -c, still name the policy. */
+static void assign_old_policy_option_still_works(void **state)
+{
+	struct fx *f = *state;
+	char other[256];
+
+	spew(f->policy, "[domain zeta]\nlines = board 1\n");
+	/* Each overrides the -c that run() gives: a missing file fails. */
+	snprintf(other, sizeof(other), "%s/none.conf", f->dir);
+	assert_int_equal(run(f, "-f", other, "list", NULL), 1);
+	assert_one_message(f, "none.conf: No such file or directory");
+	assert_int_equal(run(f, "--policy", f->policy, "list", NULL), 0);
+	assert_string_equal(f->out, "zeta 1\n");
+	/* One option under two names: the last one given counts. */
+	assert_int_equal(
+		run(f, "--config", other, "-f", f->policy, "list", NULL), 0);
+	assert_string_equal(f->out, "zeta 1\n");
+}
+
 static void assign_status_without_daemon_exits_3(void **state)
 {
 	struct fx *f = *state;
@@ -913,6 +932,7 @@ int main(void)
 		T(assign_offline_accepts_unknown_chip),
 		T(assign_check_clean_policy_ok),
 		T(assign_policy_error_json_has_position),
+		T(assign_old_policy_option_still_works),
 		T(assign_status_without_daemon_exits_3),
 		T(assign_daemon_round_trip),
 		T(assign_status_json_keeps_digit_names_strings),

@@ -9,13 +9,14 @@
 #include "daemon.h"
 
 static const char usage_text[] =
-	"usage: vgpio-assign [-f POLICY] [-C CONTROL] [--json] COMMAND ...\n"
+	"usage: vgpio-assign [-c POLICY] [-C CONTROL] [--json] COMMAND ...\n"
 	"  assign DOMAIN LINESET [--replace] [--line \"REF OPT=VAL ...\"]... "
 	"[--offline]\n"
 	"  revoke DOMAIN [LINESET]\n"
 	"  list | show DOMAIN | check | status\n"
-	"  -f, --policy FILE     policy file (default " ASSIGN_POLICY_DEFAULT
-	")\n"
+	"  -c, --config FILE     policy file (default " ASSIGN_POLICY_DEFAULT
+	";\n"
+	"                        -f and --policy: the same, deprecated)\n"
 	"  -C, --control PATH    vgpiod control socket "
 	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
 	"  --json                list, show, check, status: one JSON "
@@ -81,7 +82,9 @@ static int parse_cmd_args(int argc, char **argv, bool read_cmd,
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"policy", required_argument, NULL, 'f'},
+		{"config", required_argument, NULL, 'c'},
+		/* The old spelling, deprecated: scripts use it. */
+		{"policy", required_argument, NULL, 'c'},
 		{"control", required_argument, NULL, 'C'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -94,8 +97,11 @@ int main(int argc, char **argv)
 	unsigned int npos;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+f:C:h", longopts, NULL)) != -1) {
+	/* -c and -C as in vgpiod; -f is the deprecated -c. */
+	while ((c = getopt_long(argc, argv, "+c:f:C:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
+		case 'c':
 		case 'f':
 			t.policy = optarg;
 			break;
