@@ -296,6 +296,21 @@ void vg_jw_value(struct vg_jw *w, const struct vg_json *v)
 	}
 }
 
+void vg_jw_words(struct vg_jw *w, const char *list, char sep)
+{
+	const char *p = list, *end;
+
+	vg_jw_arr(w);
+	while (*p) {
+		end = strchr(p, sep);
+		if (!end)
+			end = p + strlen(p);
+		vg_jw_strn(w, p, (size_t)(end - p));
+		p = *end ? end + 1 : end;
+	}
+	vg_jw_arr_end(w);
+}
+
 void vg_jw_kstr(struct vg_jw *w, const char *key, const char *s)
 {
 	vg_jw_key(w, key);
@@ -802,6 +817,14 @@ int vg_json_i64(const struct vg_json *v, int64_t *out)
 bool vg_json_true(const struct vg_json *v)
 {
 	return v && v->type == VG_JSON_BOOL && v->b;
+}
+
+const struct vg_json *vg_json_get_arr(const struct vg_json *obj,
+				      const char *key)
+{
+	const struct vg_json *a = vg_json_get(obj, key);
+
+	return a && a->type == VG_JSON_ARR ? a : NULL;
 }
 
 const char *vg_json_get_str(const struct vg_json *obj, const char *key,

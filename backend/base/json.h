@@ -75,6 +75,9 @@ struct vg_json;
  */
 void vg_jw_value(struct vg_jw *w, const struct vg_json *v);
 
+/* An array of the @sep-separated words of @list; "" is []. */
+void vg_jw_words(struct vg_jw *w, const char *list, char sep);
+
 /* Key and value in one call. */
 void vg_jw_kstr(struct vg_jw *w, const char *key, const char *s);
 void vg_jw_ku64(struct vg_jw *w, const char *key, uint64_t v);
@@ -134,6 +137,9 @@ int vg_json_i64(const struct vg_json *v, int64_t *out);
 /* True only for the value true. */
 bool vg_json_true(const struct vg_json *v);
 
+/* Member @key of @obj if it is an array, else NULL. */
+const struct vg_json *vg_json_get_arr(const struct vg_json *obj,
+				      const char *key);
 /*
  * Member @key of object @obj as a string or a non-negative integer, or
  * @dflt when @obj is not an object, has no such member, or it is of

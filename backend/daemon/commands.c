@@ -42,23 +42,12 @@ static void status_counters(struct vg_jw *w, const struct vg_gpio_stats *st)
 	vg_jw_obj_end(w);
 }
 
-static void status_allow(struct vg_jw *w, unsigned int allow)
-{
-	vg_jw_karr(w, "allow");
-	if (allow & VG_ALLOW_IN)
-		vg_jw_str(w, "in");
-	if (allow & VG_ALLOW_OUT)
-		vg_jw_str(w, "out");
-	if (allow & VG_ALLOW_IRQ)
-		vg_jw_str(w, "irq");
-	vg_jw_arr_end(w);
-}
-
 static void status_line(struct vg_jw *w, struct vg_dom *dom, unsigned int i)
 {
 	const struct vg_acl_line *al = &vg_dom_acl(dom)->lines[i];
 	const char *chip, *line;
 	unsigned int dir = VG_GPIO_DIRECTION_NONE;
+	char allow[32];
 	int v;
 
 	vg_dom_line_host(dom, i, &chip, &line);
@@ -69,7 +58,8 @@ static void status_line(struct vg_jw *w, struct vg_dom *dom, unsigned int i)
 	vg_jw_kstr(w, "name", al->name);
 	vg_jw_kstr(w, "chip", chip);
 	vg_jw_kstr(w, "line", line);
-	status_allow(w, al->allow);
+	vg_jw_key(w, "allow");
+	vg_jw_words(w, vg_acl_allow_str(al->allow, allow, sizeof(allow)), ',');
 	vg_jw_kstr(w, "direction", dir_str(dir));
 	vg_jw_kbool(w, "revoked", al->revoked);
 	if (al->line && !al->prov.ops->get_value(al->prov.ctx, al->line, &v))
@@ -191,12 +181,12 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 /* "in,out,irq" of a line's "allow" array. */
 static void allow_text(const struct vg_json *line, char *buf, size_t len)
 {
-	const struct vg_json *a = vg_json_get(line, "allow");
+	const struct vg_json *a = vg_json_get_arr(line, "allow");
 	size_t at = 0;
 	unsigned int i;
 
 	buf[0] = '\0';
-	for (i = 0; a && a->type == VG_JSON_ARR && i < a->n && at < len; i++)
+	for (i = 0; a && i < a->n && at < len; i++)
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? "," : "",
 				       vg_json_str(&a->v[i]) ? a->v[i].s : "?");
 }
@@ -309,19 +299,7 @@ int vg_daemon_reload(struct vg_daemon *d, struct vg_doms_change *chg, char *err,
 static void policy_error(struct vg_ctl_call *call,
 			 const struct vg_config_err *e)
 {
-	struct vg_jw *w = vg_ctl_error_member(call, "policy");
-
-	vg_jw_obj(w);
-	kstr_or_null(w, "file", e->file);
-	if (e->line) {
-		vg_jw_ku64(w, "line", e->line);
-		vg_jw_ku64(w, "column", e->col);
-	} else {
-		vg_jw_knull(w, "line");
-		vg_jw_knull(w, "column");
-	}
-	vg_jw_kstr(w, "message", e->msg);
-	vg_jw_obj_end(w);
+	vg_config_err_json(vg_ctl_error_member(call, "policy"), e);
 }
 
 static int cmd_reload(void *arg, struct vg_ctl_call *call)
@@ -367,21 +345,26 @@ static void reload_text(struct vg_ctl_call *call, const struct vg_json *res)
 
 /* --- sim ------------------------------------------------------------------ */
 
+/* vg_sim_get/set_pull's -errno for the line named by the call's args. */
+static int sim_fail(struct vg_ctl_call *call, int rc)
+{
+	return vg_ctl_fail(call,
+			   rc == -ENOENT ? VG_CTL_E_NOT_FOUND : VG_CTL_E_ARGS,
+			   "no sim line %s %s: %s", vg_ctl_arg_str(call, 0),
+			   vg_ctl_arg_str(call, 1), strerror(-rc));
+}
+
 static int cmd_sim_get(void *arg, struct vg_ctl_call *call)
 {
 	struct vg_daemon *d = arg;
 	struct vg_jw *w = vg_ctl_result(call);
-	const char *chip = vg_ctl_arg_str(call, 0);
-	const char *line = vg_ctl_arg_str(call, 1);
 	struct vg_sim_line_state st;
 	int rc;
 
-	rc = vg_sim_get(d->sim, chip, line, &st);
+	rc = vg_sim_get(d->sim, vg_ctl_arg_str(call, 0),
+			vg_ctl_arg_str(call, 1), &st);
 	if (rc)
-		return vg_ctl_fail(
-			call,
-			rc == -ENOENT ? VG_CTL_E_NOT_FOUND : VG_CTL_E_ARGS,
-			"no sim line %s %s: %s", chip, line, strerror(-rc));
+		return sim_fail(call, rc);
 	vg_jw_obj(w);
 	vg_jw_ku64(w, "value", st.value != 0);
 	vg_jw_kbool(w, "output", st.output);
@@ -405,17 +388,12 @@ static void sim_get_text(struct vg_ctl_call *call, const struct vg_json *res)
 static int cmd_sim_set(void *arg, struct vg_ctl_call *call)
 {
 	struct vg_daemon *d = arg;
-	const char *chip = vg_ctl_arg_str(call, 0);
-	const char *line = vg_ctl_arg_str(call, 1);
 	int rc;
 
-	rc = vg_sim_set_pull(d->sim, chip, line, (int)vg_ctl_arg_int(call, 2));
-	if (rc)
-		return vg_ctl_fail(
-			call,
-			rc == -ENOENT ? VG_CTL_E_NOT_FOUND : VG_CTL_E_ARGS,
-			"no sim line %s %s: %s", chip, line, strerror(-rc));
-	return 0;
+	rc = vg_sim_set_pull(d->sim, vg_ctl_arg_str(call, 0),
+			     vg_ctl_arg_str(call, 1),
+			     (int)vg_ctl_arg_int(call, 2));
+	return rc ? sim_fail(call, rc) : 0;
 }
 
 /* --- the table ------------------------------------------------------------ */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cfgparse.h"
+#include "json.h"
 
 #define CFG_MAX_FILE (16u << 20)
 
@@ -270,6 +271,28 @@ void vg_config_err_format(const struct vg_config_err *e, char *buf, size_t len)
 		snprintf(buf, len, "%s: %s", e->file, e->msg);
 	else
 		snprintf(buf, len, "%s", e->msg);
+}
+
+void vg_config_err_json(struct vg_jw *w, const struct vg_config_err *e)
+{
+	vg_jw_obj(w);
+	vg_jw_key(w, "file");
+	if (e->file)
+		vg_jw_str(w, e->file);
+	else
+		vg_jw_null(w);
+	vg_jw_key(w, "line");
+	if (e->line)
+		vg_jw_u64(w, e->line);
+	else
+		vg_jw_null(w);
+	vg_jw_key(w, "column");
+	if (e->line)
+		vg_jw_u64(w, e->col);
+	else
+		vg_jw_null(w);
+	vg_jw_kstr(w, "message", e->msg);
+	vg_jw_obj_end(w);
 }
 
 /* The text form of a result of the _err functions, for the old API. */

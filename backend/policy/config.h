@@ -117,6 +117,12 @@ int vg_config_load_err(const char *path, struct vg_config **out,
  * a position, "message" without a file.
  */
 void vg_config_err_format(const struct vg_config_err *e, char *buf, size_t len);
+struct vg_jw;
+/*
+ * @e as JSON with @w: {"file":F,"line":L,"column":C,"message":M}, null
+ * for a file, line and column it does not have.
+ */
+void vg_config_err_json(struct vg_jw *w, const struct vg_config_err *e);
 /* As vg_config_parse_err(), the error formatted into @err (may be NULL). */
 int vg_config_parse(const char *text, size_t len, const char *source,
 		    struct vg_config **out, char *err, size_t errlen);

@@ -341,11 +341,9 @@ static struct vg_json *parsed_out(const struct fx *f)
 static const struct vg_json *elem(const struct vg_json *obj, const char *key,
 				  unsigned int i)
 {
-	const struct vg_json *a = vg_json_get(obj, key);
+	const struct vg_json *a = vg_json_get_arr(obj, key);
 
-	assert_non_null(a);
-	assert_int_equal(a->type, VG_JSON_ARR);
-	assert_true(i < a->n);
+	assert_true(a && i < a->n);
 	return &a->v[i];
 }
 

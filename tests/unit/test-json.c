@@ -45,6 +45,10 @@ static void write_nested(struct vg_jw *w)
 	vg_jw_arr_end(w);
 	vg_jw_str(w, "");
 	vg_jw_arr_end(w);
+	vg_jw_key(w, "words");
+	vg_jw_words(w, "in,out,,irq", ',');
+	vg_jw_key(w, "nowords");
+	vg_jw_words(w, "", ',');
 	vg_jw_obj_end(w);
 }
 
@@ -55,7 +59,9 @@ static void json_write_nested_values_compact(void **state)
 	(void)state;
 	assert_string_equal(s, "{\"name\":\"17\",\"big\":18446744073709551615,"
 			       "\"neg\":-9223372036854775808,\"yes\":true,"
-			       "\"none\":null,\"list\":[0,{},[],\"\"]}");
+			       "\"none\":null,\"list\":[0,{},[],\"\"],"
+			       "\"words\":[\"in\",\"out\",\"\",\"irq\"],"
+			       "\"nowords\":[]}");
 	free(s);
 }
 
@@ -270,6 +276,9 @@ static void json_parse_decodes_escapes_and_pairs(void **state)
 	assert_int_equal(vg_json_u64(vg_json_get(v, "s"), &n), -EINVAL);
 	assert_null(vg_json_get(v, "nope"));
 	assert_null(vg_json_get(vg_json_get(v, "n"), "x"));
+	assert_null(vg_json_get_arr(v, "s"));
+	assert_int_equal(vg_json_get_u64(v, "s", 7), 7);
+	assert_string_equal(vg_json_get_str(v, "n", "dflt"), "dflt");
 	assert_int_equal(vg_json_u64(NULL, &n), -EINVAL);
 	vg_json_free(v);
 }

@@ -169,12 +169,10 @@ int vg_cmd_check(const struct vg_assign *t);
 /*
  * A policy that cannot be read or parsed: "vgpio-assign: FILE:LINE:COL:
  * message@note" on stderr and, with --json, {"policy":FILE,"error":ERR}
- * on stdout (ERR as vg_assign_json_err writes it).
+ * on stdout (ERR as vg_config_err_json writes it).
  */
 void vg_assign_policy_error(const struct vg_assign *t,
 			    const struct vg_config_err *e, const char *note);
-/* {"file":F,"line":L,"column":C,"message":M}; null where there is none. */
-void vg_assign_json_err(struct vg_jw *w, const struct vg_config_err *e);
 /* What @w wrote into @b, one line on stdout; frees @b. RC_OK or RC_FAIL. */
 int vg_assign_json_print(struct vg_strbuf *b, const struct vg_jw *w);
 

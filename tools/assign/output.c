@@ -24,24 +24,6 @@ int vg_assign_json_print(struct vg_strbuf *b, const struct vg_jw *w)
 	return rc ? RC_FAIL : RC_OK;
 }
 
-void vg_assign_json_err(struct vg_jw *w, const struct vg_config_err *e)
-{
-	vg_jw_obj(w);
-	if (e->file)
-		vg_jw_kstr(w, "file", e->file);
-	else
-		vg_jw_knull(w, "file");
-	if (e->line) {
-		vg_jw_ku64(w, "line", e->line);
-		vg_jw_ku64(w, "column", e->col);
-	} else {
-		vg_jw_knull(w, "line");
-		vg_jw_knull(w, "column");
-	}
-	vg_jw_kstr(w, "message", e->msg);
-	vg_jw_obj_end(w);
-}
-
 void vg_assign_policy_error(const struct vg_assign *t,
 			    const struct vg_config_err *e, const char *note)
 {
@@ -57,21 +39,9 @@ void vg_assign_policy_error(const struct vg_assign *t,
 	vg_jw_obj(&w);
 	vg_jw_kstr(&w, "policy", t->policy);
 	vg_jw_key(&w, "error");
-	vg_assign_json_err(&w, e);
+	vg_config_err_json(&w, e);
 	vg_jw_obj_end(&w);
 	vg_assign_json_print(&b, &w);
-}
-
-static void json_allow(struct vg_jw *w, unsigned int allow)
-{
-	vg_jw_karr(w, "allow");
-	if (allow & VG_ALLOW_IN)
-		vg_jw_str(w, "in");
-	if (allow & VG_ALLOW_OUT)
-		vg_jw_str(w, "out");
-	if (allow & VG_ALLOW_IRQ)
-		vg_jw_str(w, "irq");
-	vg_jw_arr_end(w);
 }
 
 int vg_cmd_list(const struct vg_assign *t)
@@ -137,8 +107,8 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 	bool sim = vg_cfgsim_find(cfg, l->chip) != NULL;
 	char allow[32];
 
+	vg_acl_allow_str(l->allow, allow, sizeof(allow));
 	if (!t->json) {
-		vg_acl_allow_str(l->allow, allow, sizeof(allow));
 		printf("%u %s %s name=%s allow=%s safe=%s bias=%s drive=%s "
 		       "active-low=%s debounce=%u sim=%s\n",
 		       i, l->chip, l->line, name[0] ? name : "-", allow,
@@ -152,7 +122,8 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 	vg_jw_kstr(w, "chip", l->chip);
 	vg_jw_kstr(w, "line", l->line);
 	vg_jw_kstr(w, "name", name);
-	json_allow(w, l->allow);
+	vg_jw_key(w, "allow");
+	vg_jw_words(w, allow, ',');
 	vg_jw_kstr(w, "safe", safe[l->safe]);
 	vg_jw_kstr(w, "bias", bias[l->bias]);
 	vg_jw_kstr(w, "drive", drive[l->drive]);
@@ -237,7 +208,7 @@ int vg_cmd_check(const struct vg_assign *t)
 		nprob++;
 		vg_config_err_format(&e, why, sizeof(why));
 		if (t->json)
-			vg_assign_json_err(&w, &e);
+			vg_config_err_json(&w, &e);
 		else
 			printf("%s\n", why);
 	}

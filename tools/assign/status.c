@@ -10,13 +10,6 @@
 #include <string.h>
 #include "assign.h"
 
-static const struct vg_json *array(const struct vg_json *obj, const char *key)
-{
-	const struct vg_json *a = vg_json_get(obj, key);
-
-	return a && a->type == VG_JSON_ARR ? a : NULL;
-}
-
 static void print_counters(const struct vg_json *c)
 {
 	static const char *const names[] = {
@@ -55,7 +48,7 @@ static void print_device(const char *indent, const struct vg_json *d)
 
 static void print_line(const struct vg_json *l)
 {
-	const struct vg_json *allow = array(l, "allow");
+	const struct vg_json *allow = vg_json_get_arr(l, "allow");
 	const char *name = vg_json_get_str(l, "name", "");
 	unsigned int i;
 	uint64_t v;
@@ -82,14 +75,14 @@ static bool device_of(const struct vg_json *d, const char *name)
 
 static void print_human(const struct vg_json *res)
 {
-	const struct vg_json *doms = array(res, "domains");
-	const struct vg_json *parked = array(res, "parked");
-	const struct vg_json *devs = array(res, "devices");
+	const struct vg_json *doms = vg_json_get_arr(res, "domains");
+	const struct vg_json *parked = vg_json_get_arr(res, "parked");
+	const struct vg_json *devs = vg_json_get_arr(res, "devices");
 	unsigned int i, j, n;
 
 	for (i = 0; doms && i < doms->n; i++) {
 		const struct vg_json *d = &doms->v[i];
-		const struct vg_json *lines = array(d, "lines");
+		const struct vg_json *lines = vg_json_get_arr(d, "lines");
 		const char *name = vg_json_get_str(d, "name", "?");
 
 		n = lines ? lines->n : 0;
