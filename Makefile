@@ -87,7 +87,7 @@ layer_inc = $(foreach l,$(1) $(USES_$(1)),$(patsubst %/,-I%,$(call layer_dirs,$(
 layer_srcs = $(sort $(wildcard backend/$(1)/*.c backend/$(1)/*/*.c))
 # Tests, tools and fuzzers see every layer; production code never sees tests/.
 ALL_INC := $(foreach l,$(LAYERS),$(patsubst %/,-I%,$(call layer_dirs,$(l))))
-TEST_INC := $(ALL_INC) -Ifrontend-shim -Itests/lib
+TEST_INC := $(ALL_INC) -Ifrontend-shim -Itools -Itests/lib
 
 # --- sources -------------------------------------------------------------
 # Linked into vgpiod (and vgpio-assign) only: main(), and the two adapters
@@ -105,6 +105,10 @@ INTEG_SRCS := $(sort $(wildcard tests/integ/test-*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FAKEXEN_SRCS := $(sort $(wildcard tests/lib/fakexen/*.c))
 XENT_SRCS := $(sort $(wildcard tests/xen-fake/test-*.c))
+# vgpio-assign, one file per concern (tools/assign/assign.h).
+ASSIGN_SRCS := $(sort $(wildcard tools/assign/*.c))
+# The control-socket client every tool links (never vgpiod).
+CTLC_SRCS := tools/ctlclient.c
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 # One library per layer; link order is upper layers first.
@@ -117,12 +121,15 @@ LIBSHIM := $(B)/libvgpio-shim.a
 LIBTEST := $(B)/libvgpio-test.a
 XEN_OBJS := $(call obj,$(XEN_SRCS))
 LIBFAKEXEN := $(B)/libfakexen.a
+LIBCTLC := $(B)/libvgpio-ctlclient.a
 
 # Include paths of each object: a layer's own and those below it; the
 # adapters and main() are in their layers too.
 $(foreach l,$(LAYERS),$(eval $(call obj,$(call layer_srcs,$(l))): INC := $(call layer_inc,$(l))))
 # The guest side uses only base/ (the one number and line-reference rule).
 $(call obj,$(SHIM_SRCS) frontend-shim/main.c): INC := -Ifrontend-shim -Ibackend/base
+# The tools see every layer, never tests/.
+$(call obj,$(ASSIGN_SRCS) $(wildcard tools/*.c)): INC := $(ALL_INC) -Itools
 INC ?= $(TEST_INC)
 
 VGPIOD := $(B)/vgpiod
@@ -139,7 +146,7 @@ BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
-all: $(BINS) $(LAYER_LIBS) $(LIBSHIM)
+all: $(BINS) $(LAYER_LIBS) $(LIBSHIM) $(LIBCTLC)
 
 help:
 	@sed -n '/^# vgpio: one Makefile/,/^$$/p' Makefile
@@ -244,6 +251,9 @@ $(LIBTEST): $(TESTLIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(LIBFAKEXEN): $(call obj,$(FAKEXEN_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBCTLC): $(call obj,$(CTLC_SRCS))
+	@$(if $(filter 0,$(V)),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The gpiod provider is the one object built against libgpiod; the
 # binaries that link it get an rpath to a project-local libgpiod.
@@ -259,10 +269,10 @@ $(VGPIOD): $(call obj,$(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS) $(LAYER_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM) $(call layer_lib,base)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
-$(ASSIGN): $(B)/tools/vgpio-assign.o $(GPIOD_OBJ) $(LAYER_LIBS)
+$(ASSIGN): $(call obj,$(ASSIGN_SRCS)) $(GPIOD_OBJ) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS)
-$(CTL): $(B)/tools/vgpio-ctl.o
+$(CTL): $(B)/tools/vgpio-ctl.o $(LIBCTLC) $(call layer_lib,base)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
@@ -270,13 +280,13 @@ $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # Static pattern rules: a unit and an integration test may share a name.
-$(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
+$(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 # The Xen transport's tests link the real transport objects against the
 # fake Xen instead of the Xen libraries.
-$(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
+$(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 

@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * vgpio-ctl: send one command to vgpiod's control socket and print the
- * reply. Exit 0 on "ok", 1 on "error: ...", 2 on usage or connection
- * errors. Stand-alone on purpose (links no vgpio library).
+ * reply (docs/vgpiod.8.md, "vgpio-ctl"). Exit 0 when the daemon says ok,
+ * 1 when it says error, 2 on usage or connection errors.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#define CTL_DEFAULT "/run/vgpio/control.sock"
-#define CTL_CMD_MAX 511
-#define CTL_TIMEOUT_MS 10000
+#include "ctl.h"
+#include "ctlclient.h"
+#include "daemon.h"
 
 static const char usage[] =
 	"usage: vgpio-ctl [-C PATH] COMMAND [ARGS...]\n"
-	"  -C PATH   control socket (default " CTL_DEFAULT ")\n"
-	"  commands: status | sim get CHIP LINE | sim set CHIP LINE 0|1 | "
-	"help\n";
+	"       vgpio-ctl [-C PATH] --json REQUEST|COMMAND\n"
+	"  -C, --control PATH  control socket "
+	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
+	"  -j, --json          send a JSON request (a JSON object, or the "
+	"name\n"
+	"                      of a command without arguments), print the\n"
+	"                      JSON reply\n"
+	"  commands: status | reload | sim get CHIP LINE | "
+	"sim set CHIP LINE 0|1 | help\n";
 
 static int fail(const char *what, const char *detail)
 {
@@ -31,107 +32,85 @@ static int fail(const char *what, const char *detail)
 	return 2;
 }
 
-static int connect_ctl(const char *path)
+/* The words of the command line joined by blanks, as one line. */
+static int join(int argc, char **argv, char *cmd, size_t len)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	size_t at = 0, n;
+	int i;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]);
+		if (strpbrk(argv[i], "\n\r"))
+			return fail("newline in argument", argv[i]);
+		if (at + n + 2 > len)
+			return fail("command too long", NULL);
+		if (at)
+			cmd[at++] = ' ';
+		memcpy(cmd + at, argv[i], n);
+		at += n;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t r = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += r;
-		len -= (size_t)r;
-	}
+	cmd[at] = '\0';
 	return 0;
 }
 
-/*
- * Print reply lines until the final one. Returns 0 for "ok", 1 for
- * "error: ...", 2 if the daemon went away or did not answer in time.
- */
-static int read_reply(int fd)
+static int run_text(struct vg_ctlc *c, const char *cmd)
 {
-	char buf[4096];
-	size_t len = 0;
+	struct vg_strbuf body = {0};
+	int rc = vg_ctlc_text(c, cmd, &body);
 
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		char *nl;
-		ssize_t r;
+	if (body.s)
+		fputs(body.s, stdout);
+	free(body.s);
+	if (rc == 1)
+		fprintf(stderr, "vgpio-ctl: error: %s\n", c->err);
+	else if (rc)
+		return fail(c->err, NULL);
+	return rc;
+}
 
-		while ((nl = memchr(buf, '\n', len))) {
-			*nl = '\0';
-			if (!strcmp(buf, "ok"))
-				return 0;
-			if (!strncmp(buf, "error: ", 7)) {
-				fprintf(stderr, "vgpio-ctl: %s\n", buf);
-				return 1;
-			}
-			puts(buf);
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len);
-		}
-		if (len == sizeof(buf))
-			return fail("reply line too long", NULL);
-		r = poll(&pfd, 1, CTL_TIMEOUT_MS);
-		if (r == 0)
-			return fail("no reply from vgpiod", NULL);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail("poll", strerror(errno));
-		}
-		r = read(fd, buf + len, sizeof(buf) - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return fail("connection closed before the reply ended",
-				    r < 0 ? strerror(errno) : NULL);
-		len += (size_t)r;
-	}
+static int run_json(struct vg_ctlc *c, const char *req)
+{
+	struct vg_ctlc_reply r = {0};
+	int rc;
+
+	/* A request object goes as it is; a bare name becomes one. */
+	if (req[strspn(req, " \t")] == '{')
+		rc = vg_ctlc_send(c, req);
+	else
+		rc = vg_ctlc_request(c, req, NULL);
+	if (!rc)
+		rc = vg_ctlc_reply(c, &r);
+	if (r.raw)
+		puts(r.raw);
+	if (!rc)
+		rc = r.ok ? 0 : 1;
+	else
+		rc = fail(c->err, NULL);
+	vg_ctlc_reply_free(&r);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = CTL_DEFAULT;
-	char cmd[CTL_CMD_MAX + 1];
-	size_t len = 0;
 	static const struct option opts[] = {
 		{"control", required_argument, NULL, 'C'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, fd, i, rc;
+	const char *path = VG_DAEMON_CONTROL_SOCKET;
+	char cmd[VG_CTL_REQUEST_MAX];
+	struct vg_ctlc c;
+	bool json = false;
+	int ch, rc;
 
-	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
-		switch (c) {
+	while ((ch = getopt_long(argc, argv, "+C:jh", opts, NULL)) != -1) {
+		switch (ch) {
 		case 'C':
 			path = optarg;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -145,29 +124,18 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	for (i = optind; i < argc; i++) {
-		size_t n = strlen(argv[i]);
-
-		if (strpbrk(argv[i], "\n\r"))
-			return fail("newline in argument", argv[i]);
-		if (len + n + 2 > sizeof(cmd))
-			return fail("command too long", NULL);
-		if (len)
-			cmd[len++] = ' ';
-		memcpy(cmd + len, argv[i], n);
-		len += n;
-	}
-	cmd[len++] = '\n';
-
-	fd = connect_ctl(path);
-	if (fd < 0)
-		return fail(path, strerror(errno));
-	if (send_all(fd, cmd, len) < 0) {
-		rc = fail("send", strerror(errno));
-	} else {
-		fflush(stdout);
-		rc = read_reply(fd);
-	}
-	close(fd);
+	rc = join(argc - optind, argv + optind, cmd,
+		  json ? sizeof(cmd) : VG_CTL_LINE_MAX);
+	if (rc)
+		return rc;
+	if (json && cmd[strspn(cmd, " \t")] != '{' && strchr(cmd, ' '))
+		return fail("with --json, give a command with arguments as a "
+			    "JSON request",
+			    NULL);
+	rc = vg_ctlc_connect(&c, path);
+	if (rc)
+		return fail(c.err, NULL);
+	rc = json ? run_json(&c, cmd) : run_text(&c, cmd);
+	vg_ctlc_close(&c);
 	return rc;
 }

@@ -1,52 +1,110 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket: a SOCK_STREAM unix socket (mode 0600) speaking a line
- * protocol. A client sends one command per line ("sim get board 3"); the
- * server answers zero or more lines and then a final "ok" or
- * "error: <reason>" line, and keeps the connection open for the next
- * command. Words are separated by blanks; there is no quoting.
+ * The control socket: a SOCK_STREAM unix socket (mode 0600). A client
+ * sends one request per line; the server answers it, then reads the next.
+ * Two protocols share the socket, line by line:
  *
- * ctl owns the framing, the word splitting, argument counting and "help";
- * the commands themselves come from the owner's table (the daemon's
- * status and sim commands). Input lines are bounded (VG_CTL_LINE_MAX),
- * and so is the output queued for a client that does not read; a client
- * that exceeds either is disconnected, touching nothing else.
+ *  - JSON (the protocol; docs/vgpiod.8.md, "CONTROL PROTOCOL"): a line
+ *    whose first non-blank byte is '{' is one request object,
+ *      {"v":1,"cmd":"sim get","args":{"chip":"board","line":"led"}}
+ *    and the reply is one line,
+ *      {"v":1,"ok":true,"result":{...}}
+ *      {"v":1,"ok":false,"error":{"code":"...","message":"..."}}
+ *    (an error may carry more members, and the result of what was done
+ *    before the error).
+ *  - Text (the older protocol, kept for scripts): any other line is words
+ *    separated by blanks ("sim get board led"), answered with zero or
+ *    more lines and then "ok" or "error: <message>".
+ *
+ * Both run the same command table. A command reads typed arguments,
+ * writes its result as JSON and may fail with a code and a message; the
+ * text protocol shows the result through the command's text form. ctl
+ * owns framing, parsing, checking requests and arguments against the
+ * table, replies, and the built-in "help".
+ *
+ * Requests are untrusted: lines are bounded (VG_CTL_LINE_MAX for text,
+ * VG_CTL_REQUEST_MAX for JSON), JSON is parsed strictly (json.h),
+ * and so is every argument. A malformed request gets an error reply and
+ * the client may go on; only a line that is too long or holds a NUL byte
+ * closes the connection (after the error reply). Output queued for a
+ * client that does not read is bounded (VG_CTL_REPLY_MAX); beyond it the
+ * client is disconnected. Nothing a client sends touches another client.
  *
  * Logs through the log passed to vg_ctl_new (client errors at debug).
  */
 #ifndef VGPIO_CTL_H
 #define VGPIO_CTL_H
 
+#include <stdint.h>
 #include <vgpio/types.h>
 #include "evloop.h"
+#include "json.h"
 #include "log.h"
 
-#define VG_CTL_LINE_MAX 512 /* bytes per command line, newline included */
-#define VG_CTL_ARGS_MAX 16 /* words per command line */
+#define VG_CTL_VERSION 1 /* the JSON protocol's "v" */
+#define VG_CTL_LINE_MAX 512 /* bytes per text command, newline included */
+#define VG_CTL_REQUEST_MAX 4096 /* bytes per JSON request, newline incl. */
+#define VG_CTL_REPLY_MAX (1u << 20) /* bytes per reply (clients: too) */
+#define VG_CTL_REPLY_DEPTH 16 /* nesting of a reply, for clients */
+#define VG_CTL_WORDS_MAX 16 /* words per text command */
+#define VG_CTL_ARGS_MAX 8 /* arguments per command */
+
+/* Error codes ("code" of an error reply). */
+#define VG_CTL_E_PARSE "parse" /* the request is not JSON */
+#define VG_CTL_E_REQUEST "bad-request" /* JSON, but not a request */
+#define VG_CTL_E_VERSION "version" /* a "v" this daemon does not speak */
+#define VG_CTL_E_TOO_LARGE "too-large" /* line too long (connection closed) */
+#define VG_CTL_E_UNKNOWN "unknown-command"
+#define VG_CTL_E_ARGS "bad-args" /* missing, unknown or invalid arguments */
+#define VG_CTL_E_NOT_FOUND "not-found" /* what an argument names is not */
+#define VG_CTL_E_POLICY "policy" /* the policy was refused, unchanged */
+#define VG_CTL_E_UNSUPPORTED "unsupported" /* not in this daemon's mode */
+#define VG_CTL_E_PARTIAL "partial" /* done in part; see "result" */
+#define VG_CTL_E_INTERNAL "internal" /* out of memory and the like */
 
 struct vg_ctl;
-struct vg_ctl_client;
+struct vg_ctl_call;
+
+enum vg_ctl_arg_type {
+	VG_CTL_ARG_STR, /* 1..max printable ASCII bytes */
+	VG_CTL_ARG_INT, /* an integer in min..max */
+};
+
+struct vg_ctl_arg {
+	const char *name; /* JSON member; upper case in the text usage */
+	enum vg_ctl_arg_type type;
+	int64_t min, max;
+};
 
 /*
- * Run a command for @cl: @argv holds the @argc words after the command's
- * name. Write output with vg_ctl_reply(); return 0 (ctl sends "ok") or the
- * result of vg_ctl_fail() (ctl sends "error: <reason>").
+ * Run a command. Arguments: vg_ctl_arg_str()/vg_ctl_arg_int(), already
+ * checked against the command's table. Write the result with the writer
+ * from vg_ctl_result() (one value; nothing written is {}); return 0, or
+ * the result of vg_ctl_fail().
  */
-typedef int (*vg_ctl_fn)(void *arg, struct vg_ctl_client *cl, int argc,
-			 char **argv);
+typedef int (*vg_ctl_fn)(void *arg, struct vg_ctl_call *call);
+/*
+ * The text protocol's form of @result (the command's result, parsed):
+ * lines with vg_ctl_reply(). Called also when the command failed but
+ * wrote a result.
+ */
+typedef void (*vg_ctl_text_fn)(struct vg_ctl_call *call,
+			       const struct vg_json *result);
 
 struct vg_ctl_cmd {
 	const char *name; /* one or two words: "status", "sim get" */
-	const char *usage; /* the arguments, e.g. "CHIP LINE"; "" if none */
-	int nargs; /* exact number of words after the name */
 	const char *help; /* one line for "help" */
+	const struct vg_ctl_arg *args; /* in text order; all required */
+	unsigned int nargs; /* at most VG_CTL_ARGS_MAX */
 	vg_ctl_fn fn;
+	vg_ctl_text_fn text; /* NULL: no lines */
 };
 
 /*
  * Listen on @path (see vg_listen_unix for the path rules) and serve
  * the @ncmds commands of @cmds (borrowed, must outlive the ctl) with @arg.
- * 0 or -errno; logs why on failure.
+ * 0 or -errno (-EINVAL for a table that breaks the limits above); logs
+ * why on failure.
  */
 int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	       const struct vg_ctl_cmd *cmds, unsigned int ncmds, void *arg,
@@ -54,10 +112,24 @@ int vg_ctl_new(struct vg_evloop *ev, const char *path,
 /* Disconnect every client and remove the socket. NULL is fine. */
 void vg_ctl_free(struct vg_ctl *ctl);
 
-/* Queue one reply line (the newline is added). */
-void vg_ctl_reply(struct vg_ctl_client *cl, const char *fmt, ...)
+/* Argument @i (the command's args[@i]) of its type. */
+const char *vg_ctl_arg_str(const struct vg_ctl_call *call, unsigned int i);
+int64_t vg_ctl_arg_int(const struct vg_ctl_call *call, unsigned int i);
+/* Where the command writes its result. */
+struct vg_jw *vg_ctl_result(struct vg_ctl_call *call);
+/*
+ * Fail with @code (VG_CTL_E_*) and a message (the text protocol's
+ * "error: <message>"); returns -1 for the command fn.
+ */
+int vg_ctl_fail(struct vg_ctl_call *call, const char *code, const char *fmt,
+		...) VG_PRINTF(3, 4);
+/*
+ * One more member @key of the error object, for details beyond code and
+ * message: write exactly one value with the writer returned.
+ */
+struct vg_jw *vg_ctl_error_member(struct vg_ctl_call *call, const char *key);
+/* A text form: queue one reply line (the newline is added). */
+void vg_ctl_reply(struct vg_ctl_call *call, const char *fmt, ...)
 	VG_PRINTF(2, 3);
-/* Set the reason for "error: <reason>"; returns -1 for the command fn. */
-int vg_ctl_fail(struct vg_ctl_client *cl, const char *fmt, ...) VG_PRINTF(2, 3);
 
 #endif /* VGPIO_CTL_H */

@@ -59,8 +59,13 @@ extern const unsigned int vg_daemon_ncmds;
 
 /*
  * Re-read the policy file and apply it (dom.h). 0 and @chg filled, or
- * -errno with @err saying why and nothing changed.
+ * -errno with @err saying why and nothing changed: where in the file for
+ * a policy that does not parse; no file for one that cannot be applied
+ * (the message names domain, chip and line) or when there is no file.
  */
+int vg_daemon_reload_err(struct vg_daemon *d, struct vg_doms_change *chg,
+			 struct vg_config_err *err);
+/* As vg_daemon_reload_err(), the error as text into @err. */
 int vg_daemon_reload(struct vg_daemon *d, struct vg_doms_change *chg, char *err,
 		     size_t errlen);
 

@@ -20,14 +20,12 @@ static int cfglex_verr(struct vg_cfglex *lx, struct vg_cfgpos at,
 static int cfglex_verr(struct vg_cfglex *lx, struct vg_cfgpos at,
 		       const char *fmt, va_list ap)
 {
-	int n;
-
-	if (!lx->errlen)
+	if (!lx->err)
 		return -EINVAL;
-	n = snprintf(lx->err, lx->errlen, "%s:%u:%u: ", lx->source, at.line,
-		     at.col);
-	if (n >= 0 && (size_t)n < lx->errlen)
-		vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
+	lx->err->file = lx->source;
+	lx->err->line = at.line;
+	lx->err->col = at.col;
+	vsnprintf(lx->err->msg, sizeof(lx->err->msg), fmt, ap);
 	return -EINVAL;
 }
 
@@ -55,7 +53,11 @@ int vg_cfglex_err(struct vg_cfglex *lx, unsigned int col, const char *fmt, ...)
 
 int vg_cfglex_nomem(struct vg_cfglex *lx)
 {
-	snprintf(lx->err, lx->errlen, "%s: out of memory", lx->source);
+	if (lx->err) {
+		lx->err->file = lx->source;
+		lx->err->line = lx->err->col = 0;
+		snprintf(lx->err->msg, sizeof(lx->err->msg), "out of memory");
+	}
 	return -ENOMEM;
 }
 

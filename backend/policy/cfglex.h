@@ -3,11 +3,12 @@
  * The policy file's lexer, for the config parser (config.c and its
  * sections) and tools that read the same format: one line at a time into
  * tokens, a cursor over them, the strict word parsers (numbers, names,
- * keywords) and the error format "SOURCE:LINE:COL: message". Columns
- * count bytes from 1; a missing token is reported at the end of its line.
+ * keywords) and the errors (struct vg_config_err: source, line, column,
+ * message). Columns count bytes from 1; a missing token is reported at
+ * the end of its line.
  *
- * Errors return -EINVAL (-ENOMEM when out of memory) after writing the
- * message to the caller's buffer; nothing logs.
+ * Errors return -EINVAL (-ENOMEM when out of memory) after filling the
+ * caller's struct vg_config_err, if any; nothing logs.
  */
 #ifndef VGPIO_CFGLEX_H
 #define VGPIO_CFGLEX_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <vgpio/types.h>
+#include "config.h"
 
 #define VG_CFG_TOKEN_SHOWN 40 /* longest token quoted in a message */
 
@@ -42,9 +44,8 @@ struct vg_cfgpos {
 };
 
 struct vg_cfglex {
-	const char *source; /* names the input in messages */
-	char *err; /* message buffer, errlen bytes; errlen may be 0 */
-	size_t errlen;
+	const char *source; /* names the input in errors */
+	struct vg_config_err *err; /* filled on error; may be NULL */
 
 	unsigned int lineno; /* the line being read, from 1 */
 	unsigned int eol_col; /* where a missing token is reported */
@@ -83,7 +84,7 @@ int vg_cfglex_err(struct vg_cfglex *lx, unsigned int col, const char *fmt, ...)
 	VG_PRINTF(3, 4);
 int vg_cfglex_err_at(struct vg_cfglex *lx, struct vg_cfgpos at, const char *fmt,
 		     ...) VG_PRINTF(3, 4);
-/* "SOURCE: out of memory"; returns -ENOMEM. */
+/* "out of memory", without a position; returns -ENOMEM. */
 int vg_cfglex_nomem(struct vg_cfglex *lx);
 
 struct vg_cfgpos vg_cfglex_pos(const struct vg_cfglex *lx,

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cfgparse.h"
+#include "json.h"
 
 #define CFG_MAX_FILE (16u << 20)
 
@@ -156,20 +157,19 @@ static int parse_entry(struct vg_cfgparse *p)
 
 /* --- public API ------------------------------------------------------------ */
 
-int vg_config_parse(const char *text, size_t len, const char *source,
-		    struct vg_config **out, char *err, size_t errlen)
+int vg_config_parse_err(const char *text, size_t len, const char *source,
+			struct vg_config **out, struct vg_config_err *err)
 {
-	struct vg_cfgparse p = {.lx = {.source = source ? source : "config",
-				       .err = err,
-				       .errlen = err ? errlen : 0}};
+	struct vg_cfgparse p = {
+		.lx = {.source = source ? source : "config", .err = err}};
 	struct vg_cfglex *lx = &p.lx;
 	const char *nul = len ? memchr(text, '\0', len) : NULL;
 	const struct vg_cfgtok *lbrack;
 	size_t at = 0;
 	int rc = 0;
 
-	if (lx->errlen)
-		err[0] = '\0';
+	if (err)
+		memset(err, 0, sizeof(*err));
 	p.cfg = calloc(1, sizeof(*p.cfg));
 	if (!p.cfg)
 		return vg_cfglex_nomem(lx);
@@ -211,8 +211,8 @@ int vg_config_parse(const char *text, size_t len, const char *source,
 	return 0;
 }
 
-int vg_config_load(const char *path, struct vg_config **out, char *err,
-		   size_t errlen)
+int vg_config_load_err(const char *path, struct vg_config **out,
+		       struct vg_config_err *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -246,17 +246,81 @@ int vg_config_load(const char *path, struct vg_config **out, char *err,
 		rc = -EAGAIN; /* changed while we read it */
 		goto out;
 	}
-	rc = vg_config_parse(buf, len, path, out, err, errlen);
+	rc = vg_config_parse_err(buf, len, path, out, err);
 	free(buf);
 	close(fd);
 	return rc;
 out:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		err->file = path;
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(-rc));
+	}
 	free(buf);
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+void vg_config_err_format(const struct vg_config_err *e, char *buf, size_t len)
+{
+	if (e->file && e->line)
+		snprintf(buf, len, "%s:%u:%u: %s", e->file, e->line, e->col,
+			 e->msg);
+	else if (e->file)
+		snprintf(buf, len, "%s: %s", e->file, e->msg);
+	else
+		snprintf(buf, len, "%s", e->msg);
+}
+
+void vg_config_err_json(struct vg_jw *w, const struct vg_config_err *e)
+{
+	vg_jw_obj(w);
+	vg_jw_key(w, "file");
+	if (e->file)
+		vg_jw_str(w, e->file);
+	else
+		vg_jw_null(w);
+	vg_jw_key(w, "line");
+	if (e->line)
+		vg_jw_u64(w, e->line);
+	else
+		vg_jw_null(w);
+	vg_jw_key(w, "column");
+	if (e->line)
+		vg_jw_u64(w, e->col);
+	else
+		vg_jw_null(w);
+	vg_jw_kstr(w, "message", e->msg);
+	vg_jw_obj_end(w);
+}
+
+/* The text form of a result of the _err functions, for the old API. */
+static int err_text(int rc, const struct vg_config_err *e, char *err,
+		    size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (rc && err && errlen)
+		vg_config_err_format(e, err, errlen);
+	return rc;
+}
+
+int vg_config_parse(const char *text, size_t len, const char *source,
+		    struct vg_config **out, char *err, size_t errlen)
+{
+	struct vg_config_err e;
+
+	return err_text(vg_config_parse_err(text, len, source, out, &e), &e,
+			err, errlen);
+}
+
+int vg_config_load(const char *path, struct vg_config **out, char *err,
+		   size_t errlen)
+{
+	struct vg_config_err e;
+
+	return err_text(vg_config_load_err(path, out, &e), &e, err, errlen);
 }
 
 static void config_free_sim(struct vg_config_sim *s)

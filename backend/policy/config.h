@@ -23,7 +23,8 @@
  *
  * The parser is strict: unknown sections and keys, duplicates, trailing
  * garbage, numbers out of range, a host line in two domains and duplicate
- * guest names are errors reported as "SOURCE:LINE:COL: message". Pure code
+ * guest names are errors, reported as a struct vg_config_err (file, line,
+ * column, message) or as the text "SOURCE:LINE:COL: message". Pure code
  * over a buffer (no I/O except vg_config_load), fuzzed.
  */
 #ifndef VGPIO_CONFIG_H
@@ -81,14 +82,51 @@ struct vg_config {
 	struct vg_config_domain *domains;
 };
 
+#define VG_CONFIG_ERR_MSG_MAX 256
+
+/*
+ * Why a policy was refused, and where: what tools show to people, map to
+ * their own arguments, or send on as JSON.
+ */
+struct vg_config_err {
+	/*
+	 * The file (the parser's @source, borrowed: valid while it is), or
+	 * NULL when the error is not about a place in a file.
+	 */
+	const char *file;
+	unsigned int line, col; /* from 1; 0 when there is no position */
+	char msg[VG_CONFIG_ERR_MSG_MAX]; /* why, without file or position */
+};
+
 /*
  * Parse @len bytes of @text (need not be NUL-terminated). On success 0 and
- * *out; on error -EINVAL (or -ENOMEM) and a message in @err naming
- * @source, line and column. Never logs.
+ * *out; on error -EINVAL (or -ENOMEM) and, if @err is not NULL, @err
+ * filled: file @source (NULL: "config"), line and column of the offending
+ * token (0 for out of memory). Never logs.
  */
+int vg_config_parse_err(const char *text, size_t len, const char *source,
+			struct vg_config **out, struct vg_config_err *err);
+/*
+ * Read and parse the file at @path; errors as above (-errno on I/O, then
+ * @err has file @path, no position and the errno's text).
+ */
+int vg_config_load_err(const char *path, struct vg_config **out,
+		       struct vg_config_err *err);
+/*
+ * @e as text into @buf: "FILE:LINE:COL: message", "FILE: message" without
+ * a position, "message" without a file.
+ */
+void vg_config_err_format(const struct vg_config_err *e, char *buf, size_t len);
+struct vg_jw;
+/*
+ * @e as JSON with @w: {"file":F,"line":L,"column":C,"message":M}, null
+ * for a file, line and column it does not have.
+ */
+void vg_config_err_json(struct vg_jw *w, const struct vg_config_err *e);
+/* As vg_config_parse_err(), the error formatted into @err (may be NULL). */
 int vg_config_parse(const char *text, size_t len, const char *source,
 		    struct vg_config **out, char *err, size_t errlen);
-/* Read and parse the file at @path; errors as above (-errno on I/O). */
+/* As vg_config_load_err(), the error formatted into @err (may be NULL). */
 int vg_config_load(const char *path, struct vg_config **out, char *err,
 		   size_t errlen);
 void vg_config_free(struct vg_config *cfg);

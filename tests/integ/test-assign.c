@@ -6,7 +6,8 @@
  * in text and JSON, and the round trip with a running vgpiod: assign,
  * a guest uses the lines, revoke, a refused reload restores the file.
  * Sim chips only (no GPIO hardware here): the host-line probe is reached
- * through a chip that is neither a sim chip nor a host chip.
+ * through a chip that is neither a sim chip nor a host chip. Also
+ * vgpio-ctl, which shares vgpio-assign's control client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 
 #include "config.h"
 #include "daemon-run.h"
+#include "json.h"
 #include "shim.h"
 #include "tmpdir.h"
 
@@ -124,28 +126,28 @@ static void spew(const char *path, const char *text)
 }
 
 /*
- * Run vgpio-assign -f POLICY -C CONTROL ARGS... (NULL-terminated); its
- * exit status, stdout and stderr in f->out and f->err.
+ * Run $VGPIO_BUILD/@tool with -C CONTROL (and, for vgpio-assign, -c
+ * POLICY) and then the NULL-terminated ARGS of @ap; its exit status,
+ * stdout and stderr in f->out and f->err.
  */
-static int run(struct fx *f, ...)
+static int vrun(struct fx *f, const char *tool, va_list ap)
 {
 	const char *build = getenv("VGPIO_BUILD");
 	char bin[256];
 	const char *argv[ARGS_MAX];
 	int n = 0, status;
-	va_list ap;
 	pid_t pid;
 
-	snprintf(bin, sizeof(bin), "%s/vgpio-assign", build ? build : "build");
+	snprintf(bin, sizeof(bin), "%s/%s", build ? build : "build", tool);
 	argv[n++] = bin;
-	argv[n++] = "-f";
-	argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
+	if (!strcmp(tool, "vgpio-assign")) {
+		argv[n++] = "-c";
+		argv[n++] = f->r ? vg_drun_config(f->r) : f->policy;
+	}
 	argv[n++] = "-C";
 	argv[n++] = f->r ? vg_drun_control(f->r) : f->control;
-	va_start(ap, f);
 	while ((argv[n] = va_arg(ap, const char *)))
 		assert_true(++n < ARGS_MAX);
-	va_end(ap);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -167,6 +169,30 @@ static int run(struct fx *f, ...)
 	f->out = slurp(f->out_path, NULL);
 	f->err = slurp(f->err_path, NULL);
 	return WEXITSTATUS(status);
+}
+
+/* vgpio-assign -c POLICY -C CONTROL ARGS... (NULL-terminated). */
+static int run(struct fx *f, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, f);
+	rc = vrun(f, "vgpio-assign", ap);
+	va_end(ap);
+	return rc;
+}
+
+/* vgpio-ctl -C CONTROL ARGS... (NULL-terminated). */
+static int run_ctl(struct fx *f, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, f);
+	rc = vrun(f, "vgpio-ctl", ap);
+	va_end(ap);
+	return rc;
 }
 
 static const char *policy_of(const struct fx *f)
@@ -299,17 +325,41 @@ static void assert_json(const char *text)
 	assert_true(end && !*js_ws(end));
 }
 
-/* The JSON object that starts at @key (e.g. "{\"index\":1,") after @from. */
-static char *json_object(const char *text, const char *from, const char *key)
+/* stdout as one JSON document, parsed (the caller frees it). */
+static struct vg_json *parsed_out(const struct fx *f)
 {
-	const char *p = strstr(text, from), *q;
+	struct vg_json *v = NULL;
+	struct vg_json_err e;
 
-	assert_non_null(p);
-	p = strstr(p, key);
-	assert_non_null(p);
-	q = strchr(p, '}');
-	assert_non_null(q);
-	return strndup(p, (size_t)(q - p + 1));
+	assert_json(f->out);
+	if (vg_json_parse(f->out, strlen(f->out), VG_JSON_DEPTH_MAX, &v, &e))
+		fail_msg("byte %zu: %s: %s", e.offset, e.msg, f->out);
+	return v;
+}
+
+/* Element @i of the array @key of @obj. */
+static const struct vg_json *elem(const struct vg_json *obj, const char *key,
+				  unsigned int i)
+{
+	const struct vg_json *a = vg_json_get_arr(obj, key);
+
+	assert_true(a && i < a->n);
+	return &a->v[i];
+}
+
+/* The status domain called @name. */
+static const struct vg_json *status_dom(const struct vg_json *st,
+					const char *name)
+{
+	const struct vg_json *doms = vg_json_get(st, "domains");
+	unsigned int i;
+
+	assert_non_null(doms);
+	for (i = 0; i < doms->n; i++)
+		if (!strcmp(vg_json_get_str(&doms->v[i], "name", ""), name))
+			return &doms->v[i];
+	fail_msg("no domain %s in the status", name);
+	return NULL;
 }
 
 /* --- editing ------------------------------------------------------------ */
@@ -600,6 +650,70 @@ static void assign_check_clean_policy_ok(void **state)
 	assert_non_null(strstr(f->out, "duplicate section [domain x]"));
 }
 
+/* A policy error is a file, a line, a column and a message, in JSON too. */
+static void assign_policy_error_json_has_position(void **state)
+{
+	struct fx *f = *state;
+	const struct vg_json *e;
+	struct vg_json *v;
+	char want[256];
+
+	spew(f->policy, "[domain x]\nlines = board 1\n[domain x]\n");
+	assert_int_equal(run(f, "--json", "check", NULL), 1);
+	v = parsed_out(f);
+	e = elem(v, "problems", 0);
+	assert_string_equal(vg_json_get_str(e, "file", ""), f->policy);
+	assert_int_equal(vg_json_get_u64(e, "line", 0), 3);
+	assert_int_equal(vg_json_get_u64(e, "column", 0), 9);
+	assert_non_null(strstr(vg_json_get_str(e, "message", ""),
+			       "duplicate section [domain x]"));
+	assert_false(vg_json_true(vg_json_get(v, "ok")));
+	vg_json_free(v);
+	/* The human form is the same error, as FILE:LINE:COL: message. */
+	snprintf(want, sizeof(want), "%s:3:9: duplicate section", f->policy);
+	assert_int_equal(run(f, "check", NULL), 1);
+	assert_non_null(strstr(f->out, want));
+	assert_int_equal(run(f, "list", NULL), 1);
+	assert_one_message(f, want);
+	assert_string_equal(f->out, "");
+	assert_int_equal(run(f, "list", "--json", NULL), 1);
+	assert_one_message(f, want);
+	v = parsed_out(f);
+	e = vg_json_get(v, "error");
+	assert_int_equal(vg_json_get_u64(e, "line", 0), 3);
+	assert_int_equal(vg_json_get_u64(e, "column", 0), 9);
+	vg_json_free(v);
+	/* A file that cannot be read has no position. */
+	unlink(f->policy);
+	assert_int_equal(run(f, "show", "x", "--json", NULL), 1);
+	v = parsed_out(f);
+	e = vg_json_get(v, "error");
+	assert_string_equal(vg_json_get_str(e, "file", ""), f->policy);
+	assert_int_equal(vg_json_get(e, "line")->type, VG_JSON_NULL);
+	assert_string_equal(vg_json_get_str(e, "message", ""),
+			    "No such file or directory");
+	vg_json_free(v);
+}
+
+/* -f and --policy, the old spelling of -c, still name the policy. */
+static void assign_old_policy_option_still_works(void **state)
+{
+	struct fx *f = *state;
+	char other[256];
+
+	spew(f->policy, "[domain zeta]\nlines = board 1\n");
+	/* Each overrides the -c that run() gives: a missing file fails. */
+	snprintf(other, sizeof(other), "%s/none.conf", f->dir);
+	assert_int_equal(run(f, "-f", other, "list", NULL), 1);
+	assert_one_message(f, "none.conf: No such file or directory");
+	assert_int_equal(run(f, "--policy", f->policy, "list", NULL), 0);
+	assert_string_equal(f->out, "zeta 1\n");
+	/* One option under two names: the last one given counts. */
+	assert_int_equal(
+		run(f, "--config", other, "-f", f->policy, "list", NULL), 0);
+	assert_string_equal(f->out, "zeta 1\n");
+}
+
 static void assign_status_without_daemon_exits_3(void **state)
 {
 	struct fx *f = *state;
@@ -628,7 +742,8 @@ static int sim_get(struct fx *f, const char *line)
 static void assign_daemon_round_trip(void **state)
 {
 	struct fx *f = *state;
-	char *obj;
+	const struct vg_json *dom, *line, *dev;
+	struct vg_json *st;
 	int v;
 
 	daemon_start(f);
@@ -642,10 +757,10 @@ static void assign_daemon_round_trip(void **state)
 	/* The connected guest sees the lines after a device reset. */
 	assert_int_equal(vg_shim_ngpio(f->g), 1);
 	assert_int_equal(run(f, "--json", "status", NULL), 0);
-	assert_json(f->out);
-	obj = json_object(f->out, "", "{\"name\":\"alpha\"");
-	assert_non_null(strstr(obj, "\"pending\":true"));
-	free(obj);
+	st = parsed_out(f);
+	assert_true(
+		vg_json_true(vg_json_get(status_dom(st, "alpha"), "pending")));
+	vg_json_free(st);
 	assert_int_equal(vg_shim_reset(f->g), 0);
 	assert_int_equal(vg_shim_probe(f->g), 0);
 	assert_int_equal(vg_shim_ngpio(f->g), 3);
@@ -667,16 +782,63 @@ static void assign_daemon_round_trip(void **state)
 	/* Other lines still work. */
 	assert_int_equal(vg_shim_get_value(f->g, 2, &v), 0);
 	assert_int_equal(run(f, "status", "--json", NULL), 0);
-	assert_json(f->out);
-	obj = json_object(f->out, "\"name\":\"alpha\"", "{\"index\":1,");
-	assert_non_null(strstr(obj, "\"host\":\"board:out1\""));
-	assert_non_null(strstr(obj, "\"revoked\":true"));
-	free(obj);
-	obj = json_object(f->out, "\"name\":\"alpha\"", "{\"index\":2,");
-	assert_non_null(strstr(obj, "\"revoked\":false"));
-	free(obj);
+	st = parsed_out(f);
+	dom = status_dom(st, "alpha");
+	assert_true(vg_json_true(vg_json_get(dom, "connected")));
+	line = elem(dom, "lines", 1);
+	assert_int_equal(vg_json_get_u64(line, "index", 0), 1);
+	assert_string_equal(vg_json_get_str(line, "chip", ""), "board");
+	assert_string_equal(vg_json_get_str(line, "line", ""), "out1");
+	assert_true(vg_json_true(vg_json_get(line, "revoked")));
+	assert_int_equal(vg_json_get(line, "value")->type, VG_JSON_NULL);
+	line = elem(dom, "lines", 2);
+	assert_false(vg_json_true(vg_json_get(line, "revoked")));
+	assert_int_equal(vg_json_get_u64(line, "value", 9), 1);
+	/* The guest's device window, with its domain's counters. */
+	dev = elem(st, "devices", 0);
+	assert_string_equal(vg_json_get_str(dev, "transport", ""), "loop");
+	assert_string_equal(vg_json_get_str(dev, "domain", ""), "alpha");
+	assert_true(vg_json_true(vg_json_get(dev, "attached")));
+	assert_string_equal(vg_json_get_str(dev, "memory", ""), "memfd");
+	assert_true(vg_json_get_u64(vg_json_get(dev, "counters"), "requests",
+				    0) > 0);
+	vg_json_free(st);
 	assert_int_equal(run(f, "status", NULL), 0);
-	assert_non_null(strstr(f->out, "domain alpha connected yes"));
+	/* Revoked from the policy: a smaller table waits for the reset. */
+	assert_non_null(strstr(f->out, "domain alpha: connected, 3 lines, new "
+				       "line table at the guest's next "
+				       "reset\n"));
+	assert_non_null(strstr(f->out, "  device: loop memory memfd state "
+				       "connected\n"));
+	assert_non_null(strstr(f->out, "  line 1 \"out1\" board:out1 allow "
+				       "out direction none revoked\n"));
+	assert_non_null(strstr(f->out, "parked: board:out1 value 0\n"));
+}
+
+/* Names are strings, whatever they look like: "17" stays "17". */
+static void assign_status_json_keeps_digit_names_strings(void **state)
+{
+	struct fx *f = *state;
+	const struct vg_json *dom, *line;
+	struct vg_json *st;
+
+	daemon_start(f);
+	assert_int_equal(run(f, "assign", "gamma", "board 4 spare1", "--line",
+			     "0 name=17", "--line", "1 name=0x10", NULL),
+			 0);
+	assert_int_equal(run(f, "status", "--json", NULL), 0);
+	st = parsed_out(f);
+	dom = status_dom(st, "gamma");
+	line = elem(dom, "lines", 0);
+	assert_int_equal(vg_json_get(line, "name")->type, VG_JSON_STR);
+	assert_string_equal(vg_json_get_str(line, "name", ""), "17");
+	assert_int_equal(vg_json_get(line, "line")->type, VG_JSON_STR);
+	assert_string_equal(vg_json_get_str(line, "line", ""), "4");
+	assert_int_equal(vg_json_get(line, "index")->type, VG_JSON_INT);
+	assert_string_equal(vg_json_get_str(elem(dom, "lines", 1), "name", ""),
+			    "0x10");
+	vg_json_free(st);
+	assert_non_null(strstr(f->out, "\"name\":\"17\""));
 }
 
 /* A new guest sees a new domain's lines at once. */
@@ -721,6 +883,39 @@ static void assign_daemon_refusal_restores_file(void **state)
 	assert_int_equal(st.lines, 1);
 }
 
+/* vgpio-ctl, the other user of the control client: text and JSON. */
+static void ctltool_text_and_json_replies(void **state)
+{
+	static const char ok_reply[] = "{\"v\":1,\"ok\":true,\"result\":{";
+	struct fx *f = *state;
+
+	daemon_start(f);
+	assert_int_equal(run_ctl(f, "sim", "get", "board", "out1", NULL), 0);
+	assert_string_equal(f->out, "value 1 output 0 pull 1 requested 0\n");
+	assert_int_equal(run_ctl(f, "sim", "get", "board", "nope", NULL), 1);
+	assert_string_equal(f->out, "");
+	assert_non_null(strstr(f->err, "vgpio-ctl: error: no sim line board "
+				       "nope"));
+	assert_int_equal(run_ctl(f, "--json", "status", NULL), 0);
+	assert_json(f->out);
+	assert_memory_equal(f->out, ok_reply, strlen(ok_reply));
+	assert_int_equal(
+		run_ctl(f, "--json",
+			"{\"v\":1,\"cmd\":\"sim set\",\"args\":{\"chip\":"
+			"\"board\",\"line\":\"in1\",\"value\":2}}",
+			NULL),
+		1);
+	assert_json(f->out);
+	assert_non_null(strstr(f->out, "\"code\":\"bad-args\""));
+	assert_int_equal(run_ctl(f, "--json", "sim", "get", NULL), 2);
+	assert_int_equal(run_ctl(f, "--json", "{", NULL), 1);
+	assert_non_null(strstr(f->out, "\"code\":\"parse\""));
+	assert_int_equal(vg_drun_stop(f->r), 0);
+	f->r = NULL;
+	assert_int_equal(run_ctl(f, "status", NULL), 2);
+	assert_non_null(strstr(f->err, "vgpio-ctl: "));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -734,10 +929,14 @@ int main(void)
 		T(assign_invalid_input_changes_nothing),
 		T(assign_offline_accepts_unknown_chip),
 		T(assign_check_clean_policy_ok),
+		T(assign_policy_error_json_has_position),
+		T(assign_old_policy_option_still_works),
 		T(assign_status_without_daemon_exits_3),
 		T(assign_daemon_round_trip),
+		T(assign_status_json_keeps_digit_names_strings),
 		T(assign_daemon_new_domain_new_guest),
 		T(assign_daemon_refusal_restores_file),
+		T(ctltool_text_and_json_replies),
 	};
 #undef T
 

@@ -570,7 +570,7 @@ static void vm_open_drain_releases_high(void **state)
 }
 
 /*
- * Run "vgpio-assign -f POLICY -C CONTROL ARGS" (ARGS a shell word list)
+ * Run "vgpio-assign -c POLICY -C CONTROL ARGS" (ARGS a shell word list)
  * for the daemon of @r; its exit status, stdout+stderr in @out.
  */
 static int assign(struct vg_drun *r, const char *args, char *out, size_t len)
@@ -581,7 +581,7 @@ static int assign(struct vg_drun *r, const char *args, char *out, size_t len)
 	ssize_t n;
 
 	snprintf(cmd, sizeof(cmd),
-		 "%s/vgpio-assign -f %s -C %s %s >/tmp/vm-assign.out 2>&1",
+		 "%s/vgpio-assign -c %s -C %s %s >/tmp/vm-assign.out 2>&1",
 		 bin ? bin : "build", vg_drun_config(r), vg_drun_control(r),
 		 args);
 	st = system(cmd);

@@ -73,11 +73,11 @@ pull() { echo "pull-$2" >"$SIM/sim_gpio$1/pull"; }
 
 P=/etc/vgpio/policy.conf
 : >$P
-vgpio-assign -f $P assign vgpio-domu "vgpio-host led button relay" \
+vgpio-assign -c $P assign vgpio-domu "vgpio-host led button relay" \
 	--line "0 allow=out safe=low" --line "1 allow=in,irq" \
 	--line "2 allow=out safe=high" --offline
 check "vgpio-assign assign exit status" 0 $?
-vgpio-assign -f $P check >/run/assign-check 2>&1
+vgpio-assign -c $P check >/run/assign-check 2>&1
 check "vgpio-assign check exit status" 0 $?
 
 CFG=/etc/xen/vgpio-domu.cfg

@@ -8,6 +8,7 @@
  * racing for the claim, `xl destroy`, manual mode, hostile ioreqs, and
  * nothing left mapped or bound afterwards (checked after every test).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,8 @@
 #include <vgpio/virtio_gpio.h>
 #include <vgpio/virtio_mmio.h>
 #include "config.h"
+#include "ctlclient.h"
+#include "devspec.h"
 #include "drv.h"
 #include "daemon.h"
 #include "fakexen.h"
@@ -433,9 +436,97 @@ static void xen_manual_mode_refuses_pvh(void **state)
 	f->d = NULL;
 }
 
+/* --- status -------------------------------------------------------------- */
+
+/*
+ * The daemon's status over its control socket, in JSON, with the daemon
+ * run turn by turn meanwhile: the device windows (the caller frees @r).
+ */
+static const struct vg_json *status_devices(struct fix *f,
+					    struct vg_ctlc_reply *r)
+{
+	const struct vg_json *devs;
+	struct vg_ctlc c;
+	int rc, i;
+
+	assert_int_equal(vg_ctlc_connect(&c, f->ctl), 0);
+	c.timeout_ms = 0; /* the daemon runs here, between tries */
+	assert_int_equal(vg_ctlc_request(&c, "status", NULL), 0);
+	for (i = 0; i < 200 && (rc = vg_ctlc_reply(&c, r)) == -EAGAIN; i++)
+		vg_xguest_pump(&f->g);
+	if (rc)
+		fail_msg("status: %s", c.err);
+	vg_ctlc_close(&c);
+	assert_true(r->ok);
+	devs = vg_json_get(r->result, "devices");
+	assert_non_null(devs);
+	assert_int_equal(devs->type, VG_JSON_ARR);
+	return devs;
+}
+
+/* The one device window: its fields as the Xen transport reports them. */
+static const struct vg_json *xen_device(const struct vg_json *devs,
+					uint64_t base, uint64_t irq,
+					const char *irq_kind,
+					const char *memory, const char *state)
+{
+	const struct vg_json *d;
+
+	assert_int_equal(devs->n, 1);
+	d = &devs->v[0];
+	assert_string_equal(vg_json_get_str(d, "transport", ""), "xen");
+	assert_string_equal(vg_json_get_str(d, "domain", ""), "guest1");
+	assert_int_equal(vg_json_get_u64(d, "domid", 99), DOMID);
+	assert_int_equal(vg_json_get_u64(d, "devid", 99), 0);
+	assert_true(vg_json_get_u64(d, "base", 0) == base);
+	assert_int_equal(vg_json_get_u64(d, "size", 0), VG_DEVSPEC_WINDOW);
+	assert_int_equal(vg_json_get_u64(d, "irq", 0), irq);
+	assert_string_equal(vg_json_get_str(d, "irq_kind", ""), irq_kind);
+	assert_string_equal(vg_json_get_str(d, "memory", ""), memory);
+	assert_string_equal(vg_json_get_str(d, "state", ""), state);
+	return d;
+}
+
+static void xen_status_shows_grant_device(void **state)
+{
+	struct fix *f = *state;
+	const struct vg_json *d;
+	struct vg_ctlc_reply r;
+
+	up(f, true);
+	traffic(f, true);
+	d = xen_device(status_devices(f, &r), BASE, SPI, "spi", "grant",
+		       "connected");
+	assert_true(vg_json_true(vg_json_get(d, "attached")));
+	/* The attached domain's counters: the traffic above. */
+	assert_true(vg_json_get_u64(vg_json_get(d, "counters"), "requests", 0) >
+		    0);
+	assert_true(vg_json_get_u64(vg_json_get(d, "counters"), "interrupts",
+				    0) > 0);
+	vg_ctlc_reply_free(&r);
+}
+
+static void xen_status_shows_manual_foreign_device(void **state)
+{
+	struct fix *f = *state;
+	const struct vg_json *d;
+	struct vg_ctlc_reply r;
+
+	manual(f, FX_X86_HVM);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d; /* no guest traffic: pumping needs only this */
+	d = xen_device(status_devices(f, &r), 0xfe000000, 5, "isa", "foreign",
+		       "manual");
+	assert_true(vg_json_true(vg_json_get(d, "attached")));
+	assert_int_equal(vg_json_get(d, "counters")->type, VG_JSON_OBJ);
+	vg_ctlc_reply_free(&r);
+}
+
 static void xen_unknown_domain_gets_an_empty_window(void **state)
 {
 	struct fix *f = *state;
+	const struct vg_json *devs;
+	struct vg_ctlc_reply r;
 	uint64_t v = 0;
 
 	guest_domain(f, "stranger", FX_ARM, true);
@@ -450,6 +541,17 @@ static void xen_unknown_domain_gets_an_empty_window(void **state)
 	assert_int_equal(
 		vg_hostile_mmio_read(f->shim, VG_MMIO_DEVICE_ID, 4, &v), 0);
 	assert_true(v == 0);
+	/* Status shows the window, attached to no domain. */
+	devs = status_devices(f, &r);
+	assert_int_equal(devs->n, 1);
+	assert_string_equal(vg_json_get_str(&devs->v[0], "domain", ""),
+			    "stranger");
+	assert_false(vg_json_true(vg_json_get(&devs->v[0], "attached")));
+	assert_string_equal(vg_json_get_str(&devs->v[0], "state", ""),
+			    "placeholder");
+	assert_int_equal(vg_json_get(&devs->v[0], "counters")->type,
+			 VG_JSON_NULL);
+	vg_ctlc_reply_free(&r);
 }
 
 /* Raw ioreq @r on vCPU 0; the backend must complete it. */
@@ -690,6 +792,8 @@ int main(void)
 		T(xen_manual_mode_isa_irq_follows_status),
 		T(xen_manual_mode_refuses_pvh),
 		T(xen_unknown_domain_gets_an_empty_window),
+		T(xen_status_shows_grant_device),
+		T(xen_status_shows_manual_foreign_device),
 		T(xen_hostile_ioreqs_complete),
 		T(xen_bringup_failure_unwinds),
 		T(xen_second_device_shares_server_gets_empty_window),
