@@ -15,6 +15,10 @@ static bool strbuf_room(struct vg_strbuf *b, size_t n)
 
 	if (b->rc)
 		return false;
+	if (b->max && (n > b->max || b->len > b->max - n)) {
+		b->rc = -ENOBUFS;
+		return false;
+	}
 	if (need <= b->cap)
 		return true;
 	while (cap < need)
@@ -63,4 +67,22 @@ void vg_strbuf_addf(struct vg_strbuf *b, const char *fmt, ...)
 	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void vg_strbuf_consume(struct vg_strbuf *b, size_t n)
+{
+	if (n > b->len)
+		n = b->len;
+	if (!n)
+		return;
+	memmove(b->s, b->s + n, b->len - n + 1);
+	b->len -= n;
+}
+
+void vg_strbuf_reset(struct vg_strbuf *b)
+{
+	size_t max = b->max;
+
+	free(b->s);
+	*b = (struct vg_strbuf){.max = max};
 }

@@ -33,8 +33,7 @@ struct vg_ctl_client {
 	bool overflow; /* output exceeded VG_CTL_REPLY_MAX */
 	char in[VG_CTL_REQUEST_MAX];
 	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
+	struct vg_strbuf out; /* queued replies, at most VG_CTL_REPLY_MAX */
 };
 
 /* One request being answered. */
@@ -69,31 +68,17 @@ struct vg_ctl {
 /* Queue @n bytes and a newline, or note the overflow. */
 static void out_add(struct vg_ctl_client *cl, const char *s, size_t n)
 {
-	size_t need = cl->out_len + n + 1;
-
 	if (cl->overflow)
 		return;
-	if (need > VG_CTL_REPLY_MAX) {
+	/* A whole line or nothing: check its room before appending. */
+	if (n >= VG_CTL_REPLY_MAX || cl->out.len > VG_CTL_REPLY_MAX - n - 1) {
 		cl->overflow = true;
 		return;
 	}
-	if (need > cl->out_cap) {
-		size_t cap = cl->out_cap ? cl->out_cap : 256;
-		char *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(cl->out, cap);
-		if (!p) {
-			cl->overflow = true;
-			return;
-		}
-		cl->out = p;
-		cl->out_cap = cap;
-	}
-	memcpy(cl->out + cl->out_len, s, n);
-	cl->out_len += n;
-	cl->out[cl->out_len++] = '\n';
+	vg_strbuf_addn(&cl->out, s, n);
+	vg_strbuf_addn(&cl->out, "\n", 1);
+	if (cl->out.rc)
+		cl->overflow = true;
 }
 
 static void out_vaddf(struct vg_ctl_client *cl, const char *fmt, va_list ap)
@@ -713,8 +698,8 @@ static void violation(struct vg_ctl_client *cl, bool json, const char *code,
 /* Send queued output. Returns -1 if the client is broken. */
 static int flush_out(struct vg_ctl_client *cl)
 {
-	while (cl->out_len) {
-		ssize_t r = send(cl->fd, cl->out, cl->out_len,
+	while (cl->out.len) {
+		ssize_t r = send(cl->fd, cl->out.s, cl->out.len,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (r < 0) {
@@ -724,8 +709,7 @@ static int flush_out(struct vg_ctl_client *cl)
 				return 0;
 			return -1;
 		}
-		memmove(cl->out, cl->out + r, cl->out_len - (size_t)r);
-		cl->out_len -= (size_t)r;
+		vg_strbuf_consume(&cl->out, (size_t)r);
 	}
 	return 0;
 }
@@ -786,7 +770,7 @@ static void client_drop(struct vg_ctl_client *cl)
 	if (cl->next)
 		cl->next->prev = cl->prev;
 	ctl->nclients--;
-	free(cl->out);
+	vg_strbuf_reset(&cl->out);
 	free(cl);
 }
 
@@ -816,10 +800,10 @@ static void client_event(void *arg, uint32_t events)
 	}
 	if (flush_out(cl) < 0)
 		goto drop;
-	if (cl->out_len == 0 && (cl->eof || cl->doomed))
+	if (cl->out.len == 0 && (cl->eof || cl->doomed))
 		goto drop;
 	want = (cl->eof || cl->doomed ? 0 : EPOLLIN) |
-	       (cl->out_len ? EPOLLOUT : 0);
+	       (cl->out.len ? EPOLLOUT : 0);
 	if (vg_evloop_mod(ctl->ev, cl->fd, want) < 0)
 		goto drop;
 	return;
@@ -861,6 +845,7 @@ static void listen_event(void *arg, uint32_t events)
 		if (cl) {
 			cl->ctl = ctl;
 			cl->fd = fd;
+			cl->out.max = VG_CTL_REPLY_MAX;
 		}
 		if (!cl ||
 		    vg_evloop_add(ctl->ev, fd, EPOLLIN, client_event, cl)) {
