@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz the control socket's request handling (backend/daemon/ctl.c): one
- * client, the bytes it sends chosen by the input, through the real
- * client_event() path (recv, framing, JSON and text parsing, argument
+ * Fuzz the control socket's request handling (backend/daemon/ctl.c and
+ * ctl-call.c): one client, the bytes it sends chosen by the input, through the
+ * real client_event() path (recv, framing, JSON and text parsing, argument
  * checks, commands, replies, send). The client is one end of a socketpair;
- * the other end reads what the daemon sends and checks it. The commands
- * are a table like the daemon's (every argument type, nested results, an
- * error member, a partial result, a text form); the daemon's own commands
- * need a whole daemon and are tested in tests/unit/test-ctl.c.
+ * the other end reads what the daemon sends and checks it. The commands are
+ * a table like the daemon's (every argument type, nested results, an error
+ * member, a partial result, a text form); the daemon's own commands need a
+ * whole daemon and are tested in tests/unit/test-ctl.c.
  *
- * ctl.c's handling is static, so this target includes ctl.c (the fuzz
- * build leaves the daemon layer out of the core it links).
+ * ctl.c's handling is static, so this target includes both files (the
+ * fuzz build leaves the daemon layer out of the core it links).
  *
  *   then, until the input ends, an op byte:
  *     bit 7 clear   send the next 1 + (op & 0x7f) input bytes
@@ -23,6 +23,7 @@
  * success, an "error" with string "code" and "message" on failure); no
  * reply holds a NUL byte.
  */
+#include "../../backend/daemon/ctl-call.c"
 #include "../../backend/daemon/ctl.c"
 #include "fuzz-input.h"
 
