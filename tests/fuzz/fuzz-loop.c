@@ -49,13 +49,14 @@ struct fz {
 };
 
 static int fz_attach(void *arg, void *conn, const char *domain,
-		     const struct vg_bus *bus, struct vg_mmio **mmio,
-		     char *reason, size_t reason_len)
+		     const struct vg_bus *bus, const struct vg_guest_info *info,
+		     struct vg_mmio **mmio, char *reason, size_t reason_len)
 {
 	struct fz *z = arg;
 	struct vg_gpio_params p = {.acl = &z->fa.acl, .bus = *bus};
 
 	(void)conn;
+	(void)info;
 	if (strcmp(domain, "alpha")) {
 		snprintf(reason, reason_len, "unknown domain '%s'", domain);
 		return ENOENT;
