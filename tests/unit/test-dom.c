@@ -451,6 +451,35 @@ static void dom_move_parked_line_unparks(void **state)
 	assert_false(st.output); /* beta's safe state: input */
 }
 
+/*
+ * A line in the current table and in a table still waiting for a reset,
+ * both dropped by the next policy, is taken away once: parked once (a
+ * safe output) or closed once (a safe input).
+ */
+static void dom_revoke_line_shared_with_waiting_table(void **state)
+{
+	struct fix *f = *state;
+	struct vg_dom *a;
+
+	assert_int_equal(apply(f, "[domain alpha]\nlines = fake 0 1\n"
+				  "line 0 = safe=high\n"),
+			 0);
+	a = dom(f, "alpha");
+	attach(f, a, f);
+	assert_int_equal(apply(f, "[domain alpha]\nlines = fake 0 1 2\n"
+				  "line 0 = safe=high\n"),
+			 0);
+	assert_true(vg_dom_pending(a));
+	assert_int_equal(apply(f, "[domain alpha]\nlines = fake 2\n"), 0);
+	assert_int_equal(f->chg.revoked, 2);
+	assert_int_equal(f->ds.nparked, 1);
+	assert_int_equal(vg_fakeprov_count(f->fp, VG_FAKE_CLOSE, 1), 1);
+	assert_int_equal(vg_fakeprov_count(f->fp, VG_FAKE_CLOSE, 0), 0);
+	assert_true(f->fp->lines[2].open);
+	vg_dom_detach(a);
+	assert_int_equal(vg_dom_acl(a)->n, 1);
+}
+
 static void dom_attach_refuses_no_lines(void **state)
 {
 	struct fix *f = *state;
@@ -566,6 +595,7 @@ int main(void)
 		T(dom_add_while_attached_waits_for_detach),
 		T(dom_move_line_changes_consumer),
 		T(dom_move_parked_line_unparks),
+		T(dom_revoke_line_shared_with_waiting_table),
 		T(dom_attach_refuses_no_lines),
 		T(dom_attach_refuses_second_guest),
 		T(dom_stats_sum_connections),
