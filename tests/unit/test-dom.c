@@ -137,6 +137,18 @@ static void sim_state(struct fix *f, const char *line,
 	assert_int_equal(vg_sim_get(f->sim, "board", line, st), 0);
 }
 
+/* Board line @line is held for @domain; its state in *st. */
+static void held_by(struct fix *f, const char *line, const char *domain,
+		    struct vg_sim_line_state *st)
+{
+	char consumer[80];
+
+	snprintf(consumer, sizeof(consumer), "vgpio:%s", domain);
+	sim_state(f, line, st);
+	assert_true(st->requested);
+	assert_string_equal(st->consumer, consumer);
+}
+
 static struct vg_dom *dom(struct fix *f, const char *name)
 {
 	struct vg_dom *d = vg_doms_find(&f->ds, name);
@@ -190,13 +202,11 @@ static void dom_apply_opens_lines_in_safe_state(void **state)
 	assert_int_equal(f->chg.added, 3);
 	assert_int_equal(f->chg.revoked + f->chg.deferred + f->chg.failed, 0);
 	/* Held exclusively under the domain's name, at the safe state. */
-	sim_state(f, "led", &st);
-	assert_true(st.requested && st.output);
+	held_by(f, "led", "alpha", &st);
+	assert_true(st.output);
 	assert_int_equal(st.value, 1);
-	assert_string_equal(st.consumer, "vgpio:alpha");
-	sim_state(f, "btn", &st);
-	assert_true(st.requested && !st.output);
-	assert_string_equal(st.consumer, "vgpio:alpha");
+	held_by(f, "btn", "alpha", &st);
+	assert_false(st.output);
 	assert_true(f->fp->lines[2].open);
 	assert_int_equal(f->fp->lines[2].dir, VG_DIR_OUT);
 	assert_int_equal(f->fp->lines[2].out, 0);
@@ -266,9 +276,8 @@ static void dom_apply_open_failure_changes_nothing(void **state)
 	assert_non_null(strstr(f->err, "chip fake line 1"));
 	/* btn was opened by the plan and closed again; out2 still held. */
 	assert_false(sim_requested(f, "btn"));
-	sim_state(f, "out2", &st);
-	assert_true(st.requested && st.output && st.value == 1);
-	assert_string_equal(st.consumer, "vgpio:alpha");
+	held_by(f, "out2", "alpha", &st);
+	assert_true(st.output && st.value == 1);
 	assert_int_equal(vg_dom_acl(dom(f, "alpha"))->n, 2);
 	assert_false(vg_dom_acl(dom(f, "alpha"))->lines[1].revoked);
 	assert_null(vg_doms_find(&f->ds, "beta"));
@@ -416,10 +425,8 @@ static void dom_move_line_changes_consumer(void **state)
 	assert_int_equal(f->chg.revoked, 2);
 	assert_int_equal(f->chg.added, 2);
 	assert_int_equal(f->chg.failed, 0);
-	sim_state(f, "led", &st);
-	assert_string_equal(st.consumer, "vgpio:beta");
-	sim_state(f, "btn", &st);
-	assert_string_equal(st.consumer, "vgpio:alpha");
+	held_by(f, "led", "beta", &st);
+	held_by(f, "btn", "alpha", &st);
 	/* alpha has no guest: served at once; beta waits for its reset. */
 	assert_string_equal(vg_dom_acl(dom(f, "alpha"))->lines[0].name, "btn");
 	assert_true(vg_dom_acl(dom(f, "beta"))->lines[0].revoked);
@@ -438,16 +445,14 @@ static void dom_move_parked_line_unparks(void **state)
 			 0);
 	assert_int_equal(apply(f, "[domain alpha]\nlines = board btn\n"), 0);
 	assert_int_equal(f->ds.nparked, 1);
-	sim_state(f, "led", &st);
-	assert_string_equal(st.consumer, "vgpio:alpha");
+	held_by(f, "led", "alpha", &st);
+	assert_true(st.output && st.value == 1);
 	assert_int_equal(apply(f, "[domain alpha]\nlines = board btn\n"
 				  "[domain beta]\nlines = board led\n"),
 			 0);
 	assert_int_equal(f->ds.nparked, 0);
 	assert_int_equal(f->chg.added, 1);
-	sim_state(f, "led", &st);
-	assert_true(st.requested);
-	assert_string_equal(st.consumer, "vgpio:beta");
+	held_by(f, "led", "beta", &st);
 	assert_false(st.output); /* beta's safe state: input */
 }
 
