@@ -551,6 +551,19 @@ static unsigned int revoke_unkept(struct vg_doms *ds, struct vg_dom *dom,
 	struct vg_dom_set *cur = dom->cur, *old = dom->next;
 	unsigned int i, n = 0;
 
+	/*
+	 * A table still waiting for a reset: drop what it alone held. First,
+	 * while cur still names the lines both share (the loop below clears
+	 * them), or a shared line would be dropped twice.
+	 */
+	for (i = 0; old && i < old->acl.n; i++) {
+		struct dom_line *dl = old->dl[i];
+
+		if (dl && !set_has(cur, dl) && !set_has(keep, dl))
+			dl_drop(ds, dl, old->acl.lines[i].safe);
+	}
+	set_free(old);
+	dom->next = NULL;
 	for (i = 0; i < cur->acl.n; i++) {
 		struct dom_line *dl = cur->dl[i];
 		struct vg_acl_line *al = &cur->acl.lines[i];
@@ -567,15 +580,6 @@ static unsigned int revoke_unkept(struct vg_doms *ds, struct vg_dom *dom,
 		vg_log_info(&dom->log, "line %u (%s %s) revoked", i,
 			    cur->chip[i], cur->line[i]);
 	}
-	/* A table still waiting for a reset: drop what it alone held. */
-	for (i = 0; old && i < old->acl.n; i++) {
-		struct dom_line *dl = old->dl[i];
-
-		if (dl && !set_has(cur, dl) && !set_has(keep, dl))
-			dl_drop(ds, dl, old->acl.lines[i].safe);
-	}
-	set_free(old);
-	dom->next = NULL;
 	return n;
 }
 

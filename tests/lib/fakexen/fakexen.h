@@ -256,6 +256,40 @@ enum fx_io fx_vcpu_invalidate(unsigned int domid, unsigned int vcpu);
 /* Has the outstanding request of @vcpu completed? (see enum fx_io) */
 enum fx_io fx_vcpu_poll(unsigned int domid, unsigned int vcpu, uint64_t *data);
 
+/*
+ * Like fx_vcpu_raw(), but to ioreq server @server whatever its ranges, as
+ * a hypervisor with a catch-all server would (x86 Xen before 4.12 had a
+ * default server): port I/O, and any address or type, reach the backend.
+ * FX_IO_UNHANDLED if @server is not an enabled server of @domid.
+ */
+enum fx_io fx_vcpu_raw_server(unsigned int domid, unsigned int vcpu,
+			      const struct ioreq *req, unsigned int server);
+/*
+ * A stray event: Xen notifies the backend's port of @vcpu on every
+ * enabled server without filling the slot (a duplicate or late event).
+ * A backend must answer only a slot in state READY, once.
+ */
+int fx_vcpu_kick(unsigned int domid, unsigned int vcpu);
+/*
+ * Write @state (0..15) into @vcpu's slot on every server with a page, as
+ * a broken hypervisor would; only while @vcpu has nothing outstanding
+ * (-EBUSY). READY is refused (-EINVAL): a READY slot is a request, sent
+ * with fx_vcpu_raw(). Put NONE back before the next request, or Xen
+ * crashes the domain for the state it finds.
+ */
+int fx_vcpu_set_state(unsigned int domid, unsigned int vcpu,
+		      unsigned int state);
+
+/* The ioreq traffic of one vCPU since its domain was created. */
+struct fx_vcpu_counts {
+	unsigned int sent; /* requests put into one of its slots */
+	unsigned int responses; /* IORESP_READY taken back (slot -> NONE) */
+	unsigned int notifies; /* backend notifications of its ports */
+	int state; /* its slot in the lowest server with a page, or -1 */
+};
+int fx_vcpu_counts(unsigned int domid, unsigned int vcpu,
+		   struct fx_vcpu_counts *c);
+
 /* --- interrupts ------------------------------------------------------------ */
 
 /* set_irq_level(.., @irq, 1) calls accepted so far (Arm rising edges). */

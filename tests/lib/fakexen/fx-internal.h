@@ -102,6 +102,7 @@ struct fx_vcpu {
 	uint8_t waiting; /* bit per server whose response is awaited */
 	enum fx_io result; /* of the last request once not outstanding */
 	uint64_t data;
+	struct fx_vcpu_counts counts; /* fx_vcpu_counts() */
 };
 
 /* Guest-side event channel, allocated by Xen for an ioreq server. */

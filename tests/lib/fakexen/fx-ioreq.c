@@ -296,6 +296,7 @@ static enum fx_io send_one(struct fx_dom *d, unsigned int vcpu, unsigned int id,
 	/* smp_wmb(): the request is visible before the state says READY. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	p->state = STATE_IOREQ_READY;
+	d->vcpu[vcpu].counts.sent++;
 	d->vcpu[vcpu].waiting |= (uint8_t)(1u << id);
 	gport_notify(d, s->port[vcpu]);
 	return FX_IO_PENDING;
@@ -370,23 +371,92 @@ enum fx_io fx_vcpu_access(unsigned int domid, unsigned int vcpu, uint64_t addr,
 			 &req);
 }
 
+/* A vCPU that may send now, or NULL and why not in *r. */
+static struct fx_dom *vcpu_idle(unsigned int domid, unsigned int vcpu,
+				enum fx_io *r)
+{
+	struct fx_dom *d = vcpu_dom(domid, vcpu);
+
+	*r = FX_IO_UNHANDLED;
+	if (!d || d->dying)
+		return NULL;
+	*r = d->crashed ? FX_IO_CRASHED : FX_IO_BUSY;
+	return d->crashed || d->vcpu[vcpu].outstanding ? NULL : d;
+}
+
 enum fx_io fx_vcpu_raw(unsigned int domid, unsigned int vcpu,
 		       const struct ioreq *req, uint64_t server_of_addr)
 {
-	struct fx_dom *d = vcpu_dom(domid, vcpu);
 	unsigned int type = req->type == IOREQ_TYPE_PIO
 				    ? XEN_DMOP_IO_RANGE_PORT
 				    : XEN_DMOP_IO_RANGE_MEMORY;
+	enum fx_io r;
+	struct fx_dom *d = vcpu_idle(domid, vcpu, &r);
 
-	if (!d || d->dying)
-		return FX_IO_UNHANDLED;
-	if (d->crashed)
-		return FX_IO_CRASHED;
-	if (d->vcpu[vcpu].outstanding)
-		return FX_IO_BUSY;
+	if (!d)
+		return r;
 	return vcpu_send(d, vcpu,
 			 server_select(d, type, server_of_addr, server_of_addr),
 			 req);
+}
+
+enum fx_io fx_vcpu_raw_server(unsigned int domid, unsigned int vcpu,
+			      const struct ioreq *req, unsigned int server)
+{
+	enum fx_io r;
+	struct fx_dom *d = vcpu_idle(domid, vcpu, &r);
+
+	if (!d)
+		return r;
+	if (server >= FX_MAX_SERVERS || !d->srv[server].used ||
+	    !d->srv[server].enabled)
+		return FX_IO_UNHANDLED;
+	return vcpu_send(d, vcpu, (int)server, req);
+}
+
+int fx_vcpu_kick(unsigned int domid, unsigned int vcpu)
+{
+	struct fx_dom *d = vcpu_dom(domid, vcpu);
+
+	if (!d)
+		return -ENOENT;
+	for (unsigned int id = 0; id < FX_MAX_SERVERS; id++)
+		if (d->srv[id].used && d->srv[id].enabled)
+			gport_notify(d, d->srv[id].port[vcpu]);
+	return 0;
+}
+
+int fx_vcpu_set_state(unsigned int domid, unsigned int vcpu, unsigned int state)
+{
+	struct fx_dom *d = vcpu_dom(domid, vcpu);
+
+	if (!d)
+		return -ENOENT;
+	if (state > 15 || state == STATE_IOREQ_READY)
+		return -EINVAL;
+	if (d->vcpu[vcpu].outstanding)
+		return -EBUSY;
+	for (unsigned int id = 0; id < FX_MAX_SERVERS; id++)
+		if (d->srv[id].page)
+			d->srv[id].page->vcpu_ioreq[vcpu].state = state & 15;
+	return 0;
+}
+
+int fx_vcpu_counts(unsigned int domid, unsigned int vcpu,
+		   struct fx_vcpu_counts *c)
+{
+	struct fx_dom *d = vcpu_dom(domid, vcpu);
+
+	if (!d)
+		return -ENOENT;
+	*c = d->vcpu[vcpu].counts;
+	c->state = -1;
+	for (unsigned int id = 0; id < FX_MAX_SERVERS; id++)
+		if (d->srv[id].page) {
+			c->state = d->srv[id].page->vcpu_ioreq[vcpu].state;
+			break;
+		}
+	return 0;
 }
 
 /* ioreq_broadcast(): every enabled server gets it; wait for them all. */
@@ -467,6 +537,7 @@ static void vcpu_wake(struct fx_dom *d, unsigned int id, unsigned int vcpu)
 	switch (state) {
 	case STATE_IORESP_READY:
 		p->state = STATE_IOREQ_NONE;
+		v->counts.responses++;
 		if (p->type != IOREQ_TYPE_INVALIDATE)
 			v->data = p->data;
 		v->waiting &= (uint8_t) ~(1u << id);
@@ -959,6 +1030,7 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
 	d = fx_dom_find(p->remote_domid);
 	if (!d || !p->remote)
 		return 0; /* the other end is gone: EVTCHNOP_send is a no-op */
+	d->vcpu[d->gport[p->remote].vcpu].counts.notifies++;
 	vcpu_wake(d, d->gport[p->remote].server, d->gport[p->remote].vcpu);
 	return 0;
 }
