@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "assign.h"
 #include "cfgparse.h"
+#include "num.h"
 
 int vg_txn_begin(struct vg_txn *x, const struct vg_assign *t,
 		 const char *domain)
@@ -124,13 +125,15 @@ int vg_txn_scratch(struct vg_txn *x, const char *pre, const char *lineset,
 unsigned int vg_txn_entry_index(const struct vg_config_domain *d,
 				const char *entry)
 {
+	uint64_t v;
 	size_t n;
 	unsigned int i;
 
 	entry += strspn(entry, " \t");
 	n = strcspn(entry, " \t=");
-	if (vg_cfg_is_digits(entry, n))
-		return (unsigned int)strtoul(entry, NULL, 10);
+	/* The parser accepted it: a number is a guest index in range. */
+	if (!vg_num_parse(entry, n, 0, UINT32_MAX, &v))
+		return (unsigned int)v;
 	for (i = 0; i < d->nlines; i++)
 		if (strlen(d->lines[i].line) == n &&
 		    !memcmp(d->lines[i].line, entry, n))
