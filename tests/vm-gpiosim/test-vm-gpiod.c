@@ -666,7 +666,7 @@ static void vm_assign_round_trip_on_host_lines(void **state)
 	assert_int_equal(vg_shim_get_value(run->g, 0, &v), -EIO);
 	assert_int_equal(sim_value(7), 1);
 	assert_int_equal(assign(run->r, "status", out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "parked host vgpio-sim:vgpio-spare"));
+	assert_non_null(strstr(out, "parked: vgpio-sim:vgpio-spare value 1"));
 }
 
 int main(void)

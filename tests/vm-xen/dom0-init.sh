@@ -102,6 +102,13 @@ vgpio-assign status >/run/status 2>&1
 check "vgpio-assign status exit status" 0 $?
 check "vgpio-assign status names the domain" 1 "$(grep -c vgpio-domu /run/status)"
 cat /run/status
+# The structured status shows the device window as the transport serves it.
+vgpio-assign status --json >/run/status.json 2>&1
+dev=$(grep -o '"devices":\[{[^]]*' /run/status.json)
+check "status --json: a xen device" 1 "$(echo "$dev" | grep -c '"transport":"xen"')"
+check "status --json: its domid, irq and memory" 1 \
+	"$(echo "$dev" | grep '"domid":'"$D"',' | grep '"irq":'"$IRQ"',' |
+		grep -c '"memory":"foreign"')"
 setup "xl unpause" xl unpause "$D"
 echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
 
