@@ -17,6 +17,7 @@
 #   make check-vm-gpiosim  libgpiod 2.x and vgpiod on gpio-sim in a QEMU guest
 #   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
 #   make cross-arm64     vgpiod and vgpio-assign for arm64 in build-arm64/ (-Werror)
+#   make check-cross-arm64  that build, checked and run under qemu-aarch64
 #   make format          clang-format the tree (format-check: just check)
 #   make man             the man pages, from docs/*.[158].md, into $(B)/man/
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
@@ -135,7 +136,7 @@ XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
 .PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
-	cross-arm64 \
+	cross-arm64 check-cross-arm64 \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -246,6 +247,13 @@ cross-arm64: $(GPIOD_DIR)/pcpath
 		PKG_CONFIG="$(ARM64_PKG_CONFIG)" GPIOD_PCPATH= \
 		'GPIOD_LIBS=$$(shell $$(GPIOD_PKG) --libs libgpiod)' \
 		$(ARM64_B)/vgpiod $(ARM64_B)/vgpio-assign
+
+# The cross build, then what the binaries need (machine, loader, libraries,
+# symbol versions) and `--help` under qemu-aarch64 on the sysroot.
+# Exit 77 after "SKIP: cross-arm64: reason" without a cross compiler.
+check-cross-arm64:
+	$(Q)MAKE="$(MAKE)" ARM64_DIR=$(ARM64_DIR) ARM64_B=$(ARM64_B) \
+		sh tests/cross-arm64/run.sh || { rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- compile --------------------------------------------------------------
 $(B)/%.o: %.c | $(DEPS_STAMP)
