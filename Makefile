@@ -18,6 +18,7 @@
 #   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
 #   make cross-arm64     vgpiod and vgpio-assign for arm64 in build-arm64/ (-Werror)
 #   make check-cross-arm64  that build, checked and run under qemu-aarch64
+#   make kernels         the Xen tiers' kernels (arm64, x86_64), built or cached
 #   make format          clang-format the tree (format-check: just check)
 #   make man             the man pages, from docs/*.[158].md, into $(B)/man/
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
@@ -136,7 +137,7 @@ XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
 .PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
-	cross-arm64 check-cross-arm64 \
+	cross-arm64 check-cross-arm64 kernels \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -254,6 +255,16 @@ cross-arm64: $(GPIOD_DIR)/pcpath
 check-cross-arm64:
 	$(Q)MAKE="$(MAKE)" ARM64_DIR=$(ARM64_DIR) ARM64_B=$(ARM64_B) \
 		sh tests/cross-arm64/run.sh || { rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
+
+# --- kernels ----------------------------------------------------------------
+# The project's own kernels for the Xen tiers, one per architecture:
+# tools/kernel-build.sh builds each from Debian's linux-source and
+# tests/kernel/ARCH.config, cached in $${VGPIO_KERNEL_CACHE:-/var/cache/vgpio/kernel}
+# (a miss costs minutes per kernel, a hit seconds). Not part of
+# `make check` yet.
+KERNEL_ARCHS := arm64 x86_64
+kernels:
+	$(Q)for a in $(KERNEL_ARCHS); do sh tools/kernel-build.sh $$a || exit 1; done
 
 # --- compile --------------------------------------------------------------
 $(B)/%.o: %.c | $(DEPS_STAMP)
