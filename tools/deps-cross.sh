@@ -19,7 +19,7 @@
 # unpacked; with it in place nothing is fetched. ARCH: arm64.
 #
 # Exit: 0; 77 after "SKIP: <reason>" when the cross
-# compiler is missing and cannot be installed here; 1 with a message
+# compiler is missing and this is not root with apt-get; 1 with a message
 # naming the step that failed; 2 on a usage error.
 set -eu
 
@@ -62,15 +62,18 @@ if [ -n "$need" ]; then
 		# The emulator only adds the run test; go on without it.
 		echo "deps-cross: $QEMU not found (package qemu-user-static): no run test" >&2
 	else
+		# Root with apt: the toolchain can be had, so a failure here
+		# fails (a SKIP would hide the tier). Another apt on a shared
+		# machine holds the lock for a while: wait for it.
+		mkdir -p "$2" || fail "cannot create $2"
+		log=$2/host-packages.log
 		echo "deps-cross: installing:$need" >&2
 		# shellcheck disable=SC2086 # a list of package names
 		{ apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q \
-			install -y --no-install-recommends $need; } >&2 || {
-			command -v "$TRIPLET-gcc" >/dev/null 2>&1 || {
-				echo "SKIP: cross-$ARCH: apt-get could not install gcc-$TRIPLET"
-				exit 77
-			}
-			fail "apt-get install$need"
+			-o DPkg::Lock::Timeout=600 install -y \
+			--no-install-recommends $need; } >"$log" 2>&1 || {
+			tail -n 20 "$log" >&2
+			fail "apt-get install$need (log $log)"
 		}
 	fi
 fi
