@@ -109,7 +109,8 @@ if [ -n "$need" ]; then
 	say "installing host packages:$need"
 	# shellcheck disable=SC2086 # a list of package names
 	{ apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q \
-		install -y --no-install-recommends $need; } >&2 ||
+		-o DPkg::Lock::Timeout=600 install -y \
+		--no-install-recommends $need; } >&2 ||
 		fail "apt-get install$need"
 fi
 CC_VERSION=$("${CROSS}gcc" --version | sed -n 1p)
