@@ -17,6 +17,10 @@
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm-gpiosim  libgpiod 2.x and vgpiod on gpio-sim in a QEMU guest
 #   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
+#   make cross-arm64     vgpiod and vgpio-assign for arm64 in build-arm64/ (-Werror)
+#   make check-cross-arm64  that build, checked and run under qemu-aarch64
+#   make kernels         the Xen tiers' kernels (arm64, x86_64), built or cached
+#   make check-kernels   each booted under QEMU (arm64 also under Xen), checked
 #   make format          clang-format the tree (format-check: just check)
 #   make man             the man pages, from docs/*.[158].md, into $(B)/man/
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
@@ -143,6 +147,7 @@ XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
 .PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-citations check-deps check-vm-gpiosim check-vm-xen check-xen-fake fuzz fuzz-smoke \
+	cross-arm64 check-cross-arm64 kernels check-kernels \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
 
@@ -228,6 +233,55 @@ check-vm-gpiosim: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
 check-vm-xen: $(VGPIOD) $(ASSIGN)
 	$(Q)VGPIO_XEN_OUT=$(B)/tests/vm-xen bash tests/vm-xen/run.sh $(VGPIOD) $(ASSIGN) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
+
+# --- arm64 cross build ------------------------------------------------------
+# vgpiod and vgpio-assign for an arm64 dom0 running Debian 13, built by
+# this same Makefile into $(ARM64_B)/ with warnings as errors: only the
+# compiler, the sysroot and pkg-config's search path differ. The sysroot
+# ($(ARM64_DIR)/root: Debian 13's arm64 C library, Xen 4.20 libraries and
+# libgpiod 2.x) comes from tools/deps-cross.sh, whose SYSROOT_PKGS is the
+# one list of what the daemon links. No rpath: the target's libgpiod is
+# the system's.
+ARM64_DIR := .deps/arm64
+ARM64_ROOT := $(abspath $(ARM64_DIR))/root
+ARM64_B := build-arm64
+ARM64_TRIPLET := aarch64-linux-gnu
+ARM64_PKG_CONFIG := env PKG_CONFIG_SYSROOT_DIR=$(ARM64_ROOT) \
+	PKG_CONFIG_LIBDIR=$(ARM64_ROOT)/usr/lib/$(ARM64_TRIPLET)/pkgconfig:$(ARM64_ROOT)/usr/share/pkgconfig \
+	$(PKG_CONFIG)
+# (The host's libgpiod step runs first: under the cross CC that make
+# exports, dpkg-architecture would answer arm64 to it.)
+cross-arm64: $(GPIOD_DIR)/pcpath
+	$(Q)sh tools/deps-cross.sh arm64 $(ARM64_DIR)
+	$(Q)$(MAKE) --no-print-directory B=$(ARM64_B) WERROR=1 SAN= \
+		CC="$(ARM64_TRIPLET)-gcc --sysroot=$(ARM64_ROOT)" AR=$(ARM64_TRIPLET)-ar \
+		PKG_CONFIG="$(ARM64_PKG_CONFIG)" GPIOD_PCPATH= \
+		'GPIOD_LIBS=$$(shell $$(GPIOD_PKG) --libs libgpiod)' \
+		$(ARM64_B)/vgpiod $(ARM64_B)/vgpio-assign
+
+# The cross build, then what the binaries need (machine, loader, libraries,
+# symbol versions) and `--help` under qemu-aarch64 on the sysroot.
+# Exit 77 after "SKIP: cross-arm64: reason" without a cross compiler.
+check-cross-arm64:
+	$(Q)MAKE="$(MAKE)" ARM64_DIR=$(ARM64_DIR) ARM64_B=$(ARM64_B) \
+		sh tests/cross-arm64/run.sh || { rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
+
+# --- kernels ----------------------------------------------------------------
+# The project's own kernels for the Xen tiers, one per architecture:
+# tools/kernel-build.sh builds each from Debian's linux-source and
+# tests/kernel/ARCH.config, cached in $${VGPIO_KERNEL_CACHE:-/var/cache/vgpio/kernel}
+# (a miss costs minutes per kernel, a hit seconds). check-kernels boots
+# each under QEMU to a busybox /init that checks its features, bare and,
+# the arm64 one, as dom0 of Debian 13's Xen. Neither is part of
+# `make check` yet.
+KERNEL_ARCHS := arm64 x86_64
+kernels:
+	$(Q)for a in $(KERNEL_ARCHS); do sh tools/kernel-build.sh $$a || exit 1; done
+check-kernels:
+	$(Q)for a in arm64 "arm64 xen" x86_64; do \
+		VGPIO_KERNEL_OUT=$(B)/tests/kernel bash tests/kernel/run.sh $$a || \
+			{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }; \
+	done
 
 # --- compile --------------------------------------------------------------
 $(B)/%.o: %.c | $(DEPS_STAMP)
@@ -432,7 +486,7 @@ install: all man
 	fi
 
 clean:
-	rm -rf build build-san build-fuzz build-clang
+	rm -rf build build-san build-fuzz build-clang build-arm64
 
 distclean: clean
 	rm -rf .deps

@@ -7,25 +7,50 @@
 # (deb822 sources first, then one-line sources; VGPIO_DEBIAN_MIRROR
 # overrides it). Nothing is installed.
 #
-#   usage: apt-suite.sh DIR SUITE PKG[=VERSION]...
+#   usage: apt-suite.sh [-a ARCH] [-d] DIR SUITE PKG[=VERSION]...
+#
+# -a ARCH takes the packages of another Debian architecture (arm64, for a
+# cross build's sysroot or a guest's userland); the default is the
+# system's own.
+# -d also downloads what the packages depend on, all of it, as apt
+# resolves it for an empty system (Recommends left out); without it,
+# exactly the packages named.
 #
 # The .deb files land in DIR/apt/debs (emptied first). Exit 0 on success,
 # 1 with a message naming the step that failed (logs in DIR/apt).
 set -eu
 
-if [ $# -lt 3 ]; then
-	echo "usage: apt-suite.sh DIR SUITE PKG..." >&2
+usage() {
+	echo "usage: apt-suite.sh [-a ARCH] [-d] DIR SUITE PKG..." >&2
 	exit 1
-fi
+}
 fail() {
 	echo "apt-suite: error: $*" >&2
 	exit 1
 }
+arch=""
+deps=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-a)
+		[ $# -ge 2 ] || usage
+		arch=$2
+		shift 2
+		;;
+	-d)
+		deps=1
+		shift
+		;;
+	*) break ;;
+	esac
+done
+[ $# -ge 3 ] || usage
 mkdir -p "$1" || fail "cannot create $1"
 top=$(cd "$1" && pwd)
 SUITE=$2
 shift 2
-arch=$(dpkg --print-architecture) || fail "dpkg --print-architecture"
+[ -n "$arch" ] || arch=$(dpkg --print-architecture) ||
+	fail "dpkg --print-architecture"
 
 # The URI and keyring of the system's own Debian entry: deb822 sources
 # first, then one-line sources.
@@ -86,6 +111,15 @@ apt_private() {
 
 apt_private --error-on=any update >"$a/update.log" 2>&1 ||
 	fail "apt-get update for $SUITE failed, see $a/update.log"
-(cd "$a/debs" && rm -f ./*.deb && apt_private download "$@") \
-	>"$a/download.log" 2>&1 ||
+rm -f "$a"/debs/*.deb
+if [ "$deps" -eq 1 ]; then
+	# The private status is empty, so apt resolves every dependency;
+	# --download-only never runs dpkg.
+	mkdir -p "$a/debs/partial"
+	apt_private -y --download-only --no-install-recommends \
+		-o "Dir::Cache::archives=$a/debs" install "$@" &&
+		rm -rf "$a/debs/partial" "$a/debs/lock"
+else
+	(cd "$a/debs" && apt_private download "$@")
+fi >"$a/download.log" 2>&1 ||
 	fail "apt-get download $* from $SUITE failed, see $a/download.log"
