@@ -142,42 +142,34 @@ static int opt_allow(struct vg_cfgparse *p, const struct vg_cfgtok *t)
 
 static int opt_safe(struct vg_cfgparse *p, const struct vg_cfgtok *t)
 {
-	static const char *const w[] = {"input", "low", "high"};
-	static const enum vg_safe v[] = {VG_SAFE_INPUT, VG_SAFE_LOW,
-					 VG_SAFE_HIGH};
 	unsigned int i;
-	int rc = vg_cfglex_pick(&p->lx, t, "safe state", w, 3, &i);
+	int rc = vg_cfglex_pick(&p->lx, t, "safe state", vg_config_safe_words,
+				VG_ARRAY_SIZE(vg_config_safe_words), &i);
 
 	if (!rc)
-		p->line->safe = v[i];
+		p->line->safe = (enum vg_safe)i;
 	return rc;
 }
 
 static int opt_bias(struct vg_cfgparse *p, const struct vg_cfgtok *t)
 {
-	static const char *const w[] = {"as-is", "disabled", "pull-up",
-					"pull-down"};
-	static const enum vg_bias v[] = {VG_BIAS_AS_IS, VG_BIAS_DISABLED,
-					 VG_BIAS_PULL_UP, VG_BIAS_PULL_DOWN};
 	unsigned int i;
-	int rc = vg_cfglex_pick(&p->lx, t, "bias", w, 4, &i);
+	int rc = vg_cfglex_pick(&p->lx, t, "bias", vg_config_bias_words,
+				VG_ARRAY_SIZE(vg_config_bias_words), &i);
 
 	if (!rc)
-		p->line->bias = v[i];
+		p->line->bias = (enum vg_bias)i;
 	return rc;
 }
 
 static int opt_drive(struct vg_cfgparse *p, const struct vg_cfgtok *t)
 {
-	static const char *const w[] = {"push-pull", "open-drain",
-					"open-source"};
-	static const enum vg_drive v[] = {
-		VG_DRIVE_PUSH_PULL, VG_DRIVE_OPEN_DRAIN, VG_DRIVE_OPEN_SOURCE};
 	unsigned int i;
-	int rc = vg_cfglex_pick(&p->lx, t, "drive", w, 3, &i);
+	int rc = vg_cfglex_pick(&p->lx, t, "drive", vg_config_drive_words,
+				VG_ARRAY_SIZE(vg_config_drive_words), &i);
 
 	if (!rc)
-		p->line->drive = v[i];
+		p->line->drive = (enum vg_drive)i;
 	return rc;
 }
 

@@ -59,11 +59,6 @@ static int cfgw_check_line(const struct vg_config_line *l)
 static void cfgw_line_opts(struct vg_strbuf *b, unsigned int i,
 			   const struct vg_config_line *l)
 {
-	static const char *const safe[] = {"input", "low", "high"};
-	static const char *const bias[] = {"as-is", "disabled", "pull-up",
-					   "pull-down"};
-	static const char *const drive[] = {"push-pull", "open-drain",
-					    "open-source"};
 	static const char *const allow[] = {"in", "out", "irq"};
 	static const unsigned int bits[] = {VG_ALLOW_IN, VG_ALLOW_OUT,
 					    VG_ALLOW_IRQ};
@@ -84,11 +79,11 @@ static void cfgw_line_opts(struct vg_strbuf *b, unsigned int i,
 		}
 	}
 	if (l->safe != VG_SAFE_INPUT)
-		vg_strbuf_addf(b, " safe=%s", safe[l->safe]);
+		vg_strbuf_addf(b, " safe=%s", vg_config_safe_words[l->safe]);
 	if (l->bias != VG_BIAS_AS_IS)
-		vg_strbuf_addf(b, " bias=%s", bias[l->bias]);
+		vg_strbuf_addf(b, " bias=%s", vg_config_bias_words[l->bias]);
 	if (l->drive != VG_DRIVE_PUSH_PULL)
-		vg_strbuf_addf(b, " drive=%s", drive[l->drive]);
+		vg_strbuf_addf(b, " drive=%s", vg_config_drive_words[l->drive]);
 	if (l->active_low)
 		vg_strbuf_addf(b, " active-low=yes");
 	if (l->debounce_us)

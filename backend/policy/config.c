@@ -18,6 +18,17 @@
 #include <sys/stat.h>
 
 #include "cfgparse.h"
+
+/* Indexed by enum value: VG_SAFE_INPUT 0, LOW 1, HIGH 2 and so on. */
+const char *const vg_config_safe_words[3] = {"input", "low", "high"};
+const char *const vg_config_bias_words[4] = {"as-is", "disabled", "pull-up",
+					     "pull-down"};
+const char *const vg_config_drive_words[3] = {"push-pull", "open-drain",
+					      "open-source"};
+_Static_assert(VG_SAFE_INPUT == 0 && VG_SAFE_HIGH == 2 && VG_BIAS_AS_IS == 0 &&
+		       VG_BIAS_PULL_DOWN == 3 && VG_DRIVE_PUSH_PULL == 0 &&
+		       VG_DRIVE_OPEN_SOURCE == 2,
+	       "the word tables are indexed by these enums");
 #include "json.h"
 
 #define CFG_MAX_FILE (16u << 20)

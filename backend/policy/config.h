@@ -99,6 +99,15 @@ struct vg_config_err {
 };
 
 /*
+ * The policy's words for a line's safe state, bias and drive, indexed by
+ * the enum value (enum vg_safe, vg_bias, vg_drive): what the parser
+ * accepts, the writer writes and the tools print.
+ */
+extern const char *const vg_config_safe_words[3];
+extern const char *const vg_config_bias_words[4];
+extern const char *const vg_config_drive_words[3];
+
+/*
  * Parse @len bytes of @text (need not be NUL-terminated). On success 0 and
  * *out; on error -EINVAL (or -ENOMEM) and, if @err is not NULL, @err
  * filled: file @source (NULL: "config"), line and column of the offending

@@ -98,11 +98,6 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 		      const struct vg_config *cfg, unsigned int i,
 		      const struct vg_config_line *l)
 {
-	static const char *const safe[] = {"input", "low", "high"};
-	static const char *const bias[] = {"as-is", "disabled", "pull-up",
-					   "pull-down"};
-	static const char *const drive[] = {"push-pull", "open-drain",
-					    "open-source"};
 	const char *name = guest_name(cfg, l);
 	bool sim = vg_cfgsim_find(cfg, l->chip) != NULL;
 	char allow[32];
@@ -112,7 +107,9 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 		printf("%u %s %s name=%s allow=%s safe=%s bias=%s drive=%s "
 		       "active-low=%s debounce=%u sim=%s\n",
 		       i, l->chip, l->line, name[0] ? name : "-", allow,
-		       safe[l->safe], bias[l->bias], drive[l->drive],
+		       vg_config_safe_words[l->safe],
+		       vg_config_bias_words[l->bias],
+		       vg_config_drive_words[l->drive],
 		       l->active_low ? "yes" : "no",
 		       (unsigned int)l->debounce_us, sim ? "yes" : "no");
 		return;
@@ -124,9 +121,9 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 	vg_jw_kstr(w, "name", name);
 	vg_jw_key(w, "allow");
 	vg_jw_words(w, allow, ',');
-	vg_jw_kstr(w, "safe", safe[l->safe]);
-	vg_jw_kstr(w, "bias", bias[l->bias]);
-	vg_jw_kstr(w, "drive", drive[l->drive]);
+	vg_jw_kstr(w, "safe", vg_config_safe_words[l->safe]);
+	vg_jw_kstr(w, "bias", vg_config_bias_words[l->bias]);
+	vg_jw_kstr(w, "drive", vg_config_drive_words[l->drive]);
 	vg_jw_kbool(w, "active_low", l->active_low);
 	vg_jw_ku64(w, "debounce_us", l->debounce_us);
 	vg_jw_kbool(w, "sim", sim);
