@@ -110,6 +110,20 @@ static int key_value(struct vg_devspec *d, int k, const char *v, char *err,
 	return -EINVAL;
 }
 
+int vg_devspec_set(struct vg_devspec *d, const char *key, const char *value,
+		   char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < K_N && strcmp(key, keys[k]); k++)
+		;
+	if (k == K_N) {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -EINVAL;
+	}
+	return key_value(d, k, value, err, errlen);
+}
+
 int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		     size_t errlen)
 {

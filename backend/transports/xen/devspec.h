@@ -45,6 +45,15 @@ struct vg_devspec {
 int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		     size_t errlen);
 
+/*
+ * Set key @key of *d from @value as the SPEC "key=value" would, by the
+ * same rules and with the same messages: for tools that take the keys as
+ * options. 0, or -EINVAL (an unknown key, a bad value) with a message in
+ * @err. The irq's range for its kind is left to vg_devspec_irq_ok().
+ */
+int vg_devspec_set(struct vg_devspec *d, const char *key, const char *value,
+		   char *err, size_t errlen);
+
 /* Check the irq against its kind's range (after defaulting). */
 bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq);
 
