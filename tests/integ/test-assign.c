@@ -29,6 +29,7 @@
 #include "devspec.h"
 #include "json.h"
 #include "shim.h"
+#include "slurp.h"
 #include "ssdt.h"
 #include "tmpdir.h"
 
@@ -99,22 +100,9 @@ static int fx_teardown(void **state)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
+	char *buf = vg_slurp(path, len);
 
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	if (len)
-		*len = (size_t)n;
 	return buf;
 }
 

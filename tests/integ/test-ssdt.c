@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "slurp.h"
 #include "ssdt.h"
 #include "tmpdir.h"
 
@@ -46,26 +47,6 @@ static int fx_teardown(void **state)
 	vg_tmpdir_remove(f->dir);
 	free(f);
 	return 0;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!fp)
-		return NULL;
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
 }
 
 /*
@@ -128,7 +109,7 @@ static char *disassemble(const struct fx *f, const struct vg_ssdt_dev *d)
 		skip();
 		return NULL;
 	}
-	out = slurp(log);
+	out = vg_slurp(log, NULL);
 	assert_non_null(out);
 	/*
 	 * A bad header checksum or length is only a warning to iasl, which
@@ -138,7 +119,7 @@ static char *disassemble(const struct fx *f, const struct vg_ssdt_dev *d)
 	    strstr(out, "Warning") || strstr(out, "Error"))
 		fail_msg("iasl -d: exit %d:\n%s", rc, out);
 	free(out);
-	text = slurp(dsl);
+	text = vg_slurp(dsl, NULL);
 	assert_non_null(text);
 	return text;
 }
