@@ -18,6 +18,8 @@ have_pkg libcmocka-dev || need="$need libcmocka-dev"
 have_pkg libxen-dev || need="$need libxen-dev"
 have_cmd clang || need="$need clang"
 have_cmd clang-format || need="$need clang-format"
+# ACPICA's iasl: the tests disassemble the SSDT vgpio-assign writes.
+have_cmd iasl || need="$need acpica-tools"
 # libFuzzer and the sanitizer runtimes for clang.
 clang_rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
 [ -f "$clang_rt" ] || need="$need libclang-rt-dev"

@@ -918,7 +918,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z->refuse = flags & 8;
 	z->second = flags & 0x10;
 	z->base = z->isa ? 0xfe000000u : 0x2000000u;
-	z->irq = z->isa ? 5 : 33;
+	z->irq = z->isa ? 3 : 33;
 	z->dev_base = z->base;
 	VG_FUZZ_CHECK(!vg_fakeacl_init(&z->fa, NL, names));
 	z->fa.lines[0].allow = VG_ALLOW_OUT;

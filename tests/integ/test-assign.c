@@ -26,8 +26,11 @@
 
 #include "config.h"
 #include "daemon-run.h"
+#include "devspec.h"
 #include "json.h"
 #include "shim.h"
+#include "slurp.h"
+#include "ssdt.h"
 #include "tmpdir.h"
 
 #define ARGS_MAX 24
@@ -97,22 +100,9 @@ static int fx_teardown(void **state)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
+	char *buf = vg_slurp(path, len);
 
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	if (len)
-		*len = (size_t)n;
 	return buf;
 }
 
@@ -724,6 +714,238 @@ static void assign_status_without_daemon_exits_3(void **state)
 	assert_string_equal(f->out, "");
 }
 
+/* --- xl-config ------------------------------------------------------------ */
+
+/* The table of @window, @irq as the encoder writes it, in @t; its length. */
+static size_t want_table(uint64_t window, unsigned int irq, uint8_t *t)
+{
+	const struct vg_ssdt_dev d = {
+		.base = window, .size = 0x200, .irq = irq};
+	int n = vg_ssdt_build(&d, t, VG_SSDT_MAX);
+
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void assert_file_bytes(const char *path, const uint8_t *t, size_t n)
+{
+	size_t len;
+	char *got = slurp(path, &len);
+
+	assert_int_equal(len, n);
+	assert_memory_equal(got, t, n);
+	free(got);
+}
+
+static void xlconfig_arm_prints_virtio_entry(void **state)
+{
+	struct fx *f = *state;
+	struct vg_json *v;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "arm", NULL),
+			 0);
+	assert_string_equal(f->err, "");
+	assert_string_equal(f->out,
+			    "# vgpio: domain alpha, a virtio-gpio device with "
+			    "1 line\n"
+			    "virtio = [ \"type=virtio,device29,transport=mmio,"
+			    "grant_usage=1\" ]\n");
+	assert_int_equal(run(f, "--json", "xl-config", "alpha", "--arch=arm64",
+			     "--grants", "0", NULL),
+			 0);
+	v = parsed_out(f);
+	assert_string_equal(vg_json_get_str(v, "arch", ""), "arm");
+	assert_int_equal(vg_json_get_u64(v, "lines", 0), 1);
+	assert_string_equal(vg_json_str(elem(v, "xl", 0)),
+			    "virtio = [ \"type=virtio,device29,"
+			    "transport=mmio,grant_usage=0\" ]");
+	assert_int_equal(vg_json_get(v, "table")->type, VG_JSON_NULL);
+	assert_int_equal(vg_json_get(v, "device")->type, VG_JSON_NULL);
+	vg_json_free(v);
+}
+
+static void xlconfig_x86_writes_table_and_device(void **state)
+{
+	struct fx *f = *state;
+	uint8_t t[VG_SSDT_MAX];
+	char table[256], want[1024];
+	size_t n;
+
+	spew(f->policy, base);
+	snprintf(table, sizeof(table), "%s/beta.aml", f->dir);
+	assert_int_equal(run(f, "xl-config", "beta", "--arch", "x86", "--table",
+			     table, NULL),
+			 0);
+	assert_string_equal(f->err, "");
+	snprintf(want, sizeof(want),
+		 "# vgpio: domain beta, a virtio-gpio device with 1 line\n"
+		 "# x86 HVM (type = \"hvm\"): window 0xfe000000, ISA IRQ 3, "
+		 "described by the ACPI table below.\n"
+		 "# Serve it with: vgpiod --device "
+		 "domid=DOMID,base=0xfe000000,irq=3,irqtype=isa\n"
+		 "# (DOMID: the domain's ID once created, xl domid beta)\n"
+		 "acpi_firmware = \"%s\"\n",
+		 table);
+	assert_string_equal(f->out, want);
+	n = want_table(0xfe000000, 3, t);
+	assert_file_bytes(table, t, n);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(table, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0644);
+	}
+	assert_no_temp(f);
+}
+
+/* Options, JSON, and the --device SPEC that vgpiod's own parser takes. */
+static void xlconfig_x86_options_and_json(void **state)
+{
+	struct fx *f = *state;
+	uint8_t t[VG_SSDT_MAX];
+	struct vg_devspec d;
+	const struct vg_json *dev;
+	struct vg_json *v;
+	char table[200], err[256];
+	size_t n;
+
+	spew(f->policy, base);
+	snprintf(table, sizeof(table), "%s/alpha.aml", f->dir);
+	assert_int_equal(run(f, "--json", "xl-config", "alpha", "--arch",
+			     "x86_64", "--base", "0xfebff800", "--irq", "13",
+			     "--grants=1", "--domid", "9", "--table", table,
+			     NULL),
+			 0);
+	assert_string_equal(f->err, "");
+	v = parsed_out(f);
+	assert_string_equal(vg_json_get_str(v, "domain", ""), "alpha");
+	assert_string_equal(vg_json_get_str(v, "arch", ""), "x86");
+	assert_string_equal(vg_json_get_str(v, "table", ""), table);
+	dev = vg_json_get(v, "device");
+	assert_non_null(dev);
+	assert_int_equal(vg_json_get_u64(dev, "domid", 0), 9);
+	assert_int_equal(vg_json_get_u64(dev, "base", 0), 0xfebff800);
+	assert_int_equal(vg_json_get_u64(dev, "size", 0), 0x200);
+	assert_int_equal(vg_json_get_u64(dev, "irq", 0), 13);
+	assert_string_equal(vg_json_get_str(dev, "irqtype", ""), "isa");
+	assert_true(vg_json_true(vg_json_get(dev, "grants")));
+	assert_string_equal(vg_json_get_str(v, "vgpiod_device", ""),
+			    "domid=9,base=0xfebff800,irq=13,irqtype=isa,"
+			    "grants=1");
+	assert_int_equal(
+		vg_devspec_parse(vg_json_get_str(v, "vgpiod_device", ""), &d,
+				 err, sizeof(err)),
+		0);
+	assert_int_equal(d.domid, 9);
+	assert_true(d.base == 0xfebff800 && d.irq == 13 && d.grants);
+	assert_int_equal(d.irq_kind, VG_IRQ_ISA);
+	assert_int_equal(vg_json_get_arr(v, "warnings")->n, 0);
+	snprintf(err, sizeof(err), "acpi_firmware = \"%s\"", table);
+	assert_string_equal(vg_json_str(elem(v, "xl", 0)), err);
+	vg_json_free(v);
+	n = want_table(0xfebff800, 13, t);
+	assert_file_bytes(table, t, n);
+}
+
+/* docs/xen.md: an emulated device's IRQ warns, the firmware's refuses. */
+static void xlconfig_x86_isa_irq_check(void **state)
+{
+	struct fx *f = *state;
+	char table[256];
+	struct vg_json *v;
+
+	spew(f->policy, base);
+	snprintf(table, sizeof(table), "%s/t.aml", f->dir);
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86", "--irq",
+			     "4", "--table", table, NULL),
+			 0);
+	assert_one_message(f, "--irq 4: the first serial port uses it");
+	assert_non_null(strstr(f->out, "irq=4,irqtype=isa"));
+	assert_int_equal(run(f, "--json", "xl-config", "alpha", "--arch", "x86",
+			     "--irq", "12", "--table", table, NULL),
+			 0);
+	v = parsed_out(f);
+	assert_non_null(
+		strstr(vg_json_str(elem(v, "warnings", 0)), "the PS/2 mouse"));
+	vg_json_free(v);
+	assert_int_equal(unlink(table), 0);
+
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86", "--irq",
+			     "5", "--table", table, NULL),
+			 2);
+	assert_one_message(f, "--irq 5: an HVM guest's firmware routes it to "
+			      "a PCI interrupt link");
+	assert_string_equal(f->out, "");
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86", "--irq",
+			     "9", "--table", table, NULL),
+			 2);
+	assert_one_message(f, "the ACPI SCI");
+	assert_int_equal(access(table, F_OK), -1);
+}
+
+static void xlconfig_refuses_bad_input(void **state)
+{
+	static const struct {
+		const char *args[6], *msg;
+	} bad[] = {
+		{{"gamma", "--arch", "arm"}, "domain gamma: no lines in"},
+		{{"alpha", "--arch", "mips"}, "--arch mips: not x86 or arm"},
+		{{"alpha", "--arch", "arm", "--irq", "33"},
+		 "are for --arch x86"},
+		{{"alpha", "--arch", "x86", "--irq", "16"},
+		 "--irq 16: not an ISA IRQ"},
+		{{"alpha", "--arch", "x86", "--irq", "03"},
+		 "irq=03: bad value"},
+		{{"alpha", "--arch", "x86", "--base", "0xfe000100"},
+		 "multiple of 0x200"},
+		{{"alpha", "--arch", "x86", "--base", "0xfffffffe00"},
+		 "below 4 GiB"},
+		{{"alpha", "--arch", "x86", "--grants", "yes"},
+		 "grants=yes: bad value"},
+		{{"alpha", "--arch", "x86", "--domid", "0"}, "domid=0"},
+		{{"alpha", "--arch", "x86", "--table", "a\"b"},
+		 "xl cannot quote"},
+		{{"alpha", "--arch", "x86", "--speed", "9"},
+		 "unknown option '--speed'"},
+		{{"alpha", "beta"}, "unexpected argument 'beta'"},
+		{{"--arch", "x86"}, "xl-config needs DOMAIN"},
+		{{"alpha", "--irq"}, "--irq needs a value"},
+	};
+	struct fx *f = *state;
+	char table[256];
+	unsigned int i;
+
+	spew(f->policy, base);
+	snprintf(table, sizeof(table), "%s/t.aml", f->dir);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const *a = bad[i].args;
+		const char *t1 = NULL, *t2 = NULL;
+		unsigned int k;
+
+		/* An x86 table would go to the temp dir, never elsewhere. */
+		for (k = 0; k < 6 && a[k]; k++)
+			if (!strcmp(a[k], "x86")) {
+				t1 = "--table";
+				t2 = table;
+			}
+		if (t1 && strstr(bad[i].msg, "quote"))
+			t1 = t2 = NULL;
+		/* run() stops at the first NULL. */
+		assert_int_equal(run(f, "xl-config", a[0], a[1], a[2], a[3],
+				     a[4], a[5], t1, t2, NULL),
+				 2);
+		if (!strstr(f->err, bad[i].msg))
+			fail_msg("args %u: stderr '%s' lacks '%s'", i, f->err,
+				 bad[i].msg);
+		assert_int_equal(access(table, F_OK), -1);
+	}
+	/* A policy that does not parse is exit 1, as for show. */
+	spew(f->policy, "[domain x]\nlines = board 1\n[domain x]\n");
+	assert_int_equal(run(f, "xl-config", "x", "--arch", "arm", NULL), 1);
+	assert_non_null(strstr(f->err, "duplicate section"));
+}
+
 /* --- with vgpiod -------------------------------------------------------- */
 
 static void daemon_start(struct fx *f)
@@ -937,6 +1159,11 @@ int main(void)
 		T(assign_daemon_new_domain_new_guest),
 		T(assign_daemon_refusal_restores_file),
 		T(ctltool_text_and_json_replies),
+		T(xlconfig_arm_prints_virtio_entry),
+		T(xlconfig_x86_writes_table_and_device),
+		T(xlconfig_x86_options_and_json),
+		T(xlconfig_x86_isa_irq_check),
+		T(xlconfig_refuses_bad_input),
 	};
 #undef T
 

@@ -84,12 +84,60 @@ static void devspec_irq_ranges(void **state)
 	assert_false(vg_devspec_irq_ok(VG_IRQ_DEFAULT, 33));
 }
 
+/* One key at a time, by the SPEC's rules and messages. */
+static void devspec_set_one_key(void **state)
+{
+	struct vg_devspec d = {0};
+	char err[200];
+
+	(void)state;
+	assert_int_equal(vg_devspec_set(&d, "base", "0xfe000000", err, 200), 0);
+	assert_int_equal(vg_devspec_set(&d, "irq", "3", err, 200), 0);
+	assert_true(d.base == 0xfe000000 && d.irq == 3);
+	assert_int_equal(vg_devspec_set(&d, "base", "0xfe000100", err, 200),
+			 -22);
+	assert_non_null(strstr(err, "multiple of 0x200"));
+	assert_int_equal(vg_devspec_set(&d, "irq", "03", err, 200), -22);
+	assert_string_equal(err, "irq=03: bad value");
+	assert_int_equal(vg_devspec_set(&d, "speed", "9", err, 200), -22);
+	assert_string_equal(err, "unknown key 'speed'");
+	assert_true(d.base == 0xfe000000 && d.irq == 3);
+}
+
+/* docs/xen.md, section 5: which ISA IRQs are refused, warned, free. */
+static void devspec_isa_use_hvm_guest(void **state)
+{
+	static const enum vg_isa_use want[16] = {
+		VG_ISA_FIRMWARE, VG_ISA_DEVICE,	  VG_ISA_FIRMWARE,
+		VG_ISA_FREE,	 VG_ISA_DEVICE,	  VG_ISA_FIRMWARE,
+		VG_ISA_DEVICE,	 VG_ISA_DEVICE,	  VG_ISA_FIRMWARE,
+		VG_ISA_FIRMWARE, VG_ISA_FIRMWARE, VG_ISA_FIRMWARE,
+		VG_ISA_DEVICE,	 VG_ISA_FREE,	  VG_ISA_DEVICE,
+		VG_ISA_DEVICE,
+	};
+	const char *what = NULL;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++) {
+		what = NULL;
+		assert_int_equal(vg_devspec_isa_use(i, &what), want[i]);
+		assert_non_null(what);
+		assert_int_equal(!*what, want[i] == VG_ISA_FREE);
+	}
+	assert_int_equal(vg_devspec_isa_use(5, &what), VG_ISA_FIRMWARE);
+	assert_string_equal(what, "a PCI interrupt link");
+	assert_int_equal(vg_devspec_isa_use(16, NULL), VG_ISA_FIRMWARE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(devspec_parse_full_spec),
 		cmocka_unit_test(devspec_parse_rejects_bad_input),
 		cmocka_unit_test(devspec_irq_ranges),
+		cmocka_unit_test(devspec_set_one_key),
+		cmocka_unit_test(devspec_isa_use_hvm_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
  * nothing left mapped or bound afterwards (checked after every test).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 /* For struct ioreq and its constants in the hostile cases. */
 #include <xenctrl.h>
@@ -403,7 +405,7 @@ static void manual(struct fix *f, enum fx_arch arch)
 	guest_domain(f, "guest1", arch, false);
 	f->devs[0] = (struct vg_devspec){.domid = DOMID,
 					 .base = 0xfe000000,
-					 .irq = 5,
+					 .irq = 3,
 					 .irq_kind = VG_IRQ_ISA};
 	f->xcfg.ndevices = 1;
 	f->xcfg.discover = false;
@@ -418,13 +420,13 @@ static void xen_manual_mode_isa_irq_follows_status(void **state)
 	f->g = (struct vg_xguest){.d = {f->d},
 				  .domid = DOMID,
 				  .base = 0xfe000000,
-				  .irq = 5,
+				  .irq = 3,
 				  .isa = true};
 	vg_xguest_attach(&f->g, f->shim);
 	assert_int_equal(vg_shim_probe(f->shim), 0);
 	traffic(f, false);
 	/* Acknowledged: the level line is low again. */
-	assert_int_equal(fx_isa_level(DOMID, 5), 0);
+	assert_int_equal(fx_isa_level(DOMID, 3), 0);
 }
 
 static void xen_manual_mode_refuses_pvh(void **state)
@@ -434,6 +436,77 @@ static void xen_manual_mode_refuses_pvh(void **state)
 	manual(f, FX_X86_PVH);
 	assert_int_not_equal(daemon_start(f, "", &f->d), 0);
 	f->d = NULL;
+}
+
+/*
+ * Start the manual-mode daemon of manual() with its device on ISA IRQ
+ * @irq, warnings logged to a file; the start's result, the log in @log.
+ */
+static int start_isa_logged(struct fix *f, unsigned int irq, char *log,
+			    size_t len)
+{
+	char path[192];
+	ssize_t n;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	f->sink.fd = fd;
+	f->sink.level = VG_LOG_WARN;
+	f->devs[0].irq = irq;
+	rc = daemon_start(f, "", &f->d);
+	n = pread(fd, log, len - 1, 0);
+	assert_true(n >= 0);
+	log[n] = '\0';
+	close(fd);
+	f->sink.fd = 2;
+	return rc;
+}
+
+/* docs/xen.md: an IRQ the firmware routes elsewhere is refused. */
+static void xen_manual_mode_refuses_firmware_isa_irq(void **state)
+{
+	static const struct {
+		unsigned int irq;
+		const char *what;
+	} taken[] = {
+		{2, "the PIT"},
+		{5, "a PCI interrupt link"},
+		{8, "the RTC"},
+		{9, "the ACPI SCI"},
+		{10, "a PCI interrupt link"},
+		{11, "a PCI interrupt link"},
+	};
+	struct fix *f = *state;
+	char log[1024];
+	unsigned int i;
+
+	manual(f, FX_X86_HVM);
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		assert_int_not_equal(
+			start_isa_logged(f, taken[i].irq, log, sizeof(log)), 0);
+		f->d = NULL;
+		if (!strstr(log, taken[i].what) || !strstr(log, "ISA IRQ"))
+			fail_msg("irq %u: log: %s", taken[i].irq, log);
+	}
+}
+
+/* An emulated device's IRQ: served, with a warning naming the device. */
+static void xen_manual_mode_warns_device_isa_irq(void **state)
+{
+	struct fix *f = *state;
+	char log[1024];
+
+	manual(f, FX_X86_HVM);
+	assert_int_equal(start_isa_logged(f, 4, log, sizeof(log)), 0);
+	if (!strstr(log, "ISA IRQ 4: the first serial port uses it"))
+		fail_msg("log: %s", log);
+	vg_daemon_free(f->d);
+	f->d = NULL;
+	/* IRQ 3, the tested route's: nothing to say. */
+	assert_int_equal(start_isa_logged(f, 3, log, sizeof(log)), 0);
+	assert_null(strstr(log, "ISA IRQ"));
 }
 
 /* --- status -------------------------------------------------------------- */
@@ -515,7 +588,7 @@ static void xen_status_shows_manual_foreign_device(void **state)
 	manual(f, FX_X86_HVM);
 	assert_int_equal(daemon_start(f, "", &f->d), 0);
 	f->g.d[0] = f->d; /* no guest traffic: pumping needs only this */
-	d = xen_device(status_devices(f, &r), 0xfe000000, 5, "isa", "foreign",
+	d = xen_device(status_devices(f, &r), 0xfe000000, 3, "isa", "foreign",
 		       "manual");
 	assert_true(vg_json_true(vg_json_get(d, "attached")));
 	assert_int_equal(vg_json_get(d, "counters")->type, VG_JSON_OBJ);
@@ -790,6 +863,8 @@ int main(void)
 		T(xen_destroy_releases_everything),
 		T(xen_release_domain_without_xl_cleans_up),
 		T(xen_manual_mode_isa_irq_follows_status),
+		T(xen_manual_mode_refuses_firmware_isa_irq),
+		T(xen_manual_mode_warns_device_isa_irq),
 		T(xen_manual_mode_refuses_pvh),
 		T(xen_unknown_domain_gets_an_empty_window),
 		T(xen_status_shows_grant_device),

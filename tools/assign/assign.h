@@ -10,7 +10,8 @@
  * the whole new text, probe the host lines named (hostline.c), replace
  * the file atomically (file.c), and send `reload` to vgpiod (vgpiod.c);
  * if vgpiod refuses, the old text goes back the same way. main.c reads
- * the command line; output.c prints list, show, check and status.
+ * the command line; output.c prints list, show, check and status;
+ * xlconfig.c prints a domain's xl lines and writes its ACPI table.
  *
  * Messages are "vgpio-assign: <what>: <why>", one per problem, printed
  * where the problem is found; functions return the exit status.
@@ -27,6 +28,8 @@
 #include "strbuf.h"
 
 #define ASSIGN_POLICY_DEFAULT "/etc/vgpio/policy.conf"
+/* xl-config's ACPI tables: DIR/DOMAIN.aml unless --table says. */
+#define VG_ASSIGN_XL_DIR "/var/lib/vgpio"
 #define ASSIGN_FILE_MAX (16u << 20) /* as the parser */
 #define ASSIGN_LOCK_WAIT_MS 10000
 #define ASSIGN_ERR_MAX 512
@@ -175,5 +178,13 @@ void vg_assign_policy_error(const struct vg_assign *t,
 			    const struct vg_config_err *e, const char *note);
 /* What @w wrote into @b, one line on stdout; frees @b. RC_OK or RC_FAIL. */
 int vg_assign_json_print(struct vg_strbuf *b, const struct vg_jw *w);
+
+/* --- xlconfig.c ------------------------------------------------------- */
+
+/*
+ * xl-config DOMAIN [options] (@argc words after the command): the xl
+ * lines on stdout, and on x86 the ACPI table written. An exit status.
+ */
+int vg_cmd_xlconfig(struct vg_assign *t, int argc, char **argv);
 
 #endif /* VGPIO_ASSIGN_H */

@@ -14,12 +14,18 @@ static const char usage_text[] =
 	"[--offline]\n"
 	"  revoke DOMAIN [LINESET]\n"
 	"  list | show DOMAIN | check | status\n"
+	"  xl-config DOMAIN [--arch x86|arm] [--grants 0|1] [--base ADDR] "
+	"[--irq N]\n"
+	"            [--table FILE] [--domid N]   (x86 defaults: base "
+	"0xfe000000, irq 3,\n"
+	"            table " VG_ASSIGN_XL_DIR "/DOMAIN.aml)\n"
 	"  -c, --config FILE     policy file (default " ASSIGN_POLICY_DEFAULT
 	";\n"
 	"                        -f and --policy: the same, deprecated)\n"
 	"  -C, --control PATH    vgpiod control socket "
 	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
-	"  --json                list, show, check, status: one JSON "
+	"  --json                list, show, check, status, xl-config: one "
+	"JSON "
 	"document\n"
 	"  LINESET: \"CHIP LINE [LINE ...][, CHIP LINE ...]\"\n";
 
@@ -133,7 +139,8 @@ int main(int argc, char **argv)
 			rc = vg_assign_usage("assign needs DOMAIN and LINESET");
 		if (!rc && t.json)
 			rc = vg_assign_usage(
-				"--json is for list, show, check, status");
+				"--json is for list, show, check, status, "
+				"xl-config");
 		if (!rc) {
 			a.domain = pos[0];
 			a.lineset = pos[1];
@@ -148,9 +155,12 @@ int main(int argc, char **argv)
 			rc = vg_assign_usage("revoke needs DOMAIN");
 		if (!rc && t.json)
 			rc = vg_assign_usage(
-				"--json is for list, show, check, status");
+				"--json is for list, show, check, status, "
+				"xl-config");
 		return rc ? rc : vg_cmd_revoke(&t, pos[0], pos[1]);
 	}
+	if (!strcmp(cmd, "xl-config"))
+		return vg_cmd_xlconfig(&t, argc, argv);
 	if (!strcmp(cmd, "show")) {
 		rc = parse_cmd_args(argc, argv, true, &t, NULL, pos, 1, &npos);
 		if (!rc && npos != 1)

@@ -17,6 +17,47 @@ bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq)
 	}
 }
 
+enum vg_isa_use vg_devspec_isa_use(unsigned int irq, const char **what)
+{
+	/*
+	 * hvmloader routes the four PCI interrupt links to 5, 10 and 11
+	 * (level, active-low by its MADT's overrides), its FADT puts the
+	 * ACPI SCI on 9, its MADT sends the PIT (IRQ 0) to I/O APIC pin 2,
+	 * and Xen emulates the RTC on 8. The rest are the ISA devices of
+	 * hvmloader's DSDT and QEMU's PIIX IDE; 3 (a second serial port)
+	 * and 13 are free in the usual guest.
+	 */
+	static const struct {
+		enum vg_isa_use use;
+		const char *what;
+	} isa[16] = {
+		[0] = {VG_ISA_FIRMWARE, "the PIT (timer)"},
+		[1] = {VG_ISA_DEVICE, "the PS/2 keyboard"},
+		[2] = {VG_ISA_FIRMWARE,
+		       "the PIT (timer), at I/O APIC pin 2 by the MADT"},
+		[4] = {VG_ISA_DEVICE, "the first serial port"},
+		[5] = {VG_ISA_FIRMWARE, "a PCI interrupt link"},
+		[6] = {VG_ISA_DEVICE, "the floppy controller"},
+		[7] = {VG_ISA_DEVICE, "the parallel port"},
+		[8] = {VG_ISA_FIRMWARE, "the RTC, which Xen emulates"},
+		[9] = {VG_ISA_FIRMWARE, "the ACPI SCI"},
+		[10] = {VG_ISA_FIRMWARE, "a PCI interrupt link"},
+		[11] = {VG_ISA_FIRMWARE, "a PCI interrupt link"},
+		[12] = {VG_ISA_DEVICE, "the PS/2 mouse"},
+		[14] = {VG_ISA_DEVICE, "the primary IDE channel"},
+		[15] = {VG_ISA_DEVICE, "the secondary IDE channel"},
+	};
+
+	if (irq >= 16) {
+		if (what)
+			*what = "no ISA IRQ";
+		return VG_ISA_FIRMWARE;
+	}
+	if (what)
+		*what = isa[irq].what ? isa[irq].what : "";
+	return isa[irq].use;
+}
+
 enum { K_DOMID, K_BASE, K_IRQ, K_GRANTS, K_IRQTYPE, K_N };
 
 static const char *const keys[K_N] = {"domid", "base", "irq", "grants",
@@ -67,6 +108,20 @@ static int key_value(struct vg_devspec *d, int k, const char *v, char *err,
 	}
 	snprintf(err, errlen, "%s=%s: bad value", keys[k], v);
 	return -EINVAL;
+}
+
+int vg_devspec_set(struct vg_devspec *d, const char *key, const char *value,
+		   char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < K_N && strcmp(key, keys[k]); k++)
+		;
+	if (k == K_N) {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -EINVAL;
+	}
+	return key_value(d, k, value, err, errlen);
 }
 
 int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,

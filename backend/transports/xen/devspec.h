@@ -45,7 +45,36 @@ struct vg_devspec {
 int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		     size_t errlen);
 
+/*
+ * Set key @key of *d from @value as the SPEC "key=value" would, by the
+ * same rules and with the same messages: for tools that take the keys as
+ * options. 0, or -EINVAL (an unknown key, a bad value) with a message in
+ * @err. The irq's range for its kind is left to vg_devspec_irq_ok().
+ */
+int vg_devspec_set(struct vg_devspec *d, const char *key, const char *value,
+		   char *err, size_t errlen);
+
 /* Check the irq against its kind's range (after defaulting). */
 bool vg_devspec_irq_ok(enum vg_irq_kind kind, unsigned int irq);
+
+/*
+ * Who else uses an ISA IRQ in an x86 HVM guest (docs/xen.md, section 5).
+ * hvmloader's MADT and FADT and Xen's own devices fix some: those are
+ * refused, since the guest's I/O APIC pin would carry two sources with
+ * different triggers. Others belong to a device QEMU emulates when the
+ * guest's configuration has it (a serial port, PS/2, IDE): those are
+ * allowed with a warning, as the administrator may have left it out.
+ */
+enum vg_isa_use {
+	VG_ISA_FREE = 0, /* nothing in the firmware or the usual devices */
+	VG_ISA_DEVICE, /* an emulated device's, when present: warn */
+	VG_ISA_FIRMWARE, /* the firmware or Xen routes it elsewhere: refuse */
+};
+
+/*
+ * What ISA IRQ @irq is used for; *what (if not NULL) says by whom, for
+ * a message ("" when free). Out-of-range IRQs are VG_ISA_FIRMWARE.
+ */
+enum vg_isa_use vg_devspec_isa_use(unsigned int irq, const char **what);
 
 #endif /* VGPIO_DEVSPEC_H */

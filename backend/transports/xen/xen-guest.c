@@ -461,6 +461,27 @@ static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 				     : "n ISA IRQ (1..15)");
 		return -EINVAL;
 	}
+	if (vg_xen_irq_kind(s) == VG_IRQ_ISA) {
+		const char *what;
+
+		switch (vg_devspec_isa_use(s->irq, &what)) {
+		case VG_ISA_FIRMWARE:
+			vg_log_warnx(log,
+				     "ISA IRQ %u: an HVM guest's firmware "
+				     "routes it to %s; choose a free one "
+				     "(docs/xen.md)",
+				     s->irq, what);
+			return -EBUSY;
+		case VG_ISA_DEVICE:
+			vg_log_warnx(log,
+				     "ISA IRQ %u: %s uses it when the guest "
+				     "has one, and the guest cannot share it",
+				     s->irq, what);
+			break;
+		case VG_ISA_FREE:
+			break;
+		}
+	}
 	for (i = 0; i < g->ndev; i++) {
 		if (g->dev[i]->spec.base == s->base) {
 			vg_log_warnx(log, "base %#llx: already a device",
