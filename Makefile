@@ -429,7 +429,8 @@ demo: deps
 	$(Q)VGPIO_BUILD=$(B) sh tools/vgpio-demo.sh
 
 # --- style ------------------------------------------------------------------
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+# Tracked and new (untracked, not ignored) files alike.
+FORMAT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)
 format-check:
