@@ -83,17 +83,18 @@ const char *vg_acl_allow_str(unsigned int allow, char *buf, size_t len)
 int vg_acl_safe_state(const struct vg_provider *p, struct vg_line *line,
 		      enum vg_safe safe, unsigned int *edges)
 {
-	int rc;
+	int rc = 0, drc;
 
 	if (*edges) {
-		/* On failure the provider's state is unknown: keep the union. */
+		/* On failure the provider's state is unknown: keep the record. */
 		rc = p->ops->set_edge(p->ctx, line, VG_EDGE_NONE);
-		if (rc)
-			return rc;
-		*edges = VG_EDGE_NONE;
+		if (!rc)
+			*edges = VG_EDGE_NONE;
 	}
 	if (safe == VG_SAFE_INPUT)
-		return p->ops->set_direction(p->ctx, line, VG_DIR_IN, 0);
-	return p->ops->set_direction(p->ctx, line, VG_DIR_OUT,
-				     safe == VG_SAFE_HIGH);
+		drc = p->ops->set_direction(p->ctx, line, VG_DIR_IN, 0);
+	else
+		drc = p->ops->set_direction(p->ctx, line, VG_DIR_OUT,
+					    safe == VG_SAFE_HIGH);
+	return rc ? rc : drc;
 }

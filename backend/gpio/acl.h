@@ -59,9 +59,10 @@ const struct vg_acl_line *vg_acl_check(const struct vg_acl *acl, uint32_t gpio,
 /*
  * The one safe-state routine, for the device and the daemon: turn edge
  * detection off if *@edges says it may be on (and record 0 there once it
- * is off, or keep the union on failure), then make @line an input or an
- * output at its safe value. Stops at the first provider error and returns
- * it (the caller retries later); 0 when the line is in its safe state.
+ * is off, or keep it on failure), then make @line an input or an output
+ * at its safe value, whether or not the edge step failed: the safe value
+ * matters more than a stray event. Returns the first provider error (the
+ * caller may retry later); 0 when the line is in its safe state.
  */
 int vg_acl_safe_state(const struct vg_provider *p, struct vg_line *line,
 		      enum vg_safe safe, unsigned int *edges);

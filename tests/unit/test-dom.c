@@ -485,6 +485,35 @@ static void dom_revoke_line_shared_with_waiting_table(void **state)
 	assert_int_equal(vg_dom_acl(a)->n, 1);
 }
 
+/*
+ * A revoked line parks at its safe value even when turning its edge
+ * detection off fails: status says "parked low", and so must the pin.
+ */
+static void dom_revoke_parks_safe_value_despite_edge_failure(void **state)
+{
+	struct fix *f = *state;
+	const struct vg_acl *acl;
+	const char *chip, *line;
+	int value;
+
+	assert_int_equal(apply(f, "[domain alpha]\n"
+				  "lines = fake 0 1\n"
+				  "line 0 = safe=low\n"),
+			 0);
+	acl = vg_dom_acl(dom(f, "alpha"));
+	/* The guest drove it high. */
+	assert_int_equal(acl->lines[0].prov.ops->set_direction(
+				 acl->lines[0].prov.ctx, acl->lines[0].line,
+				 VG_DIR_OUT, 1),
+			 0);
+	f->fp->fail[VG_FAKE_SET_EDGE] = -EIO;
+	assert_int_equal(apply(f, "[domain alpha]\nlines = fake 1\n"), 0);
+	vg_doms_parked(&f->ds, 0, &chip, &line, &value);
+	assert_int_equal(value, 0);
+	assert_int_equal(f->fp->lines[0].dir, VG_DIR_OUT);
+	assert_int_equal(f->fp->lines[0].out, 0);
+}
+
 static void dom_attach_refuses_no_lines(void **state)
 {
 	struct fix *f = *state;
@@ -601,6 +630,7 @@ int main(void)
 		T(dom_move_line_changes_consumer),
 		T(dom_move_parked_line_unparks),
 		T(dom_revoke_line_shared_with_waiting_table),
+		T(dom_revoke_parks_safe_value_despite_edge_failure),
 		T(dom_attach_refuses_no_lines),
 		T(dom_attach_refuses_second_guest),
 		T(dom_stats_sum_connections),
