@@ -378,6 +378,14 @@ static void answer_json(struct vg_ctl_call *call)
 	vg_jw_obj_end(&w);
 	if (vg_jw_done(&w))
 		vg_ctl_out_add(call->cl, nomem_reply, sizeof(nomem_reply) - 1);
+	else if (b.len >= VG_CTL_REPLY_MAX)
+		/* Say so, rather than drop a client that did nothing wrong. */
+		vg_ctl_out_addf(call->cl,
+				"{\"v\":%u,\"ok\":false,\"error\":{\"code\":"
+				"\"" VG_CTL_E_TOO_LARGE "\",\"message\":"
+				"\"the reply (%zu bytes) is over the %u-byte "
+				"limit\"}}",
+				VG_CTL_VERSION, b.len, VG_CTL_REPLY_MAX);
 	else
 		vg_ctl_out_add(call->cl, b.s, b.len);
 	free(b.s);
@@ -387,6 +395,13 @@ static void answer_text(struct vg_ctl_call *call)
 {
 	struct vg_json *res = NULL;
 
+	if (has_result(call) && call->res.len >= VG_CTL_REPLY_MAX) {
+		vg_ctl_out_addf(call->cl,
+				"error: the reply is over the %u-byte "
+				"limit",
+				VG_CTL_REPLY_MAX);
+		return;
+	}
 	if (call->cmd && call->cmd->text && has_result(call) &&
 	    !vg_json_parse(call->res.s, call->res.len, VG_JSON_DEPTH_MAX, &res,
 			   NULL))

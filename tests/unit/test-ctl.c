@@ -24,7 +24,9 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "json.h"
+#include "evloop.h"
 #include "loopfix.h"
+#include "tmpdir.h"
 
 struct cfx {
 	struct vg_loopfix *f;
@@ -711,6 +713,109 @@ static void ctl_text_status_unchanged_from_json(void **state)
 		"ok\n");
 }
 
+/* --- a control socket of the test's own ------------------------------------- */
+
+/* A result of @arg bytes: one string of 'x's. */
+static int big_fn(void *arg, struct vg_ctl_call *call)
+{
+	size_t n = *(size_t *)arg;
+	char *s = malloc(n + 1);
+
+	assert_non_null(s);
+	memset(s, 'x', n);
+	s[n] = '\0';
+	vg_jw_str(vg_ctl_result(call), s);
+	free(s);
+	return 0;
+}
+
+static const struct vg_ctl_cmd big_cmds[] = {
+	{.name = "big",
+	 .help = "a result as large as the test says",
+	 .fn = big_fn},
+};
+
+static void own_send(int fd, const char *s)
+{
+	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL),
+			 (ssize_t)strlen(s));
+}
+
+/* One line from @fd, turning @ev meanwhile; NULL if closed first. */
+static char *own_line(struct vg_evloop *ev, int fd, char *buf, size_t len)
+{
+	size_t have = 0;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		ssize_t r = recv(fd, buf + have, len - have - 1, MSG_DONTWAIT);
+		char *nl;
+
+		if (r > 0)
+			have += (size_t)r;
+		else if (r == 0 || errno != EAGAIN)
+			return NULL;
+		buf[have] = '\0';
+		nl = strchr(buf, '\n');
+		if (nl) {
+			*nl = '\0';
+			return buf;
+		}
+		assert_true(vg_evloop_run_once(ev, 10) >= 0);
+	}
+	fail_msg("no reply line");
+	return NULL;
+}
+
+/*
+ * A reply larger than the limit is answered with too-large, and the
+ * client, which did nothing wrong, stays connected.
+ */
+static void ctl_json_oversized_reply_answered_connection_kept(void **state)
+{
+	static char buf[4096];
+	struct vg_log_sink sink = {.level = VG_LOG_ERR, .fd = 2};
+	struct vg_evloop *ev;
+	struct vg_ctl *ctl;
+	struct vg_log log;
+	char dir[64], path[100];
+	size_t n = VG_CTL_REPLY_MAX + 16;
+	const char *line;
+	int fd;
+
+	(void)state;
+	vg_log_init(&log, &sink, "test");
+	assert_int_equal(vg_tmpdir_new(dir, sizeof(dir), "ctl-big"), 0);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	assert_int_equal(vg_evloop_new(&ev), 0);
+	assert_int_equal(vg_ctl_new(ev, path, big_cmds, 1, &n, &log, &ctl), 0);
+	fd = vg_loopfix_connect(path, SOCK_STREAM);
+
+	own_send(fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(ev, fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"ok\":false"));
+	assert_non_null(strstr(line, "\"code\":\"too-large\""));
+	/* Still connected: a smaller one goes through. */
+	n = 100;
+	own_send(fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(ev, fd, buf, sizeof(buf));
+	assert_non_null(line);
+	if (!strstr(line, "\"ok\":true"))
+		fail_msg("reply: %.200s", line);
+	/* The text protocol says so in its own words. */
+	n = VG_CTL_REPLY_MAX;
+	own_send(fd, "big\n");
+	line = own_line(ev, fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "error: the reply is over"));
+
+	close(fd);
+	vg_ctl_free(ctl);
+	vg_evloop_free(ev);
+	assert_int_equal(vg_tmpdir_remove(dir), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -729,6 +834,8 @@ int main(void)
 		T(ctl_text_help_lists_every_command),
 		T(ctl_text_long_line_with_newline_refused),
 		T(ctl_text_status_unchanged_from_json),
+		cmocka_unit_test(
+			ctl_json_oversized_reply_answered_connection_kept),
 	};
 #undef T
 
