@@ -572,7 +572,13 @@ static int jp_string(struct jp *p, char **out, size_t *outlen)
 		free(b.s);
 		return rc;
 	}
-	*out = b.s;
+	/*
+	 * The buffer grew in steps of at least 256 bytes: keep only what the
+	 * string needs, so memory stays a small multiple of the input.
+	 */
+	*out = realloc(b.s, b.len + 1);
+	if (!*out)
+		*out = b.s;
 	*outlen = b.len;
 	return 0;
 }

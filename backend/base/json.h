@@ -17,7 +17,8 @@
  * escapes, "\u0000" (strings are C strings), and numbers that are not
  * integers in [-2^63, 2^64 - 1]: the protocol has no other numbers, and a
  * fraction or exponent is more likely a mistake than a wish. Recursion is
- * bounded by the depth limit; memory by the input's length.
+ * bounded by the depth limit; memory by the input's length (about 11
+ * bytes of heap per input byte at worst, for an array of empty strings).
  *
  * Pure code over buffers: no I/O, no file-scope state, never logs.
  */
