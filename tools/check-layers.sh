@@ -3,8 +3,10 @@
 #
 # The layers of backend/ (docs/architecture.md): every quoted #include in
 # a layer's folder must name a header of that layer or of a layer it may
-# use, found through the include paths (no "../" and no tests/ path), and
-# production objects are compiled without a tests/ include path.
+# use, found through the include paths (no "../" and no tests/ path); a
+# module-private header (*-priv.h) is included only from its own folder;
+# no backend header is included with <...>; and production objects are
+# compiled without a tests/ include path.
 #
 # usage: check-layers.sh COMPILE-LOG LAYER:USED,USED... ...
 #   COMPILE-LOG  the compile commands of the production objects (make -n)
@@ -26,6 +28,12 @@ for spec in "$@"; do
 	allowed=" $layer $uses "
 	for f in $(find "backend/$layer" -name '*.[ch]' | sort); do
 		nfiles=$((nfiles + 1))
+		for h in $(sed -n 's/^#[ \t]*include[ \t]*<\([^>]*\)>.*/\1/p' "$f"); do
+			if [ -n "$(find backend -path "*/$h" -type f | head -1)" ]; then
+				bad="$bad
+$f: includes backend header <$h> with angle brackets"
+			fi
+		done
 		for h in $(sed -n 's/^#[ \t]*include[ \t]*"\([^"]*\)".*/\1/p' "$f"); do
 			case $h in
 			*..* | tests/* | /*)
@@ -46,6 +54,14 @@ $f: includes \"$h\" by a relative or outside path"
 $f: includes \"$h\", which is in no layer"
 				continue
 			fi
+			case $h in
+			*-priv.h)
+				if [ "$(dirname "$found")" != "$(dirname "$f")" ]; then
+					bad="$bad
+$f: includes \"$h\", private to $(dirname "$found")"
+				fi
+				;;
+			esac
 			hl=$(layer_of "$found")
 			case $allowed in
 			*" $hl "*) ;;
