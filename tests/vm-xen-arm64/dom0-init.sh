@@ -28,12 +28,13 @@ echo "VGPIO-XEN-START kernel $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 CONSOLE=/var/log/xen/console/guest-vgpio-domu.log
 finish() {
-	if [ -f $CONSOLE ]; then
-		echo "---- guest console ----"
-		tr -d '\r' <$CONSOLE | grep -av '^\(PASS\|FAIL\): '
-		echo "---- guest checks ----"
-		tr -d '\r' <$CONSOLE | grep -a '^\(PASS\|FAIL\): '
-	fi
+	for f in $CONSOLE.grant $CONSOLE.foreign $CONSOLE; do
+		[ -f "$f" ] || continue
+		echo "---- guest console ${f#"$CONSOLE"} (tail) ----"
+		tr -d '\r' <"$f" | grep -av '^\(PASS\|FAIL\): ' | tail -n 40
+		echo "---- guest checks ${f#"$CONSOLE"} ----"
+		tr -d '\r' <"$f" | grep -a '^\(PASS\|FAIL\): '
+	done
 	if [ -f /run/vgpiod.log ]; then
 		echo "---- vgpiod log ----"
 		tail -n 60 /run/vgpiod.log
@@ -90,38 +91,43 @@ setup "vgpiod ready" until_ok 30 grep -q READY /run/vgpiod.ready
 check "led at its safe value before the guest exists" 0 "$(sim 0)"
 check "relay at its safe value before the guest exists" 1 "$(sim 2)"
 
-# The guest, paused: libxl writes the backend entry (state 1) and the
-# device-tree node; vgpiod claims the device (2) and connects it (4)
-# before the guest's first instruction.
-setup "xl create -p" xl create -p /etc/xen/domu.cfg
-D=$(xl domid vgpio-domu)
-BE=/local/domain/0/backend/virtio/$D/0
-echo "INFO: guest is domain $D; backend $BE"
-xenstore-ls -f "$BE"
-for k in type transport grant_usage base irq; do
-	echo "INFO: $k = $(xenstore-read "$BE/$k")"
-done
-check "libxl's entry: type" "virtio,device29" "$(xenstore-read "$BE/type")"
-check "libxl's entry: grant_usage" 1 "$(xenstore-read "$BE/grant_usage")"
+# create_guest CFG: create the guest paused from CFG: libxl writes the
+# backend entry (state 1) and the device-tree node; vgpiod claims the
+# device (2) and connects it (4) before the guest's first instruction.
+# Sets D and BE; false if the device is not connected.
+create_guest() {
+	xl create -p "$1" || { fail "xl create -p $1"; return 1; }
+	D=$(xl domid vgpio-domu)
+	BE=/local/domain/0/backend/virtio/$D/0
+	echo "INFO: guest is domain $D; backend $BE"
+	xenstore-ls -f "$BE"
+	check "domain $D: libxl's entry: type" "virtio,device29" "$(xenstore-read "$BE/type")"
+	if until_ok 30 connected; then
+		pass "domain $D: vgpiod claimed and connected the device (backend state 4)"
+	else
+		fail "domain $D: backend state is $(xenstore-read "$BE/state" 2>&1), not 4"
+		return 1
+	fi
+}
 connected() { test "$(xenstore-read "$BE/state")" = 4; }
-if until_ok 30 connected; then
-	pass "vgpiod claimed and connected the device (backend state 4)"
-else
-	fail "backend state is $(xenstore-read "$BE/state" 2>&1), not 4"
-	finish
-fi
-vgpio-assign status --json >/run/status.json 2>&1
-check "vgpio-assign status --json exit status" 0 $?
-cat /run/status.json
-echo
-dev=$(grep -o '"devices":\[{[^]]*' /run/status.json)
-check "status --json: a xen device of domain $D" 1 \
-	"$(echo "$dev" | grep '"transport":"xen"' | grep -c '"domid":'"$D"',')"
-check "status --json: grant mapping" 1 "$(echo "$dev" | grep -c '"memory":"grant"')"
-check "status --json: SPI 33 at 0x2000000" 1 \
-	"$(echo "$dev" | grep '"irq":33,' | grep -c '"base":33554432,')"
-setup "xl unpause" xl unpause "$D"
-echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
+
+# status_dev MEMORY GRANT_USAGE: vgpio-assign's structured status shows
+# the device of domain $D, at libxl's first window and SPI, with MEMORY.
+status_dev() {
+	vgpio-assign status --json >/run/status.json 2>&1
+	check "status --json exit status" 0 $?
+	dev=$(grep -o '"devices":\[{[^]]*' /run/status.json)
+	echo "INFO: $dev"
+	check "libxl's entry: grant_usage" "$2" "$(xenstore-read "$BE/grant_usage")"
+	check "status --json: one xen device" 1 \
+		"$(echo "$dev" | grep -o '"transport":"xen"' | wc -l)"
+	check "status --json: the device of domain $D" 1 \
+		"$(echo "$dev" | grep -c '"domid":'"$D"',')"
+	check "status --json: memory $1 (grant_usage=$2)" 1 \
+		"$(echo "$dev" | grep -c '"memory":"'"$1"'"')"
+	check "status --json: SPI 33 at 0x2000000" 1 \
+		"$(echo "$dev" | grep '"irq":33,' | grep -c '"base":33554432,')"
+}
 
 # wait_step NAME SECONDS: the guest asked for step NAME; false if the
 # guest ended or the time ran out first.
@@ -148,9 +154,80 @@ wait_step() {
 	echo "INFO: step $1 at uptime $(cut -d' ' -f1 /proc/uptime)s"
 }
 
-wait_step destroy 300 || finish
-xl destroy "$D"
-check "xl destroy exit status" 0 $?
+# destroy_guest: xl destroy under vgpiod's feet; no domain but dom0 is
+# left (a page still mapped by vgpiod would keep a zombie), the backend
+# entry is gone, and led and relay are back at their safe values.
+destroy_guest() {
+	setup "xl destroy $D" xl destroy "$D"
+	gone() { ! xl list | awk 'NR > 1 { print $1 }' | grep -qv '^Domain-0$'; }
+	if until_ok 30 gone; then
+		pass "domain $D: no domain left but dom0 (no zombie holding mapped pages)"
+	else
+		fail "domains left after xl destroy: $(xl list | awk 'NR > 1 { print $1 }' | tr '\n' ' ')"
+	fi
+	check "domain $D: backend entry removed" 1 "$(xenstore-exists "$BE" 2>/dev/null; echo $?)"
+	safe() { test "$(sim 0)$(sim 2)" = 01; }
+	if until_ok 10 safe; then
+		pass "domain $D: led and relay back at their safe values after xl destroy"
+	else
+		fail "after xl destroy: led $(sim 0), relay $(sim 2) (want 0 and 1)"
+	fi
+	check "vgpiod still running" 0 "$(kill -0 $VGPIOD; echo $?)"
+}
+
+# --- the guest with grants ---------------------------------------------------
+create_guest /etc/xen/domu.cfg || finish
+D1=$D
+status_dev grant 1
+# Another back-end's device in this guest's backend directory (virtio
+# i2c, device22): vgpiod must leave it alone.
+OTHER=/local/domain/0/backend/virtio/$D/1
+for kv in "type=virtio,device22" transport=mmio grant_usage=1 base=0x2000200 \
+	irq=34 state=1 online=1 frontend-id=$D \
+	frontend=/local/domain/$D/device/virtio/1; do
+	xenstore-write "$OTHER/${kv%%=*}" "${kv#*=}"
+done
+setup "xl unpause" xl unpause "$D"
+echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
+
+wait_step led-high 300 || finish
+check "the guest's gpioset drives the host led" 1 "$(sim 0)"
+pull 1 up
+check "the host sees its own pull-up on button" 1 "$(sim 1)"
+wait_step led-released 90 || finish
+led_low() { test "$(sim 0)" = 0; }
+if until_ok 10 led_low; then
+	pass "a released led returns to its safe value (low)"
+else
+	fail "led stays at $(sim 0) after the guest released it"
+fi
+wait_step edge 60 || finish
+pull 1 down
+wait_step destroy 120 || finish
+check "guest holds led high" 1 "$(sim 0)"
+check "guest holds relay low" 0 "$(sim 2)"
+check "the other back-end's entry left at state 1" 1 "$(xenstore-read "$OTHER/state")"
+vgpio-assign status --json >/run/status.json 2>&1
+check "status --json: still one device" 1 \
+	"$(grep -o '"transport":"xen"' /run/status.json | wc -l)"
+xenstore-rm "$OTHER"
+destroy_guest
+# xenconsoled appends to the guest's log: keep the first run's apart.
+mv $CONSOLE $CONSOLE.grant
+pull 1 down
+
+# --- the same guest again: a new domid, grant_usage=0 ------------------------
+create_guest /etc/xen/domu-foreign.cfg || finish
+check "the re-created guest has a new domid" 1 $((D != D1))
+status_dev foreign 0
+setup "xl unpause" xl unpause "$D"
+wait_step led-high 300 || finish
+check "foreign mapping: the guest's gpioset drives the host led" 1 "$(sim 0)"
+pull 1 up
+wait_step destroy 120 || finish
+destroy_guest
+mv $CONSOLE $CONSOLE.foreign
+
 kill -TERM $VGPIOD
 wait $VGPIOD
 check "vgpiod exit status after SIGTERM" 0 $?
