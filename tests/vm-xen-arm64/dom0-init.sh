@@ -154,11 +154,20 @@ wait_step() {
 	echo "INFO: step $1 at uptime $(cut -d' ' -f1 /proc/uptime)s"
 }
 
-# destroy_guest: xl destroy under vgpiod's feet; no domain but dom0 is
-# left (a page still mapped by vgpiod would keep a zombie), the backend
-# entry is gone, and led and relay are back at their safe values.
+# destroy_guest: xl destroy under vgpiod's feet. It returns at once
+# (vgpiod answers libxl's state 5 with 6), no domain but dom0 is left (a
+# page still mapped by vgpiod would keep a zombie), the backend entry is
+# gone, and led and relay are back at their safe values.
 destroy_guest() {
+	# libxl writes state 5 and waits up to 10 s for the backend's 6.
+	t0=$(cut -d. -f1 /proc/uptime)
 	setup "xl destroy $D" xl destroy "$D"
+	t=$(($(cut -d. -f1 /proc/uptime) - t0))
+	if [ "$t" -lt 8 ]; then
+		pass "domain $D: xl destroy took ${t} s (vgpiod wrote state 6)"
+	else
+		fail "domain $D: xl destroy took ${t} s (libxl waited for state 6)"
+	fi
 	gone() { ! xl list | awk 'NR > 1 { print $1 }' | grep -qv '^Domain-0$'; }
 	if until_ok 30 gone; then
 		pass "domain $D: no domain left but dom0 (no zombie holding mapped pages)"
