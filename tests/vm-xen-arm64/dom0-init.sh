@@ -161,6 +161,9 @@ wait_step destroy 120 || finish
 destroy_guest
 mv $CONSOLE $CONSOLE.foreign
 
+# The guests' drivers (probe, unbind and bind, destroy) never made an
+# MMIO access that vgpiod had to refuse or report.
+check "no MMIO complaint in vgpiod's log" 0 "$(grep -c ': mmio ' /run/vgpiod.log)"
 kill -TERM $VGPIOD
 wait $VGPIOD
 check "vgpiod exit status after SIGTERM" 0 $?
