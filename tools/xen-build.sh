@@ -63,20 +63,11 @@ CROSS=aarch64-linux-gnu-
 [ "$(uname -m)" != aarch64 ] || CROSS=
 
 # --- host tools (installed with apt when missing, as root) -----------------
-need=""
-for p in make gcc flex bison python3 xz-utils patch apt ${CROSS:+gcc-aarch64-linux-gnu}; do
-	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
-		need="$need $p"
-done
-if [ -n "$need" ]; then
-	[ "$(id -u)" -eq 0 ] || fail "missing host packages:$need (run as root to install them)"
-	say "installing host packages:$need"
-	# shellcheck disable=SC2086 # a list of package names
-	{ apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q \
-		-o DPkg::Lock::Timeout=600 install -y \
-		--no-install-recommends $need; } >&2 ||
-		fail "apt-get install$need"
-fi
+# flex and bison for kconfig, python3 for the build's generators, patch
+# for Debian's patches, apt for its downloader; the cross compiler.
+# shellcheck disable=SC2086 # a list of package names
+sh "$TOP/tools/host-packages.sh" make gcc flex bison python3 xz-utils \
+	patch apt ${CROSS:+gcc-aarch64-linux-gnu} || fail "host packages"
 CC_VERSION=$("${CROSS}gcc" --version | sed -n 1p)
 
 mkdir -p "$CACHE" || fail "cannot create $CACHE (set VGPIO_XEN_CACHE)"
