@@ -47,12 +47,7 @@ WHO=dom0
 # shellcheck source=tests/vm-xen/checks.sh
 . /lib/checks.sh
 
-setup "mount xenfs" mount -t xenfs xenfs /proc/xen
-check "this is dom0" control_d "$(cat /proc/xen/capabilities)"
-setup "start xenstored" xenstored --pid-file=/run/xenstored.pid
-setup "xenstored answers" until_ok 10 xenstore-list /
-setup "xen-init-dom0" xen-init-dom0
-setup "start xenconsoled" xenconsoled --log=guest --log-dir=/var/log/xen/console
+start_xen_userland
 xl info >/run/xl-info 2>&1
 check "xl info exit status" 0 $?
 check "xl info: Xen 4.20" 1 "$(grep -c '^xen_version *: 4\.20' /run/xl-info)"

@@ -130,6 +130,19 @@ guest_hold_until_destroyed() {
 # The caller sets GUEST_LOG (the guest's console as a file in dom0) and D
 # (its domid) before wait_step and answer_steps.
 
+# start_xen_userland: xenfs (this must be dom0), then xenstored,
+# xen-init-dom0 (dom0's own xenstore entries) and xenconsoled (the
+# guests' consoles, logged to files in /var/log/xen/console).
+start_xen_userland() {
+	setup "mount xenfs" mount -t xenfs xenfs /proc/xen
+	check "this is dom0" control_d "$(cat /proc/xen/capabilities)"
+	setup "start xenstored" xenstored --pid-file=/run/xenstored.pid
+	setup "xenstored answers" until_ok 10 xenstore-list /
+	setup "xen-init-dom0" xen-init-dom0
+	setup "start xenconsoled" xenconsoled --log=guest \
+		--log-dir=/var/log/xen/console
+}
+
 # make_host_lines: the gpio-sim chip vgpio-host (led, button, relay go to
 # the guest; secret does not) and the policy written by vgpio-assign.
 # Sets P (the policy) and SIM; defines sim and pull.

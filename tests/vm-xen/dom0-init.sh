@@ -46,12 +46,7 @@ for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc configfs \
 	irq_sim gpio-sim; do
 	setup "load $m" insmod /lib/modules/$m.ko
 done
-setup "mount xenfs" mount -t xenfs xenfs /proc/xen
-check "this is dom0" control_d "$(cat /proc/xen/capabilities)"
-setup "start xenstored" xenstored --pid-file=/run/xenstored.pid
-setup "xenstored answers" until_ok 10 xenstore-list /
-setup "xen-init-dom0" xen-init-dom0
-setup "start xenconsoled" xenconsoled --log=guest --log-dir=/var/log/xen/console
+start_xen_userland
 
 # The host chip and the guest's policy (checks.sh).
 make_host_lines
