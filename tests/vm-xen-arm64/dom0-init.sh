@@ -101,6 +101,22 @@ status_dev() {
 		"$(echo "$dev" | grep '"irq":33,' | grep -c '"base":33554432,')"
 }
 
+# maps_check grant|foreign: what /proc/VGPIOD/maps shows of the guest's
+# memory: grant mappings (gntdev) in grant mode, none in foreign mode,
+# where privcmd maps the rings besides the IOREQ page.
+maps_check() {
+	g=$(grep -c ' /dev/xen/gntdev' /proc/$VGPIOD/maps)
+	f=$(grep -c ' /dev/xen/privcmd' /proc/$VGPIOD/maps)
+	echo "INFO: vgpiod maps: $g of gntdev, $f of privcmd"
+	if [ "$1" = grant ]; then
+		check "grant mode: vgpiod maps guest pages through gntdev" 1 $((g > 0))
+		check "grant mode: privcmd maps only the IOREQ page" 1 "$f"
+	else
+		check "foreign mode: no gntdev mapping" 0 "$g"
+		check "foreign mode: privcmd maps the rings besides the IOREQ page" 1 $((f > 1))
+	fi
+}
+
 # destroy_guest: xl destroy under vgpiod's feet. It returns at once
 # (vgpiod answers libxl's state 5 with 6), no domain but dom0 is left (a
 # page still mapped by vgpiod would keep a zombie), the backend entry is
@@ -135,6 +151,10 @@ setup "xl unpause" xl unpause "$D"
 echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 answer_steps 300 || finish
+# While the guest runs, the proof from the kernel's side: vgpiod's rings
+# and buffers are mapped through /dev/xen/gntdev, none through privcmd's
+# foreign mapping (which holds only the IOREQ page).
+maps_check grant
 check "the other back-end's entry left at state 1" 1 "$(xenstore-read "$OTHER/state")"
 vgpio-assign status --json >/run/status.json 2>&1
 check "status --json: still one device" 1 \
@@ -153,6 +173,7 @@ wait_step led-high 300 || finish
 check "foreign mapping: the guest's gpioset drives the host led" 1 "$(sim 0)"
 pull 1 up
 wait_step destroy 120 || finish
+maps_check foreign
 destroy_guest
 mv $CONSOLE $CONSOLE.foreign
 
