@@ -75,6 +75,9 @@ create_guest() {
 	xenstore-ls -f "$BE"
 	check "domain $D: libxl's entry: type" "virtio,device29" "$(xenstore-read "$BE/type")"
 	if until_ok 30 connected; then
+		# The claim is the move from 1 to 2, in one transaction.
+		check "domain $D: vgpiod logged its claim of $BE" 1 \
+			"$(grep -c "xen: $BE: claimed" /run/vgpiod.log)"
 		pass "domain $D: vgpiod claimed and connected the device (backend state 4)"
 	else
 		fail "domain $D: backend state is $(xenstore-read "$BE/state" 2>&1), not 4"
