@@ -66,6 +66,11 @@ run_tier vm-gpiosim $MAKE --no-print-directory check-vm-gpiosim
 # Xen under QEMU with vgpiod in dom0 and an HVM guest; skips itself where
 # QEMU cannot run.
 run_tier vm-xen $MAKE --no-print-directory check-vm-xen
+# Arm64 Xen with the IOREQ server under QEMU: the cross-built vgpiod in
+# dom0 discovers and serves a guest's virtio= device with grants; builds
+# or takes from the cache the arm64 kernel and hypervisor; skips itself
+# where QEMU cannot run.
+run_tier vm-xen-arm64 $MAKE --no-print-directory check-vm-xen-arm64
 
 echo
 echo "==== vgpio check summary ====$summary"

@@ -8,6 +8,7 @@
 # overrides it). Nothing is installed.
 #
 #   usage: apt-suite.sh [-a ARCH] [-d] DIR SUITE PKG[=VERSION]...
+#          apt-suite.sh -m
 #
 # -a ARCH takes the packages of another Debian architecture (arm64, for a
 # cross build's sysroot or a guest's userland); the default is the
@@ -16,12 +17,15 @@
 # resolves it for an empty system (Recommends left out); without it,
 # exactly the packages named.
 #
+# -m prints the mirror's URI and exits (for a file of its pool that apt
+# cannot name, such as a source tarball: tools/xen-build.sh).
+#
 # The .deb files land in DIR/apt/debs (emptied first). Exit 0 on success,
 # 1 with a message naming the step that failed (logs in DIR/apt).
 set -eu
 
 usage() {
-	echo "usage: apt-suite.sh [-a ARCH] [-d] DIR SUITE PKG..." >&2
+	echo "usage: apt-suite.sh [-a ARCH] [-d] DIR SUITE PKG... | -m" >&2
 	exit 1
 }
 fail() {
@@ -30,6 +34,7 @@ fail() {
 }
 arch=""
 deps=0
+mirror_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-a)
@@ -41,16 +46,14 @@ while [ $# -gt 0 ]; do
 		deps=1
 		shift
 		;;
+	-m)
+		mirror_only=1
+		shift
+		;;
 	*) break ;;
 	esac
 done
-[ $# -ge 3 ] || usage
-mkdir -p "$1" || fail "cannot create $1"
-top=$(cd "$1" && pwd)
-SUITE=$2
-shift 2
-[ -n "$arch" ] || arch=$(dpkg --print-architecture) ||
-	fail "dpkg --print-architecture"
+[ $# -ge 3 ] || [ "$mirror_only" -eq 1 ] || usage
 
 # The URI and keyring of the system's own Debian entry: deb822 sources
 # first, then one-line sources.
@@ -86,6 +89,16 @@ if [ -z "$src" ]; then
 fi
 uri=${VGPIO_DEBIAN_MIRROR:-${src%% *}}
 [ -n "$uri" ] || fail "no Debian $codename entry in /etc/apt sources (set VGPIO_DEBIAN_MIRROR)"
+if [ "$mirror_only" -eq 1 ]; then
+	echo "${uri%/}"
+	exit 0
+fi
+mkdir -p "$1" || fail "cannot create $1"
+top=$(cd "$1" && pwd)
+SUITE=$2
+shift 2
+[ -n "$arch" ] || arch=$(dpkg --print-architecture) ||
+	fail "dpkg --print-architecture"
 key=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$key" ] || fail "$key not found (package debian-archive-keyring)"
 

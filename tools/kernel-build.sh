@@ -99,20 +99,9 @@ FRAG=$(cd "$(dirname "$FRAG")" && pwd)/$(basename "$FRAG")
 # --- host tools (installed with apt when missing, as root) -----------------
 # flex, bison and bc for kconfig and the build; libelf-dev for objtool
 # (x86_64); the cross compiler for arm64.
-need=""
-for p in make gcc flex bison bc libelf-dev xz-utils $CROSS_PKG; do
-	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
-		need="$need $p"
-done
-if [ -n "$need" ]; then
-	[ "$(id -u)" -eq 0 ] || fail "missing host packages:$need (run as root to install them)"
-	say "installing host packages:$need"
-	# shellcheck disable=SC2086 # a list of package names
-	{ apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q \
-		-o DPkg::Lock::Timeout=600 install -y \
-		--no-install-recommends $need; } >&2 ||
-		fail "apt-get install$need"
-fi
+# shellcheck disable=SC2086 # a list of package names
+sh "$TOP/tools/host-packages.sh" make gcc flex bison bc libelf-dev \
+	xz-utils $CROSS_PKG || fail "host packages"
 CC_VERSION=$("${CROSS}gcc" --version | sed -n 1p)
 
 mkdir -p "$CACHE" || fail "cannot create $CACHE (set VGPIO_KERNEL_CACHE)"

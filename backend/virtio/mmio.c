@@ -122,11 +122,14 @@ static const struct mmio_reg *mmio_check(struct vg_mmio *m, uint64_t off,
 	}
 	/*
 	 * V4: QueueSel naming no queue. Not a bad access: Linux probes
-	 * QueueReady/QueueNumMax of queues that may not exist.
+	 * QueueReady/QueueNumMax of queues that may not exist, and on
+	 * remove it resets the device before vm_del_vq() writes QueueReady
+	 * 0 to each queue it had, including one that existed only under
+	 * the features the reset cleared: deactivating it is a no-op.
 	 */
 	if (reg->kind == MMIO_QUEUE &&
 	    !vg_vdev_queue_exists(m->vd, m->queue_sel)) {
-		if (dir == MMIO_W)
+		if (dir == MMIO_W && !(off == VG_MMIO_QUEUE_READY && !*val))
 			vg_log_guest(m->log,
 				     "mmio %s: queue %" PRIu32
 				     " does not exist",

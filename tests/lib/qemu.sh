@@ -52,7 +52,8 @@ step() {
 }
 
 # host_packages PKG...: install the missing ones (as root), or skip the
-# tier when QEMU is absent and we cannot install it.
+# tier when QEMU is absent and we cannot install it. The caller's QEMU
+# names the system emulator it boots (default qemu-system-x86_64).
 host_packages() {
 	local p missing="" log=$OUT/host-packages.log
 	for p in "$@"; do
@@ -63,8 +64,8 @@ host_packages() {
 	done
 	[ -n "$missing" ] || return 0
 	if [ "$(id -u)" -ne 0 ]; then
-		command -v qemu-system-x86_64 >/dev/null 2>&1 ||
-			skip "qemu-system-x86_64 not installed and not root to install$missing"
+		command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 ||
+			skip "${QEMU:-qemu-system-x86_64} not installed and not root to install$missing"
 		fail host-packages "missing$missing (run as root to install them)"
 	fi
 	note "installing host packages:$missing"
