@@ -4,10 +4,13 @@
 # /init of dom0 in the Xen tier (busybox sh). Starts Xen's userland,
 # makes a gpio-sim chip, assigns three of its four lines to the guest
 # with vgpio-assign, starts the project's vgpiod on them (Xen transport,
-# manual device mode, foreign mapping, ISA IRQ), boots the HVM guest
-# (domu-init.sh) and answers its "VGPIO-WAIT" steps by checking and
-# moving the host lines. Ends with `xl destroy` and the teardown checks,
-# then repeats the guest's PASS/FAIL lines and powers the machine off.
+# manual device mode, ISA IRQ), boots the HVM guest (domu-init.sh) and
+# answers its "VGPIO-WAIT" steps by checking and moving the host lines.
+# Twice: the project's kernel with grants (vgpiod grants=1, domu.cfg),
+# then, after `xl destroy`, Debian's kernel with foreign mapping
+# (grants=0, domu-foreign.cfg, short checks); each run ends with
+# `xl destroy`, the teardown checks and vgpiod's exit. Then repeats the
+# guests' PASS/FAIL lines and powers the machine off.
 # The host reads the PASS:/FAIL: lines and the VGPIO-XEN-START /
 # VGPIO-XEN-DONE markers from the Xen console.
 PATH=/bin:/usr/bin:/usr/sbin:/sbin
@@ -25,12 +28,13 @@ echo "VGPIO-XEN-START kernel $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 SERIAL=/var/log/vgpio-domu.serial
 finish() {
-	if [ -f $SERIAL ]; then
-		echo "---- guest console ----"
-		tr -d '\r' <$SERIAL | grep -av '^\(PASS\|FAIL\): '
-		echo "---- guest checks ----"
-		tr -d '\r' <$SERIAL | grep -a '^\(PASS\|FAIL\): '
-	fi
+	for f in $SERIAL.grant $SERIAL.foreign $SERIAL; do
+		[ -f "$f" ] || continue
+		echo "---- guest console ${f#"$SERIAL"} ----"
+		tr -d '\r' <"$f" | grep -av '^\(PASS\|FAIL\): '
+		echo "---- guest checks ${f#"$SERIAL"} ----"
+		tr -d '\r' <"$f" | grep -a '^\(PASS\|FAIL\): '
+	done
 	if [ -f /run/vgpiod.log ]; then
 		echo "---- vgpiod log ----"
 		tail -n 40 /run/vgpiod.log
@@ -51,47 +55,118 @@ start_xen_userland
 # The host chip and the guest's policy (checks.sh).
 make_host_lines
 
+# mmio_of CFG: the guest's virtio-mmio window SIZE@BASE:IRQ, from the
+# command line in CFG (virtio_mmio.device= or vgpio_mmio=); sets BASE
+# and IRQ.
+mmio_of() {
+	MMIO=$(sed -n 's/.*_mmio[.a-z]*=\([^ "]*\).*/\1/p' "$1")
+	BASE=${MMIO#*@}
+	IRQ=${BASE#*:}
+	BASE=${BASE%:*}
+}
+
+# start_vgpiod GRANTS: vgpiod serving domain $D's device in manual mode
+# (the window of the guest's configuration, ISA IRQ), with grants=GRANTS.
+start_vgpiod() {
+	DEV="domid=$D,base=$BASE,irq=$IRQ,irqtype=isa,grants=$1"
+	echo "INFO: guest is domain $D; vgpiod --device $DEV"
+	rm -f /run/vgpiod.ready
+	vgpiod -c $P --xen on --device "$DEV" -v --ready-fd 3 \
+		3>/run/vgpiod.ready >>/run/vgpiod.log 2>&1 &
+	VGPIOD=$!
+	setup "vgpiod ready (grants=$1)" until_ok 30 grep -q READY /run/vgpiod.ready
+}
+
+stop_vgpiod() {
+	kill -TERM $VGPIOD
+	wait $VGPIOD
+	check "vgpiod exit status after SIGTERM" 0 $?
+}
+
+# status_dev MEMORY: the structured status shows the device window as
+# the transport serves it, with MEMORY (grant or foreign).
+status_dev() {
+	vgpio-assign status --json >/run/status.json 2>&1
+	check "status --json exit status" 0 $?
+	dev=$(grep -o '"devices":\[{[^]]*' /run/status.json)
+	echo "INFO: $dev"
+	check "status --json: one xen device" 1 \
+		"$(echo "$dev" | grep -o '"transport":"xen"' | wc -l)"
+	check "status --json: domain $D's device, irq $IRQ, memory $1" 1 \
+		"$(echo "$dev" | grep '"domid":'"$D"',' | grep '"irq":'"$IRQ"',' |
+			grep -c '"memory":"'"$1"'"')"
+}
+
+# maps_check grant|foreign: what /proc/VGPIOD/maps shows of the guest's
+# memory: grant mappings (gntdev) in grant mode, none in foreign mode,
+# where privcmd maps the rings besides the IOREQ page.
+maps_check() {
+	g=$(grep -c ' /dev/xen/gntdev' /proc/$VGPIOD/maps)
+	f=$(grep -c ' /dev/xen/privcmd' /proc/$VGPIOD/maps)
+	echo "INFO: vgpiod maps: $g of gntdev, $f of privcmd"
+	if [ "$1" = grant ]; then
+		check "grant mode: vgpiod maps guest pages through gntdev" 1 $((g > 0))
+		check "grant mode: privcmd maps only the IOREQ page" 1 "$f"
+	else
+		check "foreign mode: no gntdev mapping" 0 "$g"
+		check "foreign mode: privcmd maps the rings besides the IOREQ page" 1 $((f > 1))
+	fi
+}
+
+# --- the guest with grants: the project's kernel ------------------------------
 CFG=/etc/xen/vgpio-domu.cfg
 setup "xl create -p" xl create -p $CFG
 D=$(xl domid vgpio-domu)
-# The guest's virtio_mmio device=SIZE@BASE:IRQ, from the xl config.
-MMIO=$(sed -n 's/.*vgpio_mmio=\([^ "]*\).*/\1/p' $CFG)
-BASE=${MMIO#*@}
-IRQ=${BASE#*:}
-BASE=${BASE%:*}
-DEV="domid=$D,base=$BASE,irq=$IRQ,irqtype=isa"
-echo "INFO: guest is domain $D; vgpiod --device $DEV"
-vgpiod -c $P --xen on --device "$DEV" -v --ready-fd 3 \
-	3>/run/vgpiod.ready >/run/vgpiod.log 2>&1 &
-VGPIOD=$!
-setup "vgpiod ready" until_ok 30 grep -q READY /run/vgpiod.ready
+D1=$D
+mmio_of $CFG
+# The guest boots before vgpiod serves its window, and binds the device
+# when asked to (see domu-init.sh: the built-in virtio_mmio would
+# otherwise probe before the guest's grant table is set up).
+setup "xl unpause" xl unpause "$D"
+echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
+GUEST_LOG=$SERIAL
+wait_step vgpiod 400 || finish
+start_vgpiod 1
 # Under Xen the development loop socket stays closed unless asked for.
 check "no loop socket under Xen" 0 "$(ls /run/vgpio/loop.sock 2>/dev/null | wc -l)"
-check "led at its safe value before the guest runs" 0 "$(sim 0)"
-check "relay at its safe value before the guest runs" 1 "$(sim 2)"
+check "led at its safe value before the guest uses it" 0 "$(sim 0)"
+check "relay at its safe value before the guest uses it" 1 "$(sim 2)"
 vgpio-assign status >/run/status 2>&1
 check "vgpio-assign status exit status" 0 $?
 check "vgpio-assign status names the domain" 1 "$(grep -c vgpio-domu /run/status)"
 cat /run/status
-# The structured status shows the device window as the transport serves it.
-vgpio-assign status --json >/run/status.json 2>&1
-dev=$(grep -o '"devices":\[{[^]]*' /run/status.json)
-check "status --json: a xen device" 1 "$(echo "$dev" | grep -c '"transport":"xen"')"
-check "status --json: its domid, irq and memory" 1 \
-	"$(echo "$dev" | grep '"domid":'"$D"',' | grep '"irq":'"$IRQ"',' |
-		grep -c '"memory":"foreign"')"
-setup "xl unpause" xl unpause "$D"
-echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
+status_dev grant
 
-# The guest boots (SeaBIOS, the kernel under two layers of emulation)
-# to its first step; dom0's side of its GPIO checks (checks.sh).
-GUEST_LOG=$SERIAL
-answer_steps 400 || finish
+# dom0's side of the guest's GPIO checks (checks.sh).
+answer_steps 120 || finish
+# While the guest runs, the proof from the kernel's side: vgpiod's rings
+# and buffers are mapped through /dev/xen/gntdev, none through privcmd's
+# foreign mapping (which holds only the IOREQ page).
+maps_check grant
 
 # Teardown: destroy the domain under vgpiod's feet.
 setup "xl destroy" xl destroy "$D"
 destroyed_checks
-kill -TERM $VGPIOD
-wait $VGPIOD
-check "vgpiod exit status after SIGTERM" 0 $?
+stop_vgpiod
+# Keep the first run's console apart.
+mv $SERIAL $SERIAL.grant
+
+# --- the same guest again: Debian's kernel, a new domid, foreign mapping -------
+CFG=/etc/xen/vgpio-domu-foreign.cfg
+setup "xl create -p (foreign mapping)" xl create -p $CFG
+D=$(xl domid vgpio-domu)
+check "the re-created guest has a new domid" 1 $((D != D1))
+mmio_of $CFG
+start_vgpiod 0
+status_dev foreign
+setup "xl unpause" xl unpause "$D"
+wait_step led-high 400 || finish
+check "foreign mapping: the guest's gpioset drives the host led" 1 "$(sim 0)"
+pull 1 up
+wait_step destroy 120 || finish
+maps_check foreign
+setup "xl destroy" xl destroy "$D"
+destroyed_checks
+stop_vgpiod
+mv $SERIAL $SERIAL.foreign
 finish

@@ -3,17 +3,22 @@
 #
 # Xen tier: Debian's Xen hypervisor under QEMU (TCG), Debian's kernel as
 # dom0 running the project's vgpiod on a gpio-sim chip, and an HVM domU
-# whose stock gpio-virtio driver and libgpiod tools drive those lines.
+# whose gpio-virtio driver and libgpiod tools drive those lines: first
+# the project's x86_64 kernel (tools/kernel-build.sh), which grants
+# every virtio buffer to dom0, then, re-created, Debian's kernel, whose
+# buffers vgpiod maps with foreign mapping.
 #
 #   usage: tests/vm-xen/run.sh VGPIOD VGPIO-ASSIGN
 #
 # Steps: host packages (apt, as root, only if missing); the kernel and
-# out-of-tree modules (tests/lib/qemu.sh, shared with the VM tier); Xen's
+# out-of-tree modules (tests/lib/qemu.sh, shared with the VM tier); the
+# project's x86_64 kernel (tools/kernel-build.sh, its own cache); Xen's
 # hypervisor and userland of the same version as the host's libxen
 # (`apt-get download`, unpacked, never installed); the guest's userland
 # from Debian 13 (libc, libgpiod 2.x tools) through tools/apt-suite.sh;
 # two initramfs images; one QEMU boot. dom0's /init is dom0-init.sh, the
-# guest's domu-init.sh, its xl configuration domu.cfg.
+# guest's domu-init.sh, its xl configurations domu.cfg (grants) and
+# domu-foreign.cfg (foreign mapping).
 #
 # Downloads, builds and the two base archives are cached in
 # $VGPIO_VM_CACHE (default /var/cache/vgpio/vm), keyed by what they were
@@ -57,6 +62,11 @@ case $OUT$CACHE in *,*) fail paths "no commas allowed in $OUT or $CACHE" ;; esac
 
 # shellcheck disable=SC2086 # a list of package names
 vm_prepare $HOST_PKGS
+
+# --- the grant-mode guest's kernel: the project's recipe, cached by it --------
+note "guest kernel (tools/kernel-build.sh x86_64; a cache miss builds for minutes)"
+KDIR=$("$TOP/tools/kernel-build.sh" x86_64 2>"$OUT/kernel-build.log") ||
+	fail kernel-build "tools/kernel-build.sh x86_64" "$OUT/kernel-build.log"
 
 # --- Xen: hypervisor and userland matching the host's libxen -------------------
 # The Xen libraries come from the host (libxen-dev pulls them in), so the
@@ -146,7 +156,7 @@ fi
 # --- dom0 initramfs: cached base (Xen userland, device model, modules) ----------
 QXEN=/usr/libexec/xen-qemu-system-i386
 SEABIOS=/usr/share/seabios/bios-256k.bin
-OKEY="$MKEY bb=$BBVER xen=$XVER qemu=$(dpkg-query -W -f='${Version}' qemu-system-xen) seabios=$(dpkg-query -W -f='${Version}' seabios)"
+OKEY="$MKEY bb=$BBVER guest=${KDIR##*/} xen=$XVER qemu=$(dpkg-query -W -f='${Version}' qemu-system-xen) seabios=$(dpkg-query -W -f='${Version}' seabios)"
 OBASE=$K/dom0-base.cpio.gz
 build_dom0_base() {
 	r=$K/dom0-tree
@@ -172,6 +182,7 @@ build_dom0_base() {
 	cp "$M/irq_sim.ko" "$M/gpio-sim.ko" "$r/lib/modules/"
 	mkdir -p "$r/boot"
 	cp "$VMLINUZ" "$r/boot/vmlinuz"
+	cp "$KDIR/bzImage" "$r/boot/bzImage"
 	pack "$r" "$OBASE"
 	echo "$OKEY" >"$OBASE.key"
 	rm -rf "$r"
@@ -194,6 +205,7 @@ build_overlays() {
 	mkdir -p "$r/usr/bin" "$r/etc/xen" "$r/boot"
 	cat "$DBASE" "$OUT/domu-overlay.cpio.gz" >"$r/boot/initrd-domu.gz"
 	cp "$HERE/domu.cfg" "$r/etc/xen/vgpio-domu.cfg"
+	cp "$HERE/domu-foreign.cfg" "$r/etc/xen/vgpio-domu-foreign.cfg"
 	install -m 755 "$HERE/dom0-init.sh" "$r/init"
 	mkdir -p "$r/lib"
 	cp "$HERE/checks.sh" "$r/lib/"
