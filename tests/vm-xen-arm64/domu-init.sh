@@ -30,29 +30,5 @@ WHO=domU${RUN:+-$RUN}
 # shellcheck source=tests/vm-xen/checks.sh
 . /lib/checks.sh
 
-setup "the virtio gpiochip appears" until_ok 20 test -c /dev/gpiochip0
-echo "INFO: domU: gpiochip0 at uptime $(cut -d' ' -f1 /proc/uptime)s"
-
-# The GPIO checks shared with the x86 tier (checks.sh); the re-created
-# guest stops after the output check.
-guest_detect
-guest_output
-if [ "$RUN" = foreign ]; then
-	killall gpioset
-	guest_hold_until_destroyed nothing
-fi
-guest_edge
-
-# Unbinding and binding the (built-in) driver resets the device and sets
-# it up again: vgpiod drops the queues' grant mappings and maps the new
-# rings.
-DRV=/sys/bus/virtio/drivers/gpio_virtio
-VDEV=$(basename "$(ls -d $DRV/virtio* | sed -n 1p)")
-setup "unbind gpio_virtio from $VDEV" sh -c "echo $VDEV >$DRV/unbind"
-setup "the gpiochip goes away" until_ok 10 test ! -e /dev/gpiochip0
-setup "bind gpio_virtio to $VDEV" sh -c "echo $VDEV >$DRV/bind"
-setup "the gpiochip comes back" until_ok 20 test -c /dev/gpiochip0
-check "gpioget button after unbind and bind" 0 "$(get 1)"
-
-# Refusals, then led and relay held while dom0 destroys this domain.
-guest_refusals_hold
+# The guest's GPIO checks, shared with the other Xen tier (checks.sh).
+guest_checks

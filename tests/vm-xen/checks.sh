@@ -126,6 +126,32 @@ guest_hold_until_destroyed() {
 	finish
 }
 
+# guest_checks: the whole guest-side sequence of both Xen tiers, once the
+# virtio gpiochip appears. RUN=foreign (the re-created guest) stops after the output
+# check. Unbinding and binding the built-in driver resets the device
+# (status 0) and sets it up again: vgpiod drops the queues' mappings and
+# maps the new rings. Ends with the refusals and the lines held while
+# dom0 destroys the domain.
+guest_checks() {
+	setup "the virtio gpiochip appears" until_ok 20 test -c /dev/gpiochip0
+	echo "INFO: domU: gpiochip0 at uptime $(cut -d' ' -f1 /proc/uptime)s"
+	guest_detect
+	guest_output
+	if [ "${RUN:-}" = foreign ]; then
+		killall gpioset
+		guest_hold_until_destroyed nothing
+	fi
+	guest_edge
+	DRV=/sys/bus/virtio/drivers/gpio_virtio
+	VDEV=$(basename "$(ls -d $DRV/virtio* | sed -n 1p)")
+	setup "unbind gpio_virtio from $VDEV" sh -c "echo $VDEV >$DRV/unbind"
+	setup "the gpiochip goes away" until_ok 10 test ! -e /dev/gpiochip0
+	setup "bind gpio_virtio to $VDEV" sh -c "echo $VDEV >$DRV/bind"
+	setup "the gpiochip comes back" until_ok 20 test -c /dev/gpiochip0
+	check "gpioget button after unbind and bind" 0 "$(get 1)"
+	guest_refusals_hold
+}
+
 # ---- dom0's side, shared by both Xen tiers' dom0 /init ----------------------
 # The caller sets GUEST_LOG (the guest's console as a file in dom0) and D
 # (its domid) before wait_step and answer_steps.
