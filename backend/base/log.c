@@ -131,10 +131,15 @@ static uint64_t log_now(const struct vg_log_sink *sink)
 {
 	struct timespec ts;
 
-	if (sink->now_ns)
+	if (sink && sink->now_ns)
 		return sink->now_ns(sink->now_arg);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t vg_log_now(const struct vg_log *log)
+{
+	return log_now(log ? log->sink : NULL);
 }
 
 /*

@@ -61,6 +61,11 @@ bool vg_log_guest(struct vg_log *log, const char *fmt, ...) VG_PRINTF(2, 3);
  */
 bool vg_log_guest_info(struct vg_log *log, const char *fmt, ...)
 	VG_PRINTF(2, 3);
+/*
+ * The rate limiter's clock in ns: the sink's now_ns, else CLOCK_MONOTONIC
+ * (also for a NULL @log). For callers that pace summaries of their own.
+ */
+uint64_t vg_log_now(const struct vg_log *log);
 /* Log at ERR and exit(1). For main() and tools only, never core code. */
 _Noreturn void vg_log_fatal(struct vg_log *log, const char *fmt, ...)
 	VG_PRINTF(2, 3);

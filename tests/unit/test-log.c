@@ -212,6 +212,20 @@ static void log_guest_limits_each_source_separately(void **state)
 	assert_true(vg_log_guest(&other, "m"));
 }
 
+/* The limiter's clock, for callers that pace summaries of their own. */
+static void log_now_is_the_sinks_clock(void **state)
+{
+	struct fixture *f = *state;
+	struct vg_log nosink;
+
+	f->now = 12345;
+	assert_int_equal(vg_log_now(&f->log), 12345);
+	/* No sink or no log: the monotonic clock, which is never 0 here. */
+	vg_log_init(&nosink, NULL, "nosink");
+	assert_true(vg_log_now(&nosink) > 0);
+	assert_true(vg_log_now(NULL) > 0);
+}
+
 static void log_null_is_silent(void **state)
 {
 	struct fixture *f = *state;
@@ -276,6 +290,7 @@ int main(void)
 		T(log_guest_new_window_without_drops_has_no_report),
 		T(log_guest_clock_backwards_opens_window),
 		T(log_guest_limits_each_source_separately),
+		T(log_now_is_the_sinks_clock),
 		T(log_null_is_silent),
 		T(log_long_message_truncated_to_one_line),
 		T(log_fatal_exits_with_1),
