@@ -52,7 +52,11 @@ struct vg_guest_hooks {
 	 * A guest device window of domain @domain is up. Return 0 and the
 	 * register file in *mmio, or a positive errno and a NUL-terminated
 	 * reason in @reason (@reason_len bytes). @bus and @info stay valid
-	 * until detach().
+	 * until detach(). The register file's log ((*mmio)->log, may be
+	 * NULL) is the domain's own source: the transport logs that guest's
+	 * own events (connected, disconnected, malformed packets) through
+	 * it, so that one guest's flood uses up only its own domain's
+	 * rate limit (log.h).
 	 */
 	int (*attach)(void *arg, void *conn, const char *domain,
 		      const struct vg_bus *bus,

@@ -285,6 +285,108 @@ static void sec_loop_refusal_loop_logs_rate_limited(void **state)
 	assert_true(count_lines(log) <= 2 * VG_LOG_GUEST_BURST);
 }
 
+/* The log's clock in these tests: it moves only when the test says so. */
+static uint64_t fixed_now(void *arg)
+{
+	return *(const uint64_t *)arg;
+}
+
+static unsigned int count_str(const char *s, const char *what)
+{
+	unsigned int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+/*
+ * One guest floods the log (a reconnect loop, a bad register access):
+ * its domain's messages are suppressed, but another domain's guest still
+ * gets its own said, and the noisy one's drops are reported once its
+ * window is over. The clock stands still, so no window ends by itself.
+ */
+static void sec_loop_noisy_guest_does_not_silence_another_domain(void **state)
+{
+	struct vg_loopfix *f = *state;
+	static uint64_t now = 1000000000ull;
+	static char log[1 << 16];
+	int i, a, b;
+
+	f->sink.now_ns = fixed_now;
+	f->sink.now_arg = &now;
+	vg_loopfix_settle(f);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	for (i = 0; i < (int)VG_LOG_GUEST_BURST; i++) {
+		close(vg_loopfix_guest_connect(f, "alpha", NULL));
+		vg_loopfix_settle(f);
+	}
+	a = vg_loopfix_guest_connect(f, "alpha", NULL);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(vg_loopfix_read32(f, a, 0x1000), 0);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_int_equal(count_lines(log), VG_LOG_GUEST_BURST);
+	assert_int_equal(count_str(log, "alpha/0: "), VG_LOG_GUEST_BURST);
+
+	/* The quiet domain's guest is heard; alpha's next line is not. */
+	b = vg_loopfix_guest_connect(f, "beta", NULL);
+	assert_int_equal(vg_loopfix_read32(f, a, 0x1000), 0);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_non_null(strstr(log, "beta/0: loop guest connected"));
+	assert_int_equal(count_str(log, "alpha/0"), 0);
+
+	/*
+	 * A window later alpha is heard again, with what it lost: 10
+	 * reconnects, one connection and 11 bad reads, less the 10 heard.
+	 */
+	now += VG_LOG_GUEST_WINDOW_NS;
+	close(a);
+	vg_loopfix_settle(f);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_non_null(strstr(log, "alpha/0: (22 messages suppressed) "
+				    "loop guest disconnected"));
+	close(b);
+	vg_loopfix_settle(f);
+}
+
+/*
+ * Connections that never get past HELLO share one source: a flood of
+ * refused HELLOs uses it up, but cannot hide an established domain's
+ * messages.
+ */
+static void sec_loop_refused_hellos_do_not_silence_domains(void **state)
+{
+	struct vg_loopfix *f = *state;
+	static uint64_t now = 1000000000ull;
+	static char log[1 << 16];
+	struct vg_loop_hello h;
+	int i, sock;
+
+	f->sink.now_ns = fixed_now;
+	f->sink.now_arg = &now;
+	vg_loopfix_settle(f);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	vg_loopfix_hello_init(&h, "nosuch");
+	for (i = 0; i < 3 * (int)VG_LOG_GUEST_BURST; i++) {
+		int ram = vg_loopfix_ram_new(RAM_SIZE, true);
+
+		sock = vg_loopfix_guest_socket(f);
+		vg_loopfix_send_with_fds(sock, &h, sizeof(h), &ram, 1);
+		close(ram);
+		vg_loopfix_expect_refused(f, sock, ENOENT);
+		close(sock);
+	}
+	sock = vg_loopfix_guest_connect(f, "alpha", NULL);
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_int_equal(count_str(log, "loop: refusing guest: "),
+			 VG_LOG_GUEST_BURST);
+	assert_non_null(strstr(log, "alpha/0: loop guest connected"));
+	close(sock);
+	vg_loopfix_settle(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, vg_loopfix_teardown)
@@ -300,6 +402,8 @@ int main(void)
 		T(sec_loop_mmio_with_fds_none_leaked),
 		T(sec_loop_reconnect_loop_logs_rate_limited),
 		T(sec_loop_refusal_loop_logs_rate_limited),
+		T(sec_loop_noisy_guest_does_not_silence_another_domain),
+		T(sec_loop_refused_hellos_do_not_silence_domains),
 	};
 #undef T
 

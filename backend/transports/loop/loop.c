@@ -73,6 +73,17 @@ static struct vg_log *loop_log(struct vg_loop *loop)
 	return loop->has_log ? &loop->log : NULL;
 }
 
+/*
+ * Where a connection's guest-triggered messages go: once attached, its
+ * domain's own source (the register file's, guest.h), so a noisy guest
+ * uses up only its own domain's budget; before that, the listener's,
+ * which only connections without an accepted HELLO share.
+ */
+static struct vg_log *conn_log(struct vg_loop_conn *c)
+{
+	return c->attached ? c->mmio->log : loop_log(c->loop);
+}
+
 /* --- packets -------------------------------------------------------------- */
 
 struct packet {
@@ -327,10 +338,9 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 	c->attached = true;
 	loop->nidle--;
 	/* Guest-triggered like every line here: a reconnect loop is limited. */
-	vg_log_guest_info(loop_log(loop),
-			  "%s: guest connected (ram %llu bytes%s)", c->domain,
-			  (unsigned long long)size,
-			  c->gram.grants ? ", grants" : "");
+	vg_log_guest_info(
+		conn_log(c), "loop guest connected (ram %llu bytes%s)",
+		(unsigned long long)size, c->gram.grants ? ", grants" : "");
 	send_welcome(c, 0, "");
 	return 0;
 }
@@ -362,10 +372,10 @@ static int on_access(struct vg_loop_conn *c, struct packet *p)
 	if (p->flags & (MSG_TRUNC | MSG_CTRUNC) || p->nfds ||
 	    p->len != sizeof(*m) ||
 	    (type != VG_LOOP_MMIO_READ && type != VG_LOOP_MMIO_WRITE)) {
-		vg_log_guest(loop_log(c->loop),
-			     "%s: malformed packet (%zu bytes, type %u%s), "
+		vg_log_guest(conn_log(c),
+			     "malformed packet (%zu bytes, type %u%s), "
 			     "disconnecting",
-			     c->domain, p->len, p->len >= 2 ? type : 0,
+			     p->len, p->len >= 2 ? type : 0,
 			     p->nfds ? ", with fds" : "");
 		return -EPROTO;
 	}
@@ -392,16 +402,14 @@ static bool conn_read(struct vg_loop_conn *c)
 			return true;
 		if (rc == 0) {
 			if (c->attached)
-				vg_log_guest_info(loop_log(c->loop),
-						  "%s: guest disconnected",
-						  c->domain);
+				vg_log_guest_info(conn_log(c),
+						  "loop guest disconnected");
 			conn_drop(c);
 			return false;
 		}
 		if (rc < 0) {
-			vg_log_guest(loop_log(c->loop),
-				     "%s: guest connection: %s",
-				     c->attached ? c->domain : "(no HELLO)",
+			vg_log_guest(conn_log(c), "%sguest connection: %s",
+				     c->attached ? "" : "(no HELLO) ",
 				     strerror(-rc));
 			conn_drop(c);
 			return false;
@@ -438,8 +446,7 @@ static void conn_event(void *arg, uint32_t events)
 	/* Hung up with nothing left to read (or an error on the socket). */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
 		if (c->attached)
-			vg_log_guest_info(loop_log(c->loop),
-					  "%s: guest hung up", c->domain);
+			vg_log_guest_info(conn_log(c), "loop guest hung up");
 		conn_drop(c);
 	}
 }

@@ -23,9 +23,11 @@
  * reads it). MMIO replies are never dropped: if the socket is full, loop
  * stops reading that guest until the reply is out.
  *
- * Logs through the owner's log: connection errors and guest-caused
- * problems, the latter rate-limited (one limiter for the listener's
- * connection events, one per attached guest's device).
+ * Logs connection errors and guest-caused problems, the latter
+ * rate-limited per source: an attached guest's through its domain's
+ * source (the register file's log, guest.h), so no guest can silence
+ * another domain's messages; those of connections without an accepted
+ * HELLO (refusals, evictions) through the listener's own, "loop".
  */
 #ifndef VGPIO_LOOP_H
 #define VGPIO_LOOP_H
