@@ -149,6 +149,7 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 	struct vg_daemon *d = arg;
 	struct vg_jw *w = vg_ctl_result(call);
 	struct status_devs sd = {d, w};
+	struct vg_ctl_stats cs;
 	const char *chip, *line;
 	unsigned int i;
 	int v;
@@ -174,6 +175,11 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 			d->tp[i].cls->devices(d->tp[i].handle, status_device,
 					      &sd);
 	vg_jw_arr_end(w);
+	vg_ctl_stats(d->ctl, &cs);
+	vg_jw_kobj(w, "control");
+	vg_jw_ku64(w, "clients", cs.clients);
+	vg_jw_ku64(w, "evicted", cs.evicted);
+	vg_jw_obj_end(w);
 	vg_jw_obj_end(w);
 	return 0;
 }
@@ -201,6 +207,7 @@ static void status_text(struct vg_ctl_call *call, const struct vg_json *res)
 {
 	const struct vg_json *doms = vg_json_get(res, "domains");
 	const struct vg_json *parked = vg_json_get(res, "parked");
+	const struct vg_json *ctl = vg_json_get(res, "control");
 	unsigned int i, j;
 	char allow[32], value[24];
 
@@ -251,6 +258,9 @@ static void status_text(struct vg_ctl_call *call, const struct vg_json *res)
 			     vg_json_get_str(&parked->v[i], "chip", "?"),
 			     vg_json_get_str(&parked->v[i], "line", "?"),
 			     vg_json_get_u64(&parked->v[i], "value", 0));
+	vg_ctl_reply(call, "control clients %" PRIu64 " evicted %" PRIu64,
+		     vg_json_get_u64(ctl, "clients", 0),
+		     vg_json_get_u64(ctl, "evicted", 0));
 }
 
 /* --- reload --------------------------------------------------------------- */

@@ -29,6 +29,7 @@ struct vg_ctl_client {
 	bool eof; /* client shut down its side: answer, then close */
 	bool doomed; /* protocol violation: flush what we can, then close */
 	bool overflow; /* output exceeded VG_CTL_REPLY_MAX */
+	bool json; /* its last request was JSON: so is its eviction notice */
 	char in[VG_CTL_REQUEST_MAX];
 	size_t in_len;
 	struct vg_strbuf out; /* queued replies, at most VG_CTL_REPLY_MAX */
@@ -59,6 +60,12 @@ struct vg_ctl {
 	struct vg_log *log;
 	struct vg_ctl_client *clients; /* newest first */
 	unsigned int nclients;
+	/* Clients closed to make room for newer ones (ctl.c, evictions). */
+	uint64_t evicted; /* in all */
+	uint64_t evicted_unlogged; /* not yet in a log line */
+	uint64_t evicted_since; /* ns: the first of those */
+	uint64_t evicted_logged_at; /* ns: the last log line */
+	bool evicted_logged; /* evicted_logged_at is set */
 };
 
 /* ctl.c: queue a line (@n bytes and a newline), or note the overflow. */

@@ -13,10 +13,10 @@
 #include "ctl-priv.h"
 
 /*
- * Clients at once. A new one beyond this evicts the oldest: with no timers
- * to reap idle clients, sitting on every slot would lock the admin out.
+ * VG_CTL_MAX_CLIENTS (ctl.h): a new client beyond it evicts the oldest:
+ * with no timers to reap idle clients, sitting on every slot would lock
+ * the admin out.
  */
-#define VG_CTL_MAX_CLIENTS 16
 /* Connections accepted per wakeup, so a connect flood cannot hog a turn. */
 #define VG_CTL_ACCEPT_BATCH 16
 
@@ -116,6 +116,7 @@ static void process_input(struct vg_ctl_client *cl)
 
 		*nl = '\0';
 		json = is_json(cl->in, n - 1);
+		cl->json = json;
 		if (memchr(cl->in, '\0', n - 1)) {
 			violation(cl, json, VG_CTL_E_PARSE,
 				  json ? "NUL byte in request"
@@ -201,16 +202,63 @@ drop:
 	client_drop(cl);
 }
 
+/*
+ * Log the evictions not logged yet, unless a line went out less than a
+ * log window ago (or @now_too). One line per eviction would let a connect
+ * flood fill the log, and a rate-limited line would let it hide them: a
+ * count per window does neither.
+ */
+static void evictions_log(struct vg_ctl *ctl, bool now_too)
+{
+	uint64_t now = vg_log_now(ctl->log), secs;
+	uint64_t n = ctl->evicted_unlogged;
+
+	if (!n)
+		return;
+	if (!now_too && ctl->evicted_logged && now >= ctl->evicted_logged_at &&
+	    now - ctl->evicted_logged_at < VG_LOG_GUEST_WINDOW_NS)
+		return;
+	/* Whole seconds since the first of them, rounded up. */
+	secs = now > ctl->evicted_since
+		       ? (now - ctl->evicted_since + 999999999) / 1000000000
+		       : 0;
+	vg_log_warnx(ctl->log,
+		     "control: %" PRIu64
+		     " client%s evicted in the last %" PRIu64
+		     " s (too many connections, at most %d)",
+		     n, n == 1 ? "" : "s", secs ? secs : 1, VG_CTL_MAX_CLIENTS);
+	ctl->evicted_unlogged = 0;
+	ctl->evicted_logged_at = now;
+	ctl->evicted_logged = true;
+}
+
+/* Close the oldest client, telling it why if that needs no waiting. */
 static void evict_oldest(struct vg_ctl *ctl)
 {
 	struct vg_ctl_client *cl = ctl->clients;
+	char msg[96];
 
 	while (cl && cl->next)
 		cl = cl->next;
 	if (!cl)
 		return;
-	vg_log_guest(ctl->log, "too many control clients, closing the oldest");
+	if (!cl->doomed) {
+		snprintf(msg, sizeof(msg),
+			 "too many control clients (at most %d): closing the "
+			 "oldest, this one",
+			 VG_CTL_MAX_CLIENTS);
+		/* A request still arriving says which protocol it speaks. */
+		violation(cl,
+			  cl->in_len ? is_json(cl->in, cl->in_len) : cl->json,
+			  VG_CTL_E_EVICTED, msg);
+	}
+	flush_out(cl);
+	if (!ctl->evicted_unlogged)
+		ctl->evicted_since = vg_log_now(ctl->log);
+	ctl->evicted++;
+	ctl->evicted_unlogged++;
 	client_drop(cl);
+	evictions_log(ctl, false);
 }
 
 static void listen_event(void *arg, uint32_t events)
@@ -220,6 +268,8 @@ static void listen_event(void *arg, uint32_t events)
 	int i, fd;
 
 	(void)events;
+	/* The evictions of a window that has closed since (ctl.h). */
+	evictions_log(ctl, false);
 	for (i = 0; i < VG_CTL_ACCEPT_BATCH; i++) {
 		fd = accept4(ctl->lis.fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -305,8 +355,15 @@ void vg_ctl_free(struct vg_ctl *ctl)
 {
 	if (!ctl)
 		return;
+	evictions_log(ctl, true);
 	while (ctl->clients)
 		client_drop(ctl->clients);
 	vg_listener_close(&ctl->lis);
 	free(ctl);
+}
+
+void vg_ctl_stats(const struct vg_ctl *ctl, struct vg_ctl_stats *st)
+{
+	st->clients = ctl->nclients;
+	st->evicted = ctl->evicted;
 }

@@ -30,6 +30,13 @@
  * client that does not read is bounded (VG_CTL_REPLY_MAX); beyond it the
  * client is disconnected. Nothing a client sends touches another client.
  *
+ * At most VG_CTL_MAX_CLIENTS clients are connected: a new one closes the
+ * oldest, which first gets the error "evicted" (if its socket has room).
+ * Evictions are counted (vg_ctl_stats) and logged as a count, at most
+ * once per log window (VG_LOG_GUEST_WINDOW_NS): the first at once, the
+ * rest of the window with the first connection after it, or at
+ * vg_ctl_free. A connect flood can neither fill the log nor hide them.
+ *
  * Logs through the log passed to vg_ctl_new (client errors at debug).
  */
 #ifndef VGPIO_CTL_H
@@ -48,6 +55,7 @@
 #define VG_CTL_REPLY_DEPTH 16 /* nesting of a reply, for clients */
 #define VG_CTL_WORDS_MAX 16 /* words per text command */
 #define VG_CTL_ARGS_MAX 8 /* arguments per command */
+#define VG_CTL_MAX_CLIENTS 16 /* at once; a new one evicts the oldest */
 
 /* Error codes ("code" of an error reply). */
 #define VG_CTL_E_PARSE "parse" /* the request is not JSON */
@@ -61,6 +69,7 @@
 #define VG_CTL_E_UNSUPPORTED "unsupported" /* not in this daemon's mode */
 #define VG_CTL_E_PARTIAL "partial" /* done in part; see "result" */
 #define VG_CTL_E_INTERNAL "internal" /* out of memory and the like */
+#define VG_CTL_E_EVICTED "evicted" /* closed for a newer client */
 
 struct vg_ctl;
 struct vg_ctl_call;
@@ -109,8 +118,18 @@ struct vg_ctl_cmd {
 int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	       const struct vg_ctl_cmd *cmds, unsigned int ncmds, void *arg,
 	       struct vg_log *log, struct vg_ctl **out);
-/* Disconnect every client and remove the socket. NULL is fine. */
+/*
+ * Disconnect every client and remove the socket; logs evictions not yet
+ * logged. NULL is fine.
+ */
 void vg_ctl_free(struct vg_ctl *ctl);
+
+/* What the control socket has seen, for status. */
+struct vg_ctl_stats {
+	unsigned int clients; /* connected now */
+	uint64_t evicted; /* closed to make room for a newer one, in all */
+};
+void vg_ctl_stats(const struct vg_ctl *ctl, struct vg_ctl_stats *st);
 
 /* Argument @i (the command's args[@i]) of its type. */
 const char *vg_ctl_arg_str(const struct vg_ctl_call *call, unsigned int i);

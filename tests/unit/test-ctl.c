@@ -710,7 +710,103 @@ static void ctl_text_status_unchanged_from_json(void **state)
 		"no value 0\n"
 		"  line 1 name d host chip:d allow in,out,irq dir none revoked "
 		"no value 0\n"
+		"control clients 1 evicted 0\n"
 		"ok\n");
+}
+
+/* --- eviction --------------------------------------------------------------- */
+
+static uint64_t fixed_now(void *arg)
+{
+	return *(const uint64_t *)arg;
+}
+
+static unsigned int count_str(const char *s, const char *what)
+{
+	unsigned int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+/*
+ * A connect flood evicts the oldest clients, but never silently: each is
+ * told so in the protocol it spoke, status counts them, and the log says
+ * how many at once and again after the window, one line each time. The
+ * log's clock stands still until the test moves it.
+ */
+static void ctl_connect_flood_evictions_told_counted_logged(void **state)
+{
+	struct cfx *x = *state;
+	static uint64_t now = 1000000000ull;
+	static const char help_req[] = "{\"v\":1,\"cmd\":\"help\"}\n";
+	static char log[1 << 16];
+	struct conn *cj, *ct, *idle[40];
+	const struct vg_json *ctl;
+	struct vg_json *r;
+	struct vg_loopfix *f;
+	char out[4096];
+	unsigned int i;
+
+	vg_loopfix_free(x->f);
+	x->f = f = vg_loopfix_new("ctl", true);
+	f->sink.now_ns = fixed_now;
+	f->sink.now_arg = &now;
+	vg_loopfix_settle(f);
+	vg_loopfix_log_take(f, log, sizeof(log));
+
+	/* The two oldest: one spoke JSON, one text. */
+	cj = conn_open(f);
+	conn_send(cj, help_req, strlen(help_req));
+	vg_json_free(reply_of(conn_line(f, cj)));
+	ct = conn_open(f);
+	conn_send(ct, "help\n", 5);
+	while (strcmp(conn_line(f, ct), "ok"))
+		;
+	for (i = 0; i < VG_ARRAY_SIZE(idle); i++) {
+		idle[i] = conn_open(f);
+		vg_loopfix_settle(f);
+	}
+	/* 42 clients, 16 at most: 26 evicted, the two oldest first. */
+	r = reply_of(conn_line(f, cj));
+	assert_error(r, VG_CTL_E_EVICTED, "too many control clients");
+	vg_json_free(r);
+	assert_null(conn_line(f, cj));
+	assert_string_equal(conn_line(f, ct),
+			    "error: too many control clients (at most 16): "
+			    "closing the oldest, this one");
+	assert_null(conn_line(f, ct));
+	/* An idle client that never spoke is told in text. */
+	assert_non_null(strstr(conn_line(f, idle[0]), "error: too many"));
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_string_equal(log, "vgpiod: control: 1 client evicted in the "
+				 "last 1 s (too many connections, at most "
+				 "16)\n");
+
+	for (i = 0; i < VG_ARRAY_SIZE(idle); i++)
+		conn_close(idle[i]);
+	conn_close(cj);
+	conn_close(ct);
+	vg_loopfix_settle(f);
+	r = call(f, status_req);
+	ctl = vg_json_get(result_of(r), "control");
+	assert_int_equal(vg_json_get_u64(ctl, "evicted", 0), 26);
+	assert_int_equal(vg_json_get_u64(ctl, "clients", 0), 1);
+	vg_json_free(r);
+	/* Within the window the rest waits: it is not lost. */
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_int_equal(count_str(log, "evicted"), 0);
+
+	now += VG_LOG_GUEST_WINDOW_NS;
+	vg_loopfix_ctl(f, "status\n", out, sizeof(out));
+	assert_non_null(strstr(out, "\ncontrol clients 1 evicted 26\nok\n"));
+	vg_loopfix_log_take(f, log, sizeof(log));
+	assert_string_equal(log, "vgpiod: control: 25 clients evicted in the "
+				 "last 5 s (too many connections, at most "
+				 "16)\n");
 }
 
 /* --- a control socket of the test's own ------------------------------------- */
@@ -834,6 +930,7 @@ int main(void)
 		T(ctl_text_help_lists_every_command),
 		T(ctl_text_long_line_with_newline_refused),
 		T(ctl_text_status_unchanged_from_json),
+		T(ctl_connect_flood_evictions_told_counted_logged),
 		cmocka_unit_test(
 			ctl_json_oversized_reply_answered_connection_kept),
 	};
