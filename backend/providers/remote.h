@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * "remote": a line provider whose lines live in another process, over one
+ * SOCK_SEQPACKET socket. A guest's worker process uses it for the lines
+ * of simulated chips, which the parent process owns (a sim chip's lines
+ * may be shared out to several domains, wired together and set from the
+ * control socket, so the chip lives in one place).
+ *
+ *   worker                                   parent
+ *   vg_remote (client) --- one socket --- vg_remote_server
+ *   provider ops -> CALL ......................> checked, run on the
+ *                <- RETURN (the same op) ....... real provider (sim)
+ *                <- EVENT (edge on a line) .....
+ *
+ * Every packet is one struct vg_remote_msg, little-endian, fixed size
+ * (docs/architecture.md, "Parent and workers", lists the fields). A call
+ * waits for its return; events that arrive meanwhile are queued and
+ * delivered from dispatch(), never from inside an op (provider.h).
+ *
+ * The server treats every packet as hostile: exact size, known version
+ * and op, NUL-terminated strings, enums in range, handles it gave out,
+ * and a line only if the owner's allow() accepts its whole spec (chip,
+ * line and electrical options). The consumer label is the server's, not
+ * the client's. A packet that breaks a rule ends the peer (the owner is
+ * told through vg_remote_server_dead()); a refused line is an error
+ * return. When the peer goes, every line it held is put back into the
+ * state it was opened in (its safe state) and released.
+ */
+#ifndef VGPIO_REMOTE_H
+#define VGPIO_REMOTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vgpio/provider.h>
+#include <vgpio/types.h>
+#include "log.h"
+
+#define VG_REMOTE_VERSION 1
+#define VG_REMOTE_NAME_MAX 64 /* bytes of a chip or line name, NUL incl. */
+#define VG_REMOTE_LINES_MAX 512 /* lines one peer may hold at once */
+#define VG_REMOTE_EVENTS_MAX 256 /* edges a client queues during calls */
+
+enum vg_remote_op {
+	VG_REMOTE_OPEN = 1, /* spec -> handle, name */
+	VG_REMOTE_CLOSE, /* handle */
+	VG_REMOTE_SET_DIRECTION, /* handle, a = dir, b = value */
+	VG_REMOTE_GET_VALUE, /* handle -> a = value */
+	VG_REMOTE_SET_VALUE, /* handle, a = value */
+	VG_REMOTE_SET_EDGE, /* handle, a = edges */
+	VG_REMOTE_EVENT, /* server -> client: handle, a = edge */
+	VG_REMOTE_OP_MAX = VG_REMOTE_EVENT,
+};
+
+/*
+ * One packet. A return repeats the call's op with @rc (0 or -errno) and
+ * its results; fields an op does not use are zero.
+ */
+struct vg_remote_msg {
+	struct vg_le16 version;
+	struct vg_le16 op;
+	struct vg_le32 handle;
+	struct vg_le32 a, b;
+	struct vg_le32 rc; /* two's complement */
+	struct vg_le32 debounce_us;
+	uint8_t bias, drive, active_low, initial_dir, initial_value;
+	uint8_t pad[3];
+	char chip[VG_REMOTE_NAME_MAX]; /* OPEN; RETURN of OPEN: line name */
+	char line[VG_REMOTE_NAME_MAX];
+};
+
+/* --- client (the worker) -------------------------------------------------- */
+
+struct vg_remote;
+
+/*
+ * A provider on connected socket @fd (taken over: closed by _free) that
+ * claims the chips named in @chips (@nchips names, borrowed for the
+ * provider's life). 0 or -errno. @log may be NULL.
+ */
+int vg_remote_new(int fd, const char *const *chips, unsigned int nchips,
+		  struct vg_log *log, struct vg_remote **out);
+void vg_remote_free(struct vg_remote *r);
+struct vg_provider vg_remote_provider(struct vg_remote *r);
+
+/* --- server (the parent) -------------------------------------------------- */
+
+struct vg_remote_server;
+
+struct vg_remote_server_params {
+	int fd; /* connected socket, taken over */
+	struct vg_provider prov; /* the real lines (borrowed) */
+	const char *consumer; /* label the lines are opened with (copied) */
+	/* May the peer open @spec? Required. */
+	bool (*allow)(void *arg, const struct vg_line_spec *spec);
+	void *arg;
+	struct vg_log *log; /* may be NULL */
+};
+
+int vg_remote_server_new(const struct vg_remote_server_params *p,
+			 struct vg_remote_server **out);
+/* The socket, to watch for EPOLLIN. */
+int vg_remote_server_fd(const struct vg_remote_server *s);
+/*
+ * Serve what the peer sent. False when the peer is gone or broke a rule
+ * (logged once): the owner then frees the server.
+ */
+bool vg_remote_server_run(struct vg_remote_server *s);
+/* Lines back to their opening state and released; the socket closed. */
+void vg_remote_server_free(struct vg_remote_server *s);
+/* Lines the peer holds now. */
+unsigned int vg_remote_server_lines(const struct vg_remote_server *s);
+
+/*
+ * One packet from a peer, checked: 0, or -EPROTO with @why saying which
+ * rule it breaks. @from_server: an EVENT or a RETURN is expected, else a
+ * call. Shared by both ends and the fuzz target.
+ */
+int vg_remote_check(const struct vg_remote_msg *m, size_t len, bool from_server,
+		    const char **why);
+
+#endif /* VGPIO_REMOTE_H */
