@@ -202,6 +202,13 @@ XEN_USERS := backend/transports/xen/% tests/lib/fakexen/% tests/xen-fake/%
 # The fake Xen's headers: tests only.
 FAKEXEN_USERS := tests/lib/fakexen/% tests/xen-fake/%
 
+# --- libseccomp (Debian: libseccomp-dev, installed by tools/deps.sh) -------
+# Only the worker sandbox (backend/daemon/sandbox.c) includes <seccomp.h>;
+# what links the daemon layer links libseccomp.
+SECCOMP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
+SECCOMP_USERS := backend/daemon/sandbox.c
+
 # The libgpiod 2.x dependency step works and its library runs in place,
 # and an installed vgpiod runs with the libgpiod installed beside it.
 check-deps: $(B)/tests/deps/gpiod-version all
@@ -220,7 +227,7 @@ $(B)/tests/vm-gpiosim/test-vm-gpiod: tests/vm-gpiosim/test-vm-gpiod.c $(LIBTEST)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS)
+		$(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS) $(SECCOMP_LIBS)
 
 # run.sh exits 77 after a "SKIP: vm-gpiosim: reason" line when QEMU cannot run.
 # The daemon goes to the guest's /bin (VGPIO_BUILD there).
@@ -301,6 +308,7 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) $(if $(filter $<,$(CONV_SRCS)),$(CONVERSION)) \
 		$(if $(filter $(XEN_USERS),$<),$(XEN_CFLAGS)) \
+		$(if $(filter $(SECCOMP_USERS),$<),$(SECCOMP_CFLAGS)) \
 		$(if $(filter $(FAKEXEN_USERS),$<),-Itests/lib/fakexen) \
 		$(if $(filter backend/%,$<),,$(CMOCKA_CFLAGS)) -c -o $@ $<
 
@@ -331,7 +339,7 @@ $(GPIOD_OBJ): $(GPIOD_SRC) $(GPIOD_DIR)/pcpath | $(DEPS_STAMP)
 
 $(VGPIOD): $(call obj,$(MAIN_SRC)) $(GPIOD_OBJ) $(XEN_OBJS) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(XEN_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(XEN_LIBS) $(SECCOMP_LIBS)
 $(SHIM): $(B)/frontend-shim/main.o $(LIBSHIM) $(call layer_lib,base)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -343,18 +351,18 @@ $(CTL): $(B)/tools/vgpio-ctl.o $(LIBCTLC) $(call layer_lib,base)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
 
 # Static pattern rules: a unit and an integration test may share a name.
 $(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
 
 # The Xen transport's tests link the real transport objects against the
 # fake Xen instead of the Xen libraries.
 $(XENT_BINS): $(B)/%: $(B)/%.o $(XEN_OBJS) $(LIBFAKEXEN) $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(XENT_BINS) $(BINS)
 

@@ -26,7 +26,7 @@ set -eu
 # What vgpiod and vgpio-assign are built against, as -dev packages: apt
 # adds the runtime libraries and the C library. A new library for
 # vgpiod is one more name here.
-SYSROOT_PKGS="libc6-dev libxen-dev libgpiod-dev"
+SYSROOT_PKGS="libc6-dev libxen-dev libgpiod-dev libseccomp-dev"
 SUITE=${VGPIO_CROSS_SUITE:-trixie}
 
 if [ $# -ne 2 ]; then

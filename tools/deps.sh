@@ -16,6 +16,8 @@ have_cmd pkg-config || need="$need pkg-config"
 have_pkg libcmocka-dev || need="$need libcmocka-dev"
 # Xen tool libraries and headers (Xen >= 4.17) for the Xen transport.
 have_pkg libxen-dev || need="$need libxen-dev"
+# libseccomp: the worker sandbox's syscall allow-list (backend/daemon/sandbox.c).
+have_pkg libseccomp-dev || need="$need libseccomp-dev"
 have_cmd clang || need="$need clang"
 have_cmd clang-format || need="$need clang-format"
 # ACPICA's iasl: the tests disassemble the SSDT vgpio-assign writes.
