@@ -1032,7 +1032,11 @@ static void fakexen_evtchn_bind_twice_refused(void **state)
 	be_down(&b, DOM);
 }
 
-static void fakexen_evtchn_restrict_other_domain_eperm(void **state)
+/*
+ * Linux's evtchn driver: a restricted handle binds only its domain
+ * (EACCES), is restricted once (EACCES) and only to a guest (EINVAL).
+ */
+static void fakexen_evtchn_restrict_other_domain_eacces(void **state)
 {
 	xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
 	struct be b;
@@ -1058,14 +1062,24 @@ static void fakexen_evtchn_restrict_other_domain_eperm(void **state)
 	assert_int_equal(xenevtchn_bind_interdomain(
 				 xce, DOM, b.page->vcpu_ioreq[0].vp_eport),
 			 -1);
-	assert_int_equal(errno, EPERM);
-	/* The same for a restricted devicemodel handle. */
+	assert_int_equal(errno, EACCES);
+	/* The unrestricted handle binds the same port. */
+	assert_true(xenevtchn_bind_interdomain(
+			    b.xce, DOM, b.page->vcpu_ioreq[0].vp_eport) > 0);
+	/* Privcmd's rule for a restricted devicemodel handle: EPERM. */
 	assert_int_equal(xendevicemodel_restrict(b.dm, DOM + 1), 0);
 	assert_int_equal(xendevicemodel_restrict(b.dm, DOM), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(xendevicemodel_nr_vcpus(b.dm, DOM, &b.nr), -1);
 	assert_int_equal(errno, EPERM);
 	assert_string_equal(fx_calls(DOM + 1), "restrict_evtchn restrict_dm");
+	xenevtchn_close(xce);
+	/* dom0 and reserved domids are no restriction. */
+	xce = xenevtchn_open(NULL, 0);
+	assert_int_equal(xenevtchn_restrict(xce, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(xenevtchn_restrict(xce, DOMID_FIRST_RESERVED), -1);
+	assert_int_equal(errno, EINVAL);
 	xenevtchn_close(xce);
 }
 
@@ -1097,9 +1111,36 @@ static void fakexen_restrict_all_neuters_handles(void **state)
 	assert_null(xenforeignmemory_map(b.fmem, DOM + 1, PROT_READ, 1, &pfn,
 					 NULL));
 	assert_int_equal(errno, EPERM);
+	assert_int_equal(xenevtchn_bind_interdomain(b.xce, DOM + 1, 1), -1);
+	assert_int_equal(errno, EACCES);
 	assert_string_equal(fx_calls(DOM),
-			    "restrict_evtchn restrict_fmem restrict_dm "
-			    "nr_vcpus");
+			    "restrict_all restrict_evtchn restrict_fmem "
+			    "restrict_dm nr_vcpus");
+	/* A handle opened afterwards is not restricted. */
+	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
+
+	assert_int_equal(xendevicemodel_nr_vcpus(dm, DOM + 1, &b.nr), 0);
+	xendevicemodel_close(dm);
+}
+
+/* fx_handle_nth(): the handles open now, by kind, newest first. */
+static void fakexen_handle_nth_lists_open_handles(void **state)
+{
+	xendevicemodel_handle *dm1 = xendevicemodel_open(NULL, 0);
+	xendevicemodel_handle *dm2 = xendevicemodel_open(NULL, 0);
+	xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
+
+	(void)state;
+	assert_ptr_equal(fx_handle_nth(FX_H_DM, 0), dm2);
+	assert_ptr_equal(fx_handle_nth(FX_H_DM, 1), dm1);
+	assert_null(fx_handle_nth(FX_H_DM, 2));
+	assert_ptr_equal(fx_handle_nth(FX_H_EVTCHN, 0), xce);
+	assert_null(fx_handle_nth(FX_H_GNTTAB, 0));
+	xendevicemodel_close(dm2);
+	assert_ptr_equal(fx_handle_nth(FX_H_DM, 0), dm1);
+	xendevicemodel_close(dm1);
+	xenevtchn_close(xce);
+	assert_null(fx_handle_nth(FX_H_DM, 0));
 }
 
 /* --- the world ------------------------------------------------------------ */
@@ -1285,8 +1326,9 @@ int main(void)
 		T(fakexen_set_irq_level_arm_range),
 		T(fakexen_evtchn_masked_latches),
 		T(fakexen_evtchn_bind_twice_refused),
-		T(fakexen_evtchn_restrict_other_domain_eperm),
+		T(fakexen_evtchn_restrict_other_domain_eacces),
 		T(fakexen_restrict_all_neuters_handles),
+		T(fakexen_handle_nth_lists_open_handles),
 		T(fakexen_fail_next_injects),
 		T(fakexen_reset_counts_leaks),
 		T(fakexen_reset_closes_fds),

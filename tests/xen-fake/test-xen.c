@@ -7,6 +7,8 @@
  * interrupts, INVALIDATE, Xen 4.17's unmasked write data, a second backend
  * racing for the claim, `xl destroy`, manual mode, hostile ioreqs, and
  * nothing left mapped or bound afterwards (checked after every test).
+ * The one-guest class (vg_xen_one_class, a worker's) serves the same
+ * traffic with every handle restricted to its guest before first use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 /* For struct ioreq and its constants in the hostile cases. */
 #include <xenctrl.h>
+#include <xendevicemodel.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xengnttab.h>
 #include <xen/hvm/ioreq.h>
 #include <vgpio/virtio_gpio.h>
 #include <vgpio/virtio_mmio.h>
@@ -60,6 +67,7 @@ struct fix {
 	struct vg_config *cfg;
 	struct vg_log_sink sink;
 	struct vg_xen_config xcfg;
+	struct vg_xen_one_config ocfg;
 	struct vg_daemon_transport xt;
 	struct vg_devspec devs[2];
 	struct vg_daemon *d;
@@ -850,6 +858,249 @@ static void xen_bringup_failure_unwinds(void **state)
 	assert_int_equal(c.servers + c.resource_maps + c.ports + c.ranges, 0);
 }
 
+/* --- one guest, restricted (vg_xen_one_class) ------------------------------ */
+
+#define OTHER 9 /* a second live guest the worker must not reach */
+#define OTHER_RAM 0x40000000ULL
+
+/* The worker's configuration for the guest of guest_domain(). */
+static void one_config(struct fix *f, const char *name, bool grants)
+{
+	f->ocfg = (struct vg_xen_one_config){
+		.dev = {.domid = DOMID,
+			.base = BASE,
+			.irq = SPI,
+			.grants = grants,
+			.irq_kind = VG_IRQ_SPI},
+		.domain = name,
+		.discovered = true,
+	};
+	f->xt = (struct vg_daemon_transport){.cls = &vg_xen_one_class,
+					     .cfg = &f->ocfg};
+}
+
+/* Domain, then a daemon serving it with the one-guest class; probed. */
+static void one_up(struct fix *f, bool grants)
+{
+	guest_domain(f, "guest1", FX_ARM, grants);
+	one_config(f, "guest1", grants);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d;
+	vg_xguest_attach(&f->g, f->shim);
+	if (vg_shim_probe(f->shim))
+		fail_msg("probe: %s", vg_shim_error(f->shim));
+}
+
+/* How many library handles of @kind the process holds. */
+static unsigned int handles(enum fx_handle_kind kind)
+{
+	unsigned int n = 0;
+
+	while (fx_handle_nth(kind, n))
+		n++;
+	return n;
+}
+
+/*
+ * The process's first call about the guest is restrict_all, and it holds
+ * no xenstore or xenctrl handle, and one devicemodel, foreignmemory and
+ * evtchn handle.
+ */
+static void assert_restricted_first(bool grants)
+{
+	const char *calls = fx_calls(DOMID);
+
+	if (strncmp(calls, "restrict_all ", 13))
+		fail_msg("restrict_all is not the first call: %s", calls);
+	assert_null(strstr(calls, "getinfo"));
+	assert_int_equal(handles(FX_H_XS), 0);
+	assert_int_equal(handles(FX_H_XC), 0);
+	assert_int_equal(handles(FX_H_DM), 1);
+	assert_int_equal(handles(FX_H_FMEM), 1);
+	assert_int_equal(handles(FX_H_EVTCHN), 1);
+	assert_int_equal(handles(FX_H_GNTTAB), grants ? 1 : 0);
+}
+
+static void xen_one_foreign_mode_restricted_first(void **state)
+{
+	struct fix *f = *state;
+
+	one_up(f, false);
+	assert_restricted_first(false);
+	traffic(f, false);
+	assert_true(fx_irq_edges(DOMID, SPI) > 0);
+}
+
+/* The gnttab handle, opened after restrict_all, still maps grants. */
+static void xen_one_grants_carry_traffic(void **state)
+{
+	struct fix *f = *state;
+	const struct vg_json *d;
+	struct vg_ctlc_reply r;
+
+	one_up(f, true);
+	assert_restricted_first(true);
+	traffic(f, true);
+	d = xen_device(status_devices(f, &r), BASE, SPI, "spi", "grant",
+		       "connected");
+	assert_true(vg_json_true(vg_json_get(d, "attached")));
+	vg_ctlc_reply_free(&r);
+}
+
+/*
+ * A compromised worker, with the worker's own handles, against a second
+ * live guest: creating an IOREQ server, mapping its memory or its ioreq
+ * page (EPERM, privcmd) and binding its port (EACCES, evtchn) fail, while
+ * the same calls through handles opened now, unrestricted, succeed. The
+ * gnttab handle cannot be restricted: a grant the other guest gave dom0
+ * maps (docs/xen.md, the caveat).
+ */
+static void xen_one_handles_refuse_another_domain(void **state)
+{
+	struct fix *f = *state;
+	struct fx_domain_params other = {
+		.domid = OTHER,
+		.name = "other",
+		.arch = FX_ARM,
+		.nr_vcpus = 1,
+		.ram_base = OTHER_RAM,
+		.ram_size = 1u << 20,
+	};
+	xendevicemodel_handle *dm, *dm2;
+	xenforeignmemory_handle *fm, *fm2;
+	xenforeignmemory_resource_handle *res;
+	xenevtchn_handle *xce, *xce2;
+	xengnttab_handle *gt;
+	xen_pfn_t gfn = OTHER_RAM >> 12;
+	void *page = NULL, *p;
+	evtchn_port_t eport;
+	ioservid_t id;
+	int port, v;
+
+	one_up(f, true);
+	assert_int_equal(fx_domain_new(&other), 0);
+	dm = fx_handle_nth(FX_H_DM, 0);
+	fm = fx_handle_nth(FX_H_FMEM, 0);
+	xce = fx_handle_nth(FX_H_EVTCHN, 0);
+	gt = fx_handle_nth(FX_H_GNTTAB, 0);
+	assert_non_null(gt);
+	assert_int_equal(xendevicemodel_create_ioreq_server(dm, OTHER, 0, &id),
+			 -1);
+	assert_int_equal(errno, EPERM);
+	assert_null(xenforeignmemory_map(fm, OTHER, PROT_READ, 1, &gfn, NULL));
+	assert_int_equal(errno, EPERM);
+	/* The other guest's IOREQ server, by an unrestricted backend. */
+	dm2 = xendevicemodel_open(NULL, 0);
+	fm2 = xenforeignmemory_open(NULL, 0);
+	xce2 = xenevtchn_open(NULL, 0);
+	assert_int_equal(xendevicemodel_create_ioreq_server(dm2, OTHER, 0, &id),
+			 0);
+	assert_null(xenforeignmemory_map_resource(
+		fm, OTHER, XENMEM_resource_ioreq_server, id,
+		XENMEM_resource_ioreq_server_frame_ioreq(0), 1, &page,
+		PROT_READ | PROT_WRITE, 0));
+	assert_int_equal(errno, EPERM);
+	res = xenforeignmemory_map_resource(
+		fm2, OTHER, XENMEM_resource_ioreq_server, id,
+		XENMEM_resource_ioreq_server_frame_ioreq(0), 1, &page,
+		PROT_READ | PROT_WRITE, 0);
+	assert_non_null(res);
+	assert_int_equal(
+		xendevicemodel_set_ioreq_server_state(dm2, OTHER, id, 1), 0);
+	eport = ((struct shared_iopage *)page)->vcpu_ioreq[0].vp_eport;
+	assert_int_equal(xenevtchn_bind_interdomain(xce, OTHER, eport), -1);
+	assert_int_equal(errno, EACCES);
+	port = xenevtchn_bind_interdomain(xce2, OTHER, eport);
+	assert_true(port > 0);
+	/* The caveat: gntdev maps whatever any guest granted dom0. */
+	assert_int_equal(fx_grant(OTHER, 1, gfn, true), 0);
+	p = xengnttab_map_grant_ref(gt, OTHER, 1, PROT_READ);
+	assert_non_null(p);
+	assert_int_equal(xengnttab_unmap(gt, p, 1), 0);
+	assert_int_equal(fx_grant_end(OTHER, 1), 0);
+	assert_int_equal(xenevtchn_unbind(xce2, (evtchn_port_t)port), 0);
+	assert_int_equal(xenforeignmemory_unmap_resource(fm2, res), 0);
+	assert_int_equal(xendevicemodel_destroy_ioreq_server(dm2, OTHER, id),
+			 0);
+	xenevtchn_close(xce2);
+	xenforeignmemory_close(fm2);
+	xendevicemodel_close(dm2);
+	assert_int_equal(fx_domain_destroy(OTHER), 0);
+	assert_false(fx_domain_zombie(OTHER));
+	/* Its own guest is still served. */
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+}
+
+/* restrict_all fails: the start fails with nothing opened or mapped. */
+static void xen_one_restrict_failure_fails_cleanly(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	guest_domain(f, "guest1", FX_ARM, true);
+	one_config(f, "guest1", true);
+	fx_fail_next("xentoolcore_restrict_all", EPERM, 1);
+	assert_int_not_equal(daemon_start(f, "", &f->d), 0);
+	f->d = NULL;
+	assert_string_equal(fx_calls(DOMID), "");
+	fx_counts(&c);
+	assert_int_equal(c.handles + c.servers + c.resource_maps + c.ports +
+				 c.ranges + c.grant_maps + c.foreign_maps,
+			 0);
+}
+
+/*
+ * Without xenstore the worker does not see its guest die; the parent's
+ * stop() releases what it still holds, and the domain is gone for good.
+ */
+static void xen_one_stop_after_the_guest_died(void **state)
+{
+	struct fix *f = *state;
+	unsigned int i;
+
+	one_up(f, false);
+	traffic(f, false);
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	for (i = 0; i < 20; i++)
+		vg_xguest_pump(&f->g);
+	assert_true(fx_domain_zombie(DOMID));
+	vg_shim_free(f->shim);
+	f->shim = NULL;
+	vg_daemon_free(f->d);
+	f->d = NULL;
+	assert_false(fx_domain_zombie(DOMID));
+}
+
+/* A bad configuration fails the start before any Xen handle is opened. */
+static void xen_one_refuses_bad_config(void **state)
+{
+	static const struct {
+		unsigned int domid;
+		const char *name;
+	} bad[] = {
+		{0, "guest1"}, /* dom0 is no guest */
+		{0x7ff0, "guest1"}, /* reserved */
+		{DOMID, NULL}, /* no name */
+		{DOMID, ""}, /* empty */
+		{DOMID, "guest 1"}, /* not printable without spaces */
+	};
+	struct fix *f = *state;
+	struct fx_counts c;
+	unsigned int i;
+
+	guest_domain(f, "guest1", FX_ARM, false);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		one_config(f, bad[i].name, false);
+		f->ocfg.dev.domid = bad[i].domid;
+		if (!daemon_start(f, "", &f->d))
+			fail_msg("case %u started", i);
+		f->d = NULL;
+		fx_counts(&c);
+		assert_int_equal(c.handles, 0);
+	}
+	assert_string_equal(fx_calls(DOMID), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,6 +1126,12 @@ int main(void)
 		T(xen_reboot_new_domid_serves_again),
 		T(xen_lookup_errors_keep_the_guest),
 		T(xen_buffers_across_pages),
+		T(xen_one_foreign_mode_restricted_first),
+		T(xen_one_grants_carry_traffic),
+		T(xen_one_handles_refuse_another_domain),
+		T(xen_one_restrict_failure_fails_cleanly),
+		T(xen_one_stop_after_the_guest_died),
+		T(xen_one_refuses_bad_config),
 #undef T
 	};
 

@@ -223,23 +223,23 @@ static int restricted(struct vg_xen_guest *g, const char *what, int r)
 	return rc;
 }
 
-/* Which guests can take the interrupts of @kind (see docs/xen.md). */
-static int check_guest(struct vg_xen_guest *g, enum vg_irq_kind kind)
+int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
+			enum vg_irq_kind kind, struct vg_log *log)
 {
 	xc_domaininfo_t info;
 	int n;
 
-	n = xc_domain_getinfolist(g->x->xc, g->domid, 1, &info);
-	if (n != 1 || info.domain != g->domid) {
-		vg_log_warnx(&g->log, "no such domain");
+	n = xc_domain_getinfolist(xc, domid, 1, &info);
+	if (n != 1 || info.domain != domid) {
+		vg_log_warnx(log, "no such domain");
 		return -ENOENT;
 	}
 	if (info.flags & XEN_DOMINF_dying) {
-		vg_log_warnx(&g->log, "domain is dying");
+		vg_log_warnx(log, "domain is dying");
 		return -ESRCH;
 	}
 	if (!(info.flags & XEN_DOMINF_hvm_guest)) {
-		vg_log_warnx(&g->log,
+		vg_log_warnx(log,
 			     "a PV guest has no emulated MMIO; virtio-mmio "
 			     "needs an HVM, PVH or Arm guest");
 		return -EOPNOTSUPP;
@@ -247,7 +247,7 @@ static int check_guest(struct vg_xen_guest *g, enum vg_irq_kind kind)
 #if defined(__i386__) || defined(__x86_64__)
 	if (kind == VG_IRQ_ISA &&
 	    !(info.arch_config.emulation_flags & XEN_X86_EMU_PIC)) {
-		vg_log_warnx(&g->log,
+		vg_log_warnx(log,
 			     "a PVH guest has no emulated interrupt controller "
 			     "to inject the device's ISA IRQ into (Xen 4.17 "
 			     "crashes trying); use an HVM guest");
@@ -260,9 +260,57 @@ static int check_guest(struct vg_xen_guest *g, enum vg_irq_kind kind)
 }
 
 /*
- * Bring-up in the order Xen needs: the ports exist in the ioreq page only
- * once it is mapped and the server enabled; the MMIO range is registered
- * last, by vg_xen_dev_add().
+ * Restrict the guest's handles to it (docs/xen.md, "Security notes").
+ *
+ * A confined instance owns this one guest and nothing else: no xenstore,
+ * no xenctrl. xentoolcore_restrict_all() then restricts every Xen handle
+ * the process holds (the devicemodel, foreignmemory and evtchn handles
+ * just opened) to the guest, and would neuter a xenstore, xenctrl or
+ * gnttab handle if there were one; a failure fails the start. The gnttab
+ * handle is opened afterwards (vg_xen_dev_add), since the library can only
+ * neuter it: Linux's gntdev has no per-domain restriction, so the one
+ * handle a confined process holds unrestricted maps grants, and only
+ * grants, that any domain gave dom0. The domain's type and liveness are
+ * the caller's to check (vg_xen_domain_check, with the xenctrl handle a
+ * confined process does not have); the dm_ops below fail for a domain
+ * that is gone.
+ *
+ * Otherwise the process serves every guest and keeps xenstore and
+ * xenctrl, so each handle is restricted by its own call (kernels without
+ * support only warn) and the domain is checked here.
+ */
+static int guest_confine(struct vg_xen_guest *g, enum vg_irq_kind kind)
+{
+	int rc;
+
+	if (g->x->confined) {
+		if (xentoolcore_restrict_all(g->domid)) {
+			rc = -errno ? -errno : -EPERM;
+			vg_log_warn(&g->log,
+				    "cannot restrict the process's Xen "
+				    "handles to the domain");
+			return rc;
+		}
+		return 0;
+	}
+	rc = restricted(g, "devicemodel",
+			xendevicemodel_restrict(g->dm, g->domid));
+	if (!rc)
+		rc = restricted(g, "foreignmemory",
+				xenforeignmemory_restrict(g->fm, g->domid));
+	if (!rc)
+		rc = restricted(g, "evtchn",
+				xenevtchn_restrict(g->xce, g->domid));
+	if (rc)
+		return rc;
+	return vg_xen_domain_check(g->x->xc, g->domid, kind, &g->log);
+}
+
+/*
+ * Bring-up in the order Xen needs: the handles are restricted before the
+ * first call that reaches the guest; the ports exist in the ioreq page
+ * only once it is mapped and the server enabled; the MMIO range is
+ * registered last, by vg_xen_dev_add().
  */
 static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 {
@@ -279,22 +327,13 @@ static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 		return -errno ? -errno : -ENODEV;
 	}
 	g->stage = VG_XG_HANDLES;
-	rc = restricted(g, "devicemodel",
-			xendevicemodel_restrict(g->dm, g->domid));
-	if (!rc)
-		rc = restricted(g, "foreignmemory",
-				xenforeignmemory_restrict(g->fm, g->domid));
-	if (!rc)
-		rc = restricted(g, "evtchn",
-				xenevtchn_restrict(g->xce, g->domid));
-	if (rc)
-		return rc;
-	rc = check_guest(g, kind);
+	rc = guest_confine(g, kind);
 	if (rc)
 		return rc;
 	if (xendevicemodel_nr_vcpus(g->dm, g->domid, &g->nr_vcpus)) {
+		rc = -errno;
 		vg_log_warn(&g->log, "cannot read the vCPU count");
-		return -errno;
+		return rc;
 	}
 	if (g->nr_vcpus == 0 || g->nr_vcpus > VG_XEN_MAX_VCPUS) {
 		vg_log_warnx(&g->log, "%u vCPUs: one ioreq page serves 1..%zu",
@@ -359,12 +398,29 @@ static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 	return 0;
 }
 
+/* @name (from @where) as the guest's name; -EINVAL (logged) if unusable. */
+static int set_name(struct vg_xen_guest *g, const char *name, const char *where)
+{
+	size_t i;
+
+	/* The name picks the policy entry: printable, bounded. */
+	for (i = 0; name[i]; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			break;
+	if (name[i] || !i || i >= sizeof(g->name)) {
+		vg_log_warnx(&g->log, "%s: unusable domain name", where);
+		return -EINVAL;
+	}
+	memcpy(g->name, name, i + 1);
+	return 0;
+}
+
 static int read_name(struct vg_xen_guest *g)
 {
 	char path[64];
 	unsigned int len;
 	char *name;
-	size_t i;
+	int rc;
 
 	snprintf(path, sizeof(path), "/local/domain/%u/name", g->domid);
 	name = xs_read(g->x->xs, XBT_NULL, path, &len);
@@ -372,28 +428,25 @@ static int read_name(struct vg_xen_guest *g)
 		vg_log_warnx(&g->log, "%s: not readable", path);
 		return -ENOENT;
 	}
-	/* The name picks the policy entry: printable, bounded. */
-	for (i = 0; name[i]; i++)
-		if (name[i] < 0x21 || name[i] > 0x7e)
-			break;
-	if (name[i] || !i || i >= sizeof(g->name)) {
-		vg_log_warnx(&g->log, "%s: unusable domain name", path);
-		free(name);
-		return -EINVAL;
-	}
-	memcpy(g->name, name, i + 1);
+	rc = set_name(g, name, path);
 	free(name);
-	return 0;
+	return rc;
 }
 
 struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
-				      enum vg_irq_kind kind)
+				      enum vg_irq_kind kind, const char *name)
 {
 	struct vg_xen_guest *g;
 
 	for (g = x->guests; g; g = g->next)
 		if (g->domid == domid)
 			return g;
+	/* restrict_all() confines the whole process to one domain. */
+	if (x->confined && x->guests) {
+		vg_log_warnx(&x->log, "dom%u: this process serves dom%u only",
+			     domid, (unsigned int)x->guests->domid);
+		return NULL;
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
@@ -401,15 +454,17 @@ struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
 	g->domid = (domid_t)domid;
 	g->evfd = -1;
 	vg_log_init(&g->log, x->sink, "dom%u", domid);
-	if (read_name(g) || guest_start(g, kind)) {
+	if ((name ? set_name(g, name, "configured name") : read_name(g)) ||
+	    guest_start(g, kind)) {
 		guest_teardown(g);
 		free(g);
 		return NULL;
 	}
 	g->next = x->guests;
 	x->guests = g;
-	vg_log_info(&g->log, "domain '%s': IOREQ server %u, %u vCPU(s)",
-		    g->name, g->server, g->nr_vcpus);
+	vg_log_info(&g->log, "domain '%s': IOREQ server %u, %u vCPU(s)%s",
+		    g->name, g->server, g->nr_vcpus,
+		    x->confined ? ", process restricted to the domain" : "");
 	return g;
 }
 
@@ -489,6 +544,10 @@ static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 			return -EEXIST;
 		}
 	}
+	/*
+	 * After guest_confine(): xentoolcore_restrict_all() would have made
+	 * a gnttab handle opened before it unusable.
+	 */
 	if (s->grants && !g->gt) {
 		g->gt = xengnttab_open(NULL, 0);
 		if (!g->gt) {

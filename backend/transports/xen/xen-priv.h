@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Inside the Xen transport: the objects xen.c (instance, xenstore
- * discovery and life cycle), xen-guest.c (IOREQ server, vCPU event
- * channels, ioreq servicing, interrupts) and xen-mem.c (guest memory: grant
- * and foreign mappings, ring mappings) share. Only backend/xen*.c include
- * this header.
+ * discovery and life cycle), xen-one.c (one guest in a confined process),
+ * xen-guest.c (IOREQ server, vCPU event channels, ioreq servicing,
+ * interrupts) and xen-mem.c (guest memory: grant and foreign mappings, ring
+ * mappings) share. Only backend/xen*.c include this header.
  *
  *   struct vg_xen ---- guests ----> struct vg_xen_guest (one per domid:
  *        |                              handles, IOREQ server, ioreq page,
  *        | xenstore, xenctrl            one local port per vCPU)
+ *        | (neither when confined)
  *        |                                    |
  *        +------------------------------- devs[] -> struct vg_xen_dev
  *                                          (one 0x200-byte window, its
@@ -24,6 +25,7 @@
 #include <xenforeignmemory.h>
 #include <xengnttab.h>
 #include <xenstore.h>
+#include <xentoolcore.h>
 #include <xen/hvm/ioreq.h>
 #include <xen/memory.h>
 #include "vdev.h"
@@ -110,6 +112,12 @@ struct vg_xen {
 	void *arg;
 	const struct vg_log_sink *sink;
 	struct vg_log log;
+	/*
+	 * One guest in a process of its own (vg_xen_one_class): its handles
+	 * are restricted with xentoolcore_restrict_all(), so there is no
+	 * xenstore or xenctrl handle (xs, xc NULL).
+	 */
+	bool confined;
 	struct xs_handle *xs;
 	xc_interface *xc;
 	int xsfd;
@@ -119,14 +127,41 @@ struct vg_xen {
 	struct vg_xen_guest *guests;
 };
 
+/* xen.c */
+/* A new instance with no handle and no guest yet; NULL if out of memory. */
+struct vg_xen *vg_xen_alloc(struct vg_evloop *ev,
+			    const struct vg_guest_hooks *hooks, void *arg,
+			    const struct vg_log_sink *sink);
+/*
+ * Bring up device window @s of its guest (vg_xen_guest_get with @name,
+ * then vg_xen_dev_add). NULL on failure (logged), nothing left behind.
+ */
+struct vg_xen_dev *vg_xen_dev_start(struct vg_xen *x,
+				    const struct vg_devspec *s,
+				    unsigned int devid, const char *be_path,
+				    const char *name);
+/* A transport class's devices() for a struct vg_xen handle. */
+void vg_xen_report(void *handle, vg_guest_device_fn fn, void *arg);
+
 /* xen-guest.c */
 /*
- * The guest @domid, brought up (IOREQ server enabled, ports bound, fd
- * watched) if it was not yet. NULL on failure (logged). @kind is the
- * interrupt kind its devices will use (checked against the guest type).
+ * The guest @domid, brought up (handles restricted, IOREQ server enabled,
+ * ports bound, fd watched) if it was not yet. NULL on failure (logged).
+ * @kind is the interrupt kind its devices will use (checked against the
+ * guest type unless the instance is confined). @name is the domain's name
+ * for the owner (checked: printable, 1..63 bytes); NULL reads it from
+ * xenstore. A confined instance takes one guest only.
  */
 struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
-				      enum vg_irq_kind kind);
+				      enum vg_irq_kind kind, const char *name);
+/*
+ * Can domain @domid have a device window with interrupts of @kind? It
+ * must exist, not be dying, and have emulated MMIO (not PV) and, for an
+ * ISA IRQ, an emulated interrupt controller (not PVH; docs/xen.md). 0, or
+ * -errno with the reason logged to @log.
+ */
+int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
+			enum vg_irq_kind kind, struct vg_log *log);
 /* Tear the guest down if it has no devices left. */
 void vg_xen_guest_put(struct vg_xen_guest *g);
 /*

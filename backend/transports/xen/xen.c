@@ -138,14 +138,15 @@ static void guest_release(struct vg_xen *x, struct vg_xen_guest *g)
 		vg_xen_guest_put(g);
 }
 
-static struct vg_xen_dev *dev_start(struct vg_xen *x,
+struct vg_xen_dev *vg_xen_dev_start(struct vg_xen *x,
 				    const struct vg_devspec *s,
-				    unsigned int devid, const char *be_path)
+				    unsigned int devid, const char *be_path,
+				    const char *name)
 {
 	struct vg_xen_guest *g;
 	struct vg_xen_dev *d;
 
-	g = vg_xen_guest_get(x, s->domid, vg_xen_irq_kind(s));
+	g = vg_xen_guest_get(x, s->domid, vg_xen_irq_kind(s), name);
 	if (!g)
 		return NULL;
 	d = vg_xen_dev_add(g, s, devid, be_path);
@@ -214,7 +215,7 @@ static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
 		return;
 	vg_log_info(&x->log, "%s: claimed", dir);
 	if (!read_spec(x, dir, domid, &s) ||
-	    !(d = dev_start(x, &s, devid, dir))) {
+	    !(d = vg_xen_dev_start(x, &s, devid, dir, NULL))) {
 		xs_move_state(x, dir, "2", "6");
 		return;
 	}
@@ -398,25 +399,36 @@ void vg_xen_free(struct vg_xen *x)
 	free(x);
 }
 
+struct vg_xen *vg_xen_alloc(struct vg_evloop *ev,
+			    const struct vg_guest_hooks *hooks, void *arg,
+			    const struct vg_log_sink *sink)
+{
+	struct vg_xen *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->ev = ev;
+	x->hooks = hooks;
+	x->arg = arg;
+	x->sink = sink;
+	x->xsfd = -1;
+	vg_log_init(&x->log, sink, "xen");
+	return x;
+}
+
 int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out)
 {
 	struct vg_xen *x;
 	unsigned int i;
 	int rc;
 
-	x = calloc(1, sizeof(*x));
+	x = vg_xen_alloc(p->ev, p->hooks, p->arg, p->sink);
 	if (!x)
 		return -ENOMEM;
-	x->ev = p->ev;
-	x->hooks = p->hooks;
-	x->arg = p->arg;
-	x->sink = p->sink;
 	x->discover = p->discover;
-	x->xsfd = -1;
-	vg_log_init(&x->log, p->sink, "xen");
 	rc = open_store(x);
 	for (i = 0; !rc && i < p->ndevices; i++) {
-		if (!dev_start(x, &p->devices[i], i, NULL)) {
+		if (!vg_xen_dev_start(x, &p->devices[i], i, NULL, NULL)) {
 			vg_log_warnx(&x->log,
 				     "device %u (domid %u) could not "
 				     "be set up",
@@ -473,7 +485,7 @@ static void xen_stop(void *handle)
 	vg_xen_free(handle);
 }
 
-static void xen_devices(void *handle, vg_guest_device_fn fn, void *arg)
+void vg_xen_report(void *handle, vg_guest_device_fn fn, void *arg)
 {
 	struct vg_xen *x = handle;
 	struct vg_xen_guest *g;
@@ -489,5 +501,5 @@ const struct vg_transport_class vg_xen_class = {
 	.name = "xen",
 	.start = xen_start,
 	.stop = xen_stop,
-	.devices = xen_devices,
+	.devices = vg_xen_report,
 };

@@ -26,6 +26,11 @@
  * device uses grants, gnttab) handles, restricted to that guest where the
  * library can (see docs/xen.md for why not xentoolcore_restrict_all).
  * Logs through @sink with a "dom<id>/<dev>" prefix per device.
+ *
+ * vg_xen_one_class is the same transport for a process that serves one
+ * device window of one guest and nothing else (a per-guest worker): no
+ * xenstore, no xenctrl, and every Xen handle of the process restricted to
+ * the guest with xentoolcore_restrict_all (docs/xen.md).
  */
 #ifndef VGPIO_XEN_H
 #define VGPIO_XEN_H
@@ -74,5 +79,33 @@ struct vg_xen_config {
 	unsigned int ndevices;
 };
 extern const struct vg_transport_class vg_xen_class;
+
+/*
+ * The one-guest class: its configuration is a struct vg_xen_one_config.
+ * start() opens the devicemodel, foreignmemory and evtchn handles, calls
+ * xentoolcore_restrict_all(dev.domid) (its failure fails the start), and
+ * only then creates the IOREQ server, maps the ioreq page and binds the
+ * vCPUs' ports; a grant device's gnttab handle is opened after that (it
+ * cannot be restricted, docs/xen.md). Every handle the worker will use is
+ * open when start() returns. Nothing here reads xenstore or asks xenctrl:
+ *  - the caller, which has them, gives the domain's name, and checks that
+ *    the domain exists and can take the device's interrupt kind (for vgpiod
+ *    that is the parent, as vg_xen_class does for itself; a PV guest or a
+ *    dead one fails the start at the first dm_op, a PVH guest with an ISA
+ *    IRQ would not: checking that needs xenctrl);
+ *  - there is no @releaseDomain watch: when the guest goes away the caller
+ *    says so with stop(), which also releases what Xen already tore down.
+ * The process must hold no xenstore, xenctrl or gnttab handle it still
+ * needs when start() runs: restrict_all makes them unusable. One start per
+ * process: restrict_all cannot be undone.
+ */
+struct vg_xen_one_config {
+	struct vg_devspec dev; /* the window; dev.domid 1..0x7fef */
+	unsigned int devid; /* its xenstore devid (status, log prefix) */
+	const char *domain; /* the domain's name, as xenstore has it */
+	bool discovered; /* a libxl device: status says "connected", not
+			    "manual" */
+};
+extern const struct vg_transport_class vg_xen_one_class;
 
 #endif /* VGPIO_XEN_H */

@@ -191,7 +191,7 @@ void fx_counts(struct fx_counts *c)
 
 /* --- handles -------------------------------------------------------------- */
 
-void fx_handle_add(struct fx_handle *h, enum fx_kind kind)
+void fx_handle_add(struct fx_handle *h, enum fx_handle_kind kind)
 {
 	fx_ensure();
 	h->kind = kind;
@@ -216,13 +216,22 @@ int fx_handle_check(const struct fx_handle *h, unsigned int domid)
 		errno = ENOTTY; /* ioctl on /dev/null */
 		return -1;
 	}
-	/* privcmd / evtchn restriction: only the one domain (Linux). */
+	/* privcmd restriction: only the one domain (Linux). */
 	if (h->restrict_domid >= 0 &&
 	    (unsigned int)h->restrict_domid != domid) {
 		errno = EPERM;
 		return -1;
 	}
 	return 0;
+}
+
+void *fx_handle_nth(enum fx_handle_kind kind, unsigned int n)
+{
+	fx_ensure();
+	for (struct fx_handle *h = fx_w.handles; h; h = h->next)
+		if (h->kind == kind && !n--)
+			return h; /* first member of every library handle */
+	return NULL;
 }
 
 /* --- domains -------------------------------------------------------------- */
@@ -573,6 +582,7 @@ int xentoolcore_restrict_all(domid_t domid)
 {
 	if (FX_INJECT())
 		return -1;
+	fx_log_call(domid, "restrict_all");
 	fx_w.restrict_all = domid;
 	for (struct fx_handle *h = fx_w.handles; h; h = h->next) {
 		int r = 0;

@@ -40,8 +40,18 @@
  *    dom0, only with xenevtchn_bind_interdomain(domid of its guest); port 0
  *    is never valid; pending ports are delivered once through the handle's
  *    fd and stay masked until xenevtchn_unmask(); notifications while masked
- *    are latched. A restricted handle (xenevtchn_restrict) binds only to its
- *    domain (EPERM otherwise).
+ *    are latched. A restricted handle (xenevtchn_restrict, once, to a
+ *    domid in 1..0x7fef) binds only to its domain (EACCES otherwise, as
+ *    Linux's evtchn driver answers).
+ *  - restriction (xentoolcore_restrict_all and the per-library calls): a
+ *    restricted devicemodel or foreignmemory handle refuses every other
+ *    domid with EPERM (Linux's privcmd); restricting again to another
+ *    domid is EINVAL. restrict_all restricts every devicemodel,
+ *    foreignmemory and evtchn handle open at the time to its domid and
+ *    dup2()s /dev/null over the others' fds, as the real libraries'
+ *    callbacks do: xenstore calls then fail with EBADF, xenctrl and
+ *    gnttab calls with ENOTTY. A handle opened afterwards is not
+ *    restricted (nor is it in real Xen).
  *  - foreign memory: every gfn must be guest RAM of a live (or dying)
  *    domain; mappings are real shared mmaps of the guest RAM, PROT_READ
  *    mappings are really read-only; unmap must name exactly one earlier
@@ -113,6 +123,24 @@ void fx_counts(struct fx_counts *c);
  * @err (a positive errno), @count times in a row. For testing unwinding.
  */
 void fx_fail_next(const char *fn, int err, unsigned int count);
+
+/* --- library handles ------------------------------------------------------ */
+
+enum fx_handle_kind {
+	FX_H_XC, /* xc_interface */
+	FX_H_DM, /* xendevicemodel_handle */
+	FX_H_FMEM, /* xenforeignmemory_handle */
+	FX_H_EVTCHN, /* xenevtchn_handle */
+	FX_H_GNTTAB, /* xengnttab_handle */
+	FX_H_XS, /* struct xs_handle */
+};
+
+/*
+ * The @n-th (0: the newest) library handle of @kind open now, as its open
+ * call returned it, or NULL: a test can then use a backend's own handles
+ * as a compromised backend would.
+ */
+void *fx_handle_nth(enum fx_handle_kind kind, unsigned int n);
 
 /* --- domains --------------------------------------------------------------- */
 
@@ -305,8 +333,9 @@ int fx_isa_level(unsigned int domid, unsigned int irq);
  * "nr_vcpus create_server map_resource enable_server bind bind map_range".
  * Names: nr_vcpus create_server map_resource unmap_resource enable_server
  * disable_server destroy_server map_range unmap_range bind unbind
- * restrict_dm restrict_fmem restrict_evtchn irq isa_irq foreign_map
- * foreign_unmap grant_map grant_unmap getinfo.
+ * restrict_all restrict_dm restrict_fmem restrict_evtchn irq isa_irq
+ * foreign_map foreign_unmap grant_map grant_unmap getinfo. restrict_all is
+ * logged for its domid before the per-handle restrictions it makes.
  */
 const char *fx_calls(unsigned int domid);
 void fx_calls_clear(unsigned int domid);

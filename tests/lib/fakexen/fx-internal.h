@@ -38,18 +38,9 @@
 
 /* --- library handles ------------------------------------------------------ */
 
-enum fx_kind {
-	FX_H_XC,
-	FX_H_DM,
-	FX_H_FMEM,
-	FX_H_EVTCHN,
-	FX_H_GNTTAB,
-	FX_H_XS,
-};
-
 /* First member of every library handle the fake hands out. */
 struct fx_handle {
-	enum fx_kind kind;
+	enum fx_handle_kind kind;
 	int restrict_domid; /* -1 while unrestricted */
 	/*
 	 * xentoolcore_restrict_all() dup2()ed /dev/null over the handle's
@@ -210,11 +201,12 @@ unsigned int fx_dom_refs(unsigned int domid);
 /* Xen's domain_crash(): shut down with a crash, @releaseDomain. */
 void fx_dom_crash(struct fx_dom *d, const char *why);
 
-void fx_handle_add(struct fx_handle *h, enum fx_kind kind);
+void fx_handle_add(struct fx_handle *h, enum fx_handle_kind kind);
 void fx_handle_del(struct fx_handle *h);
 /*
- * Common checks for a call on @h about @domid: -1/EPERM if the handle is
- * restricted to another domain, -1/ENOTTY if neutered (privcmd, gntdev).
+ * Common checks for a privcmd call (devicemodel, foreignmemory) on @h about
+ * @domid: -1/ENOTTY if neutered, -1/EPERM if the handle is restricted to
+ * another domain (Linux's privcmd.c).
  */
 int fx_handle_check(const struct fx_handle *h, unsigned int domid);
 

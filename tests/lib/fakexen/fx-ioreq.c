@@ -897,7 +897,10 @@ int xenevtchn_fd(xenevtchn_handle *xce)
 	return xce->fd;
 }
 
-/* IOCTL_EVTCHN_RESTRICT_DOMID: only once (EACCES afterwards). */
+/*
+ * IOCTL_EVTCHN_RESTRICT_DOMID: only once (EACCES afterwards), to a guest
+ * (EINVAL for dom0 or a reserved domid).
+ */
 int xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
 {
 	if (FX_INJECT())
@@ -905,6 +908,10 @@ int xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
 	fx_log_call(domid, "restrict_evtchn");
 	if (xce->h.restrict_domid >= 0) {
 		errno = EACCES;
+		return -1;
+	}
+	if (!domid || domid >= DOMID_FIRST_RESERVED) {
+		errno = EINVAL;
 		return -1;
 	}
 	xce->h.restrict_domid = domid;
@@ -928,8 +935,12 @@ xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce,
 	if (FX_INJECT())
 		return -1;
 	fx_log_call(domid, "bind");
-	if (fx_handle_check(&xce->h, domid))
+	/* Linux's evtchn driver refuses another domain with EACCES. */
+	if (xce->h.restrict_domid >= 0 &&
+	    (unsigned int)xce->h.restrict_domid != domid) {
+		errno = EACCES;
 		return -1;
+	}
 	d = fx_dom_find(domid);
 	if (!d || !domid) {
 		errno = ESRCH;
