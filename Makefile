@@ -504,4 +504,4 @@ clean:
 distclean: clean
 	rm -rf .deps
 
--include $(shell find $(B) $(FB) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(FB) -name '*.d' -type f 2>/dev/null)
