@@ -90,7 +90,7 @@ mkchip() {
 setup "create the gpio-sim chip" mkchip
 SIM=/sys/devices/platform/$(cat $G/dev_name)/$(cat $G/bank0/chip_name)
 sim() { cat "$SIM/sim_gpio$1/value"; }
-# The global GPIO number of line 0, as the kernel's gpio trace events name it.
+# The global GPIO number of line 0, as debugfs's gpio list names it.
 for c in /sys/class/gpio/gpiochip*; do
 	[ "$(cat "$c/label")" = vgpio-sd ] && BASE=$(cat "$c/base")
 done
