@@ -17,6 +17,8 @@
 #   make check-deps      libgpiod 2.x found or fetched into .deps/, and it runs
 #   make check-vm-gpiosim  libgpiod 2.x and vgpiod on gpio-sim in a QEMU guest
 #   make check-vm-xen    real Xen in QEMU: vgpiod in dom0, a guest's gpio-virtio
+#   make check-vm-systemd  Debian 12's systemd as PID 1 in QEMU runs the
+#                        installed vgpiod.service on gpio-sim
 #   make cross-arm64     vgpiod and vgpio-assign for arm64 in build-arm64/ (-Werror)
 #   make check-cross-arm64  that build, checked and run under qemu-aarch64
 #   make kernels         the Xen tiers' kernels (arm64, x86_64), built or cached
@@ -148,7 +150,7 @@ INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
 XENT_BINS := $(patsubst %.c,$(B)/%,$(XENT_SRCS))
 BINS := $(VGPIOD) $(SHIM) $(CTL) $(ASSIGN)
 
-.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-citations check-deps check-vm-gpiosim check-vm-xen check-vm-xen-arm64 check-xen-fake fuzz fuzz-smoke \
+.PHONY: all help deps check check-layers check-unit check-integ check-san check-globals check-citations check-deps check-vm-gpiosim check-vm-xen check-vm-systemd check-vm-xen-arm64 check-xen-fake fuzz fuzz-smoke \
 	cross-arm64 check-cross-arm64 kernels check-kernels \
 	fuzz-replay bench demo format format-check install clean tests
 .DEFAULT_GOAL := all
@@ -241,6 +243,27 @@ check-vm-gpiosim: $(VM_PROGS) $(VGPIOD) $(ASSIGN)
 # VM tier's cache. Exit 77 after "SKIP: vm-xen: reason" when QEMU cannot run.
 check-vm-xen: $(VGPIOD) $(ASSIGN)
 	$(Q)VGPIO_XEN_OUT=$(B)/tests/vm-xen bash tests/vm-xen/run.sh $(VGPIOD) $(ASSIGN) || \
+		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
+
+# systemd tier: Debian 12's systemd as PID 1 in a QEMU guest starts,
+# reloads, restarts and stops the unit `make install` installs (into
+# $(SD_DEST) here), on a gpio-sim chip; sd-probe runs inside the unit's
+# sandbox. tests/vm-systemd/run.sh shares the VM tier's kernel cache and
+# keeps the guest's root in $${VGPIO_SD_CACHE:-/var/cache/vgpio/vm-systemd}.
+# Exit 77 after "SKIP: vm-systemd: reason" when QEMU cannot run.
+SD_OUT := $(B)/tests/vm-systemd
+SD_DEST := $(abspath $(SD_OUT))/dest
+SD_PROBE := $(SD_OUT)/sd-probe
+$(SD_PROBE): tests/vm-systemd/sd-probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+check-vm-systemd: all man $(SD_PROBE)
+	$(Q)rm -rf $(SD_DEST)
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(SD_DEST) PREFIX=/usr/local SYSCONFDIR=/etc \
+		>$(SD_OUT)/install.log 2>&1 || \
+		{ cat $(SD_OUT)/install.log; echo "FAIL: vm-systemd: make install"; exit 1; }
+	$(Q)VGPIO_SD_OUT=$(SD_OUT) bash tests/vm-systemd/run.sh $(SD_DEST) $(SD_PROBE) || \
 		{ rc=$$?; [ $$rc -eq 77 ] || exit $$rc; }
 
 # --- arm64 cross build ------------------------------------------------------
@@ -512,4 +535,4 @@ clean:
 distclean: clean
 	rm -rf .deps
 
--include $(shell find $(B) $(FB) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(FB) -name '*.d' -type f 2>/dev/null)

@@ -63,6 +63,10 @@ else
 fi
 # gpio-sim in a QEMU guest; skips itself where QEMU cannot run.
 run_tier vm-gpiosim $MAKE --no-print-directory check-vm-gpiosim
+# Debian 12's systemd as PID 1 in QEMU runs the installed vgpiod.service
+# (readiness, reload, restart, stop, hardening); skips itself where QEMU
+# cannot run.
+run_tier vm-systemd $MAKE --no-print-directory check-vm-systemd
 # Xen under QEMU with vgpiod in dom0 and an HVM guest; skips itself where
 # QEMU cannot run.
 run_tier vm-xen $MAKE --no-print-directory check-vm-xen
