@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The remote provider's server end: a peer's calls on real lines (remote.h). */
+/* The remote provider's server end: a peer's calls on lent lines (remote.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,26 +11,24 @@
 /* Packets served per wakeup, so one peer cannot hog the parent's turn. */
 #define VG_REMOTE_BATCH 64
 
-struct sline {
+struct vg_remote_lent {
 	struct vg_remote_server *s;
+	struct vg_provider prov;
 	struct vg_line *line;
+	void *token; /* the owner's */
 	uint32_t handle;
-	enum vg_dir dir0; /* the state it was opened in */
-	int value0;
 };
 
 struct vg_remote_server {
 	struct vg_remote_server_params p;
-	char consumer[VG_REMOTE_NAME_MAX];
-	struct sline *lines[VG_REMOTE_LINES_MAX];
+	struct vg_remote_lent *lines[VG_REMOTE_LINES_MAX];
 	unsigned int nlines;
 	unsigned long dropped; /* events the peer had no room for */
 	bool dead;
 };
 
-static void event_cb(void *arg, unsigned int edge)
+void vg_remote_server_event(struct vg_remote_lent *sl, unsigned int edge)
 {
-	struct sline *sl = arg;
 	struct vg_remote_server *s = sl->s;
 	struct vg_remote_msg m = {
 		.version = vg_le16_put(VG_REMOTE_VERSION),
@@ -47,8 +45,8 @@ static void event_cb(void *arg, unsigned int edge)
 		vg_log_warnx(s->p.log, "remote peer: dropping line events");
 }
 
-static struct sline *find(struct vg_remote_server *s,
-			  const struct vg_remote_msg *m)
+static struct vg_remote_lent *find(struct vg_remote_server *s,
+				   const struct vg_remote_msg *m)
 {
 	uint32_t h = vg_le32_get(m->handle);
 
@@ -58,7 +56,6 @@ static struct sline *find(struct vg_remote_server *s,
 static int do_open(struct vg_remote_server *s, const struct vg_remote_msg *m,
 		   struct vg_remote_msg *ret)
 {
-	const struct vg_provider *pv = &s->p.prov;
 	struct vg_line_spec spec = {
 		.chip = m->chip,
 		.line = m->line,
@@ -69,15 +66,10 @@ static int do_open(struct vg_remote_server *s, const struct vg_remote_msg *m,
 		.initial_dir = (enum vg_dir)m->initial_dir,
 		.initial_value = m->initial_value,
 	};
-	struct sline *sl;
-	const char *name;
+	struct vg_remote_lent *sl;
 	uint32_t h;
 	int rc;
 
-	if (!s->p.allow(s->p.arg, &spec))
-		return -EACCES;
-	if (!pv->ops->claims(pv->ctx, spec.chip))
-		return -ENOENT;
 	for (h = 0; h < VG_REMOTE_LINES_MAX && s->lines[h]; h++)
 		;
 	if (h == VG_REMOTE_LINES_MAX)
@@ -87,10 +79,7 @@ static int do_open(struct vg_remote_server *s, const struct vg_remote_msg *m,
 		return -ENOMEM;
 	sl->s = s;
 	sl->handle = h;
-	sl->dir0 = spec.initial_dir;
-	sl->value0 = spec.initial_value;
-	rc = pv->ops->line_open(pv->ctx, &spec, s->consumer, event_cb, sl,
-				&sl->line);
+	rc = s->p.lend(s->p.arg, &spec, sl, &sl->prov, &sl->line, &sl->token);
 	if (rc) {
 		free(sl);
 		return rc;
@@ -98,24 +87,17 @@ static int do_open(struct vg_remote_server *s, const struct vg_remote_msg *m,
 	s->lines[h] = sl;
 	s->nlines++;
 	/* The return carries the handle and the line's own name. */
-	name = pv->ops->line_name(pv->ctx, sl->line);
-	snprintf(ret->chip, sizeof(ret->chip), "%s", name);
+	snprintf(ret->chip, sizeof(ret->chip), "%s",
+		 sl->prov.ops->line_name(sl->prov.ctx, sl->line));
 	ret->handle = vg_le32_put(h);
 	return 0;
 }
 
-static void release(struct vg_remote_server *s, struct sline *sl, bool restore)
+static void give_back(struct vg_remote_server *s, struct vg_remote_lent *sl)
 {
-	const struct vg_provider *pv = &s->p.prov;
-
-	if (restore) {
-		(void)pv->ops->set_edge(pv->ctx, sl->line, VG_EDGE_NONE);
-		(void)pv->ops->set_direction(pv->ctx, sl->line, sl->dir0,
-					     sl->value0);
-	}
-	pv->ops->line_close(pv->ctx, sl->line);
 	s->lines[sl->handle] = NULL;
 	s->nlines--;
+	s->p.give_back(s->p.arg, sl->token);
 	free(sl);
 }
 
@@ -126,8 +108,8 @@ static void release(struct vg_remote_server *s, struct sline *sl, bool restore)
 static int serve(struct vg_remote_server *s, const struct vg_remote_msg *m,
 		 unsigned int op, struct vg_remote_msg *ret)
 {
-	const struct vg_provider *pv = &s->p.prov;
-	struct sline *sl;
+	const struct vg_provider *pv;
+	struct vg_remote_lent *sl;
 	int v = 0, rc;
 
 	if (op == VG_REMOTE_OPEN)
@@ -135,9 +117,10 @@ static int serve(struct vg_remote_server *s, const struct vg_remote_msg *m,
 	sl = find(s, m);
 	if (!sl)
 		return -EBADF;
+	pv = &sl->prov;
 	switch (op) {
 	case VG_REMOTE_CLOSE:
-		release(s, sl, false);
+		give_back(s, sl);
 		return 0;
 	case VG_REMOTE_SET_DIRECTION:
 		return pv->ops->set_direction(pv->ctx, sl->line,
@@ -206,8 +189,7 @@ int vg_remote_server_new(const struct vg_remote_server_params *p,
 {
 	struct vg_remote_server *s;
 
-	if (!p->allow || !p->prov.ops || !p->consumer ||
-	    strlen(p->consumer) >= VG_REMOTE_NAME_MAX) {
+	if (!p->lend || !p->give_back) {
 		close(p->fd);
 		return -EINVAL;
 	}
@@ -217,8 +199,6 @@ int vg_remote_server_new(const struct vg_remote_server_params *p,
 		return -ENOMEM;
 	}
 	s->p = *p;
-	snprintf(s->consumer, sizeof(s->consumer), "%s", p->consumer);
-	s->p.consumer = s->consumer;
 	*out = s;
 	return 0;
 }
@@ -241,7 +221,7 @@ void vg_remote_server_free(struct vg_remote_server *s)
 		return;
 	for (h = 0; h < VG_REMOTE_LINES_MAX; h++)
 		if (s->lines[h])
-			release(s, s->lines[h], true);
+			give_back(s, s->lines[h]);
 	close(s->p.fd);
 	free(s);
 }

@@ -17,14 +17,15 @@
  * waits for its return; events that arrive meanwhile are queued and
  * delivered from dispatch(), never from inside an op (provider.h).
  *
- * The server treats every packet as hostile: exact size, known version
- * and op, NUL-terminated strings, enums in range, handles it gave out,
- * and a line only if the owner's allow() accepts its whole spec (chip,
- * line and electrical options). The consumer label is the server's, not
- * the client's. A packet that breaks a rule ends the peer (the owner is
- * told through vg_remote_server_dead()); a refused line is an error
- * return. When the peer goes, every line it held is put back into the
- * state it was opened in (its safe state) and released.
+ * The server never opens a line: the owner (the parent) holds every line
+ * and lends one when the peer opens it, if the peer's domain may have it
+ * with exactly that spec (chip, line and electrical options); the label
+ * on the line stays the owner's. The server treats every packet as
+ * hostile: exact size, known version and op, NUL-terminated strings,
+ * enums in range, handles it gave out. A packet that breaks a rule ends
+ * the peer (vg_remote_server_run() returns false); a refused line is an
+ * error return. When the peer closes a line or goes, the line is given
+ * back to the owner, which puts it into its safe state.
  */
 #ifndef VGPIO_REMOTE_H
 #define VGPIO_REMOTE_H
@@ -85,13 +86,27 @@ struct vg_provider vg_remote_provider(struct vg_remote *r);
 /* --- server (the parent) -------------------------------------------------- */
 
 struct vg_remote_server;
+struct vg_remote_lent; /* one line the peer uses: the owner's cookie */
 
 struct vg_remote_server_params {
 	int fd; /* connected socket, taken over */
-	struct vg_provider prov; /* the real lines (borrowed) */
-	const char *consumer; /* label the lines are opened with (copied) */
-	/* May the peer open @spec? Required. */
-	bool (*allow)(void *arg, const struct vg_line_spec *spec);
+	/*
+	 * The peer opens @spec: find the line the owner holds for it, if
+	 * the peer's domain may have it with exactly these options, and
+	 * lend it. 0 with the provider and line the server then drives, or
+	 * -errno (-EACCES not allowed, -EBUSY already lent). @cookie is the
+	 * server's for this line: the owner passes it to
+	 * vg_remote_server_event() for the line's edges while lent.
+	 * Required.
+	 */
+	int (*lend)(void *arg, const struct vg_line_spec *spec,
+		    struct vg_remote_lent *cookie, struct vg_provider *prov,
+		    struct vg_line **line, void **token);
+	/*
+	 * The peer closed the line, or is gone: the owner takes it back
+	 * (its safe state is the owner's business). Required.
+	 */
+	void (*give_back)(void *arg, void *token);
 	void *arg;
 	struct vg_log *log; /* may be NULL */
 };
@@ -105,9 +120,11 @@ int vg_remote_server_fd(const struct vg_remote_server *s);
  * (logged once): the owner then frees the server.
  */
 bool vg_remote_server_run(struct vg_remote_server *s);
-/* Lines back to their opening state and released; the socket closed. */
+/* An edge on a lent line: sent to the peer (dropped if it has no room). */
+void vg_remote_server_event(struct vg_remote_lent *cookie, unsigned int edge);
+/* Every lent line given back; the socket closed. NULL is fine. */
 void vg_remote_server_free(struct vg_remote_server *s);
-/* Lines the peer holds now. */
+/* Lines the peer has now. */
 unsigned int vg_remote_server_lines(const struct vg_remote_server *s);
 
 /*

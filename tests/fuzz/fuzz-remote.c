@@ -2,8 +2,8 @@
 /*
  * Fuzz the remote provider's server (backend/providers/remote-server.c),
  * which reads every packet a worker process sends about the parent's
- * simulated lines. The real lines are the recording fake provider; the
- * domain may hold lines "led" and "in" of chip "board", nothing else.
+ * simulated lines. The owner holds lines "led" and "in" of chip "board"
+ * on the recording fake provider and lends them; nothing else exists.
  *
  * The input is a script of steps; each step's first byte says what:
  *   b % 4 == 0   a raw packet of the next (b / 4) bytes
@@ -13,11 +13,13 @@
  *   b % 4 == 3   an edge on fake line (b / 4) % 3, then dispatch
  * and the server runs after each step.
  *
- * Checked: nothing crashes or leaks; a line outside the domain is never
- * opened; the server holds exactly the lines the fake has open; every
- * packet the server sends passes the client's own check; once the peer
- * is dropped or the script ends, every line is released.
+ * Checked: nothing crashes or leaks; the server has exactly the lines
+ * lent to it, never one twice; no line is ever closed or opened by the
+ * server (custody stays with the owner); every packet the server sends
+ * passes the client's own check; once the peer is dropped or the script
+ * ends, every line is given back.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,11 +30,53 @@
 
 static const char *const names[] = {"led", "btn", "in"};
 
-static bool allow(void *arg, const struct vg_line_spec *spec)
+struct owner {
+	struct vg_provider prov;
+	struct vg_line *h[3]; /* held: 0 and 2 */
+	struct vg_remote_lent *cookie[3];
+	unsigned int lent;
+};
+
+static void held_event(void *arg, unsigned int edge)
 {
-	(void)arg;
-	return !strcmp(spec->chip, "board") &&
-	       (!strcmp(spec->line, "led") || !strcmp(spec->line, "in"));
+	struct vg_remote_lent **cookie = arg;
+
+	if (*cookie)
+		vg_remote_server_event(*cookie, edge);
+}
+
+static int lend(void *arg, const struct vg_line_spec *spec,
+		struct vg_remote_lent *cookie, struct vg_provider *prov,
+		struct vg_line **line, void **token)
+{
+	struct owner *o = arg;
+	unsigned int i;
+
+	if (strcmp(spec->chip, "board"))
+		return -EACCES;
+	for (i = 0; i < 3; i += 2) {
+		if (strcmp(spec->line, names[i]))
+			continue;
+		if (o->cookie[i])
+			return -EBUSY;
+		o->cookie[i] = cookie;
+		o->lent++;
+		*prov = o->prov;
+		*line = o->h[i];
+		*token = &o->cookie[i];
+		return 0;
+	}
+	return -EACCES;
+}
+
+static void give_back(void *arg, void *token)
+{
+	struct vg_remote_lent **cookie = token;
+	struct owner *o = arg;
+
+	VG_FUZZ_CHECK(*cookie);
+	*cookie = NULL;
+	o->lent--;
 }
 
 /* Read back what the server sent; each packet must be well formed. */
@@ -46,21 +90,14 @@ static void drain(int fd)
 		VG_FUZZ_CHECK(!vg_remote_check(&m, (size_t)n, true, &why));
 }
 
-static unsigned int open_lines(const struct vg_fakeprov *fp)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < fp->n; i++)
-		n += fp->lines[i].open;
-	return n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vg_fuzz_in in = {.p = data, .n = size};
+	struct owner o = {0};
 	struct vg_remote_server_params p = {
-		.consumer = "vgpio:fuzz",
-		.allow = allow,
+		.lend = lend,
+		.give_back = give_back,
+		.arg = &o,
 	};
 	struct vg_remote_server *s;
 	struct vg_fakeprov *fp;
@@ -72,12 +109,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (vg_fakeprov_new(3, names, &fp))
 		return 0;
+	o.prov = vg_fakeprov_provider(fp);
+	o.h[0] = vg_fakeprov_open(fp, 0, held_event, &o.cookie[0]);
+	o.h[2] = vg_fakeprov_open(fp, 2, held_event, &o.cookie[2]);
+	VG_FUZZ_CHECK(o.h[0] && o.h[2]);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv)) {
 		vg_fakeprov_free(fp);
 		return 0;
 	}
 	p.fd = sv[0];
-	p.prov = vg_fakeprov_provider(fp);
 	VG_FUZZ_CHECK(!vg_remote_server_new(&p, &s));
 	while (alive && in.n) {
 		uint8_t b = vg_fuzz_u8(&in);
@@ -116,10 +156,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		alive = vg_remote_server_run(s);
 		drain(sv[1]);
 		VG_FUZZ_CHECK(!fp->lines[1].open);
-		VG_FUZZ_CHECK(vg_remote_server_lines(s) == open_lines(fp));
+		VG_FUZZ_CHECK(fp->lines[0].open && fp->lines[2].open);
+		VG_FUZZ_CHECK(vg_remote_server_lines(s) == o.lent);
 	}
 	vg_remote_server_free(s);
-	VG_FUZZ_CHECK(open_lines(fp) == 0);
+	VG_FUZZ_CHECK(o.lent == 0);
+	VG_FUZZ_CHECK(vg_fakeprov_count(fp, VG_FAKE_CLOSE, 0) == 0);
 	close(sv[1]);
 	vg_fakeprov_free(fp);
 	return 0;

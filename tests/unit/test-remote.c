@@ -23,6 +23,17 @@
 #include "remote.h"
 #include "sim.h"
 
+/* A line the test holds as the parent would, and may lend. */
+struct held {
+	struct t *t;
+	const char *name;
+	struct vg_line *h;
+	enum vg_dir dir0; /* its safe state */
+	int v0;
+	struct vg_remote_lent *cookie; /* non-NULL while lent */
+	unsigned int given_back;
+};
+
 struct t {
 	pthread_mutex_t mu;
 	pthread_t thr;
@@ -37,18 +48,90 @@ struct t {
 	struct vg_provider cli;
 	/* Records edges the client's callbacks receive. */
 	unsigned int nedges, edges[8];
+	struct held held[2]; /* "led" (output, 0) and "in" (input) */
 };
 
 static const char *const chips[] = {"board"};
 static const char *const board_names[] = {"led", "btn", "in"};
 
-/* The domain may have board:led and board:in, push-pull, no bias. */
-static bool allow(void *arg, const struct vg_line_spec *spec)
+static void held_event(void *arg, unsigned int edge)
 {
-	(void)arg;
-	return !strcmp(spec->chip, "board") &&
-	       (!strcmp(spec->line, "led") || !strcmp(spec->line, "in")) &&
-	       spec->bias == VG_BIAS_AS_IS && spec->drive == VG_DRIVE_PUSH_PULL;
+	struct held *hl = arg;
+
+	if (hl->cookie)
+		vg_remote_server_event(hl->cookie, edge);
+}
+
+/* The domain may have board:led and board:in, push-pull, no bias. */
+static int lend(void *arg, const struct vg_line_spec *spec,
+		struct vg_remote_lent *cookie, struct vg_provider *prov,
+		struct vg_line **line, void **token)
+{
+	struct t *t = arg;
+	unsigned int i;
+
+	if (strcmp(spec->chip, "board") || spec->bias != VG_BIAS_AS_IS ||
+	    spec->drive != VG_DRIVE_PUSH_PULL)
+		return -EACCES;
+	for (i = 0; i < 2; i++) {
+		struct held *hl = &t->held[i];
+
+		if (strcmp(spec->line, hl->name))
+			continue;
+		if (hl->cookie)
+			return -EBUSY;
+		hl->cookie = cookie;
+		*prov = t->prov;
+		*line = hl->h;
+		*token = hl;
+		return 0;
+	}
+	return -EACCES;
+}
+
+/* Taken back: to its safe state, still held. */
+static void give_back(void *arg, void *token)
+{
+	struct held *hl = token;
+	struct t *t = arg;
+
+	hl->cookie = NULL;
+	hl->given_back++;
+	(void)t->prov.ops->set_edge(t->prov.ctx, hl->h, VG_EDGE_NONE);
+	(void)t->prov.ops->set_direction(t->prov.ctx, hl->h, hl->dir0, hl->v0);
+}
+
+static void hold(struct t *t, struct vg_provider prov)
+{
+	static const char *const names[] = {"led", "in"};
+	unsigned int i;
+
+	t->prov = prov;
+	for (i = 0; i < 2; i++) {
+		struct held *hl = &t->held[i];
+		struct vg_line_spec spec = {
+			.chip = "board",
+			.line = names[i],
+			.initial_dir = i ? VG_DIR_IN : VG_DIR_OUT,
+		};
+
+		hl->t = t;
+		hl->name = names[i];
+		hl->dir0 = spec.initial_dir;
+		assert_int_equal(prov.ops->line_open(prov.ctx, &spec,
+						     "vgpio:dom1", held_event,
+						     hl, &hl->h),
+				 0);
+	}
+}
+
+static void unhold(struct t *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (t->held[i].h)
+			t->prov.ops->line_close(t->prov.ctx, t->held[i].h);
 }
 
 static void *server_thread(void *arg)
@@ -82,15 +165,15 @@ static void start(struct t *t, struct vg_provider prov)
 {
 	int sv[2];
 	struct vg_remote_server_params p = {
-		.prov = prov,
-		.consumer = "vgpio:dom1",
-		.allow = allow,
+		.lend = lend,
+		.give_back = give_back,
+		.arg = t,
 	};
 
 	assert_int_equal(
 		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	p.fd = sv[0];
-	t->prov = prov;
+	hold(t, prov);
 	t->peer = sv[1];
 	assert_int_equal(vg_remote_server_new(&p, &t->srv), 0);
 	assert_int_equal(pipe2(t->stop, O_CLOEXEC), 0);
@@ -138,6 +221,7 @@ static int teardown(void **state)
 	assert_int_equal(write(t->stop[1], "x", 1), 1);
 	pthread_join(t->thr, NULL);
 	vg_remote_server_free(t->srv);
+	unhold(t);
 	close(t->stop[0]);
 	close(t->stop[1]);
 	vg_sim_free(t->sim);
@@ -189,7 +273,7 @@ static void client_dispatch(struct t *t)
 	t->cli.ops->dispatch(t->cli.ctx);
 }
 
-static void remote_open_drives_server_line(void **state)
+static void remote_open_drives_the_lent_line(void **state)
 {
 	struct t *t = *state;
 	struct vg_sim_line_state st;
@@ -198,23 +282,26 @@ static void remote_open_drives_server_line(void **state)
 
 	assert_true(t->cli.ops->claims(t->cli.ctx, "board"));
 	assert_false(t->cli.ops->claims(t->cli.ctx, "other"));
-	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 1, &l), 0);
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
 	assert_string_equal(t->cli.ops->line_name(t->cli.ctx, l), "led");
+	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 1), 0);
 	st = sim_state(t, "led");
 	assert_true(st.requested && st.output);
 	assert_int_equal(st.value, 1);
-	/* The server's label, not the one the client passed. */
+	/* The holder's label, not the one the client passed. */
 	assert_string_equal(st.consumer, "vgpio:dom1");
-	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 0), 0);
-	assert_int_equal(sim_state(t, "led").value, 0);
 	assert_int_equal(t->cli.ops->get_value(t->cli.ctx, l, &v), 0);
-	assert_int_equal(v, 0);
+	assert_int_equal(v, 1);
 	/* An error of the real provider comes back as it is. */
 	assert_int_equal(t->cli.ops->set_direction(t->cli.ctx, l, VG_DIR_IN, 0),
 			 0);
 	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 1), -EPERM);
+	/* Closed: given back, safe state, still held by the owner. */
 	t->cli.ops->line_close(t->cli.ctx, l);
-	assert_false(sim_state(t, "led").requested);
+	assert_int_equal(t->held[0].given_back, 1);
+	st = sim_state(t, "led");
+	assert_true(st.requested && st.output);
+	assert_int_equal(st.value, 0);
 }
 
 static void remote_open_refuses_lines_not_allowed(void **state)
@@ -226,7 +313,7 @@ static void remote_open_refuses_lines_not_allowed(void **state)
 		.bias = VG_BIAS_PULL_UP,
 		.initial_dir = VG_DIR_IN,
 	};
-	struct vg_line *l;
+	struct vg_line *l, *l2;
 
 	assert_int_equal(open_line(t, "btn", VG_DIR_IN, 0, &l), -EACCES);
 	assert_false(sim_state(t, "btn").requested);
@@ -234,7 +321,11 @@ static void remote_open_refuses_lines_not_allowed(void **state)
 	assert_int_equal(
 		t->cli.ops->line_open(t->cli.ctx, &spec, "x", on_edge, t, &l),
 		-EACCES);
-	assert_false(sim_state(t, "led").requested);
+	assert_null(t->held[0].cookie);
+	/* One borrower at a time. */
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l2), -EBUSY);
+	t->cli.ops->line_close(t->cli.ctx, l);
 }
 
 static void remote_edge_reaches_client_from_dispatch(void **state)
@@ -262,8 +353,8 @@ static void remote_edge_reaches_client_from_dispatch(void **state)
 	t->cli.ops->line_close(t->cli.ctx, in);
 }
 
-/* The worker dies: its lines go back to the state they were opened in. */
-static void remote_peer_gone_restores_and_releases(void **state)
+/* The worker dies: its lines are given back and go to their safe state. */
+static void remote_peer_gone_gives_lines_back(void **state)
 {
 	struct t *t = *state;
 	const struct vg_fake_call *c;
@@ -274,7 +365,7 @@ static void remote_peer_gone_restores_and_releases(void **state)
 	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 1), 0);
 	vg_remote_free(t->r); /* closes the socket, like a killed worker */
 	t->r = NULL;
-	/* The server thread frees the peer's lines once it sees EOF. */
+	/* The server thread gives the peer's lines back once it sees EOF. */
 	for (int i = 0; i < 10000 && !dead; i++) {
 		pthread_mutex_lock(&t->mu);
 		dead = t->srv_dead;
@@ -283,12 +374,14 @@ static void remote_peer_gone_restores_and_releases(void **state)
 			usleep(1000);
 	}
 	assert_true(dead);
+	assert_int_equal(t->held[0].given_back, 1);
 	c = vg_fakeprov_last(t->fp, VG_FAKE_SET_DIRECTION, 0);
 	assert_non_null(c);
 	assert_int_equal(c->a, VG_DIR_OUT);
 	assert_int_equal(c->b, 0);
-	assert_int_equal(vg_fakeprov_count(t->fp, VG_FAKE_CLOSE, 0), 1);
-	assert_false(t->fp->lines[0].open);
+	/* Custody stays with the owner: never released. */
+	assert_int_equal(vg_fakeprov_count(t->fp, VG_FAKE_CLOSE, 0), 0);
+	assert_true(t->fp->lines[0].open);
 }
 
 /* Send raw bytes as the peer and run the server once. */
@@ -467,8 +560,8 @@ static void remote_client_breaks_on_mismatched_return(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(remote_open_drives_server_line,
-						setup_sim, teardown),
+		cmocka_unit_test_setup_teardown(
+			remote_open_drives_the_lent_line, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(
 			remote_open_refuses_lines_not_allowed, setup_sim,
 			teardown),
@@ -476,7 +569,7 @@ int main(void)
 			remote_edge_reaches_client_from_dispatch, setup_sim,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			remote_peer_gone_restores_and_releases, setup_fake,
+			remote_peer_gone_gives_lines_back, setup_fake,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			remote_server_ends_peer_on_short_packet, setup_raw,
