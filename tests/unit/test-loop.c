@@ -419,7 +419,7 @@ static void ctl_long_line_disconnects_client(void **state)
 static void daemon_new_refuses_non_socket_path(void **state)
 {
 	struct vg_loopfix *f = *state;
-	struct vg_loop_config lc;
+	struct vg_loop_config lc = {.path = NULL};
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
 	struct vg_daemon_params p = {
 		.cfg = f->cfg,
@@ -471,7 +471,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 				  "lines = chip2 0, nochip 3\n";
 	struct vg_log_sink sink = {.level = VG_LOG_WARN};
 	struct vg_config *cfg;
-	struct vg_loop_config lc;
+	struct vg_loop_config lc = {.path = NULL};
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
 	struct vg_daemon_params p = {
 		.sink = &sink,
