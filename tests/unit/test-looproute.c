@@ -338,8 +338,11 @@ static void looproute_handoff_garbage_dropped(void **state)
 	char b;
 
 	vg_loopfix_hello_init(&h, "alpha");
-	/* Bytes and no fds. */
+	/* Bytes and no fds; nothing at all (not taken for EOF). */
 	vg_loopfix_send_with_fds(f->handoff[0], &h, sizeof(h), NULL, 0);
+	vg_loopfix_send_with_fds(f->handoff[0], &h, 0, NULL, 0);
+	vg_loopfix_settle(f);
+	assert_int_equal(f->handoff_closed, 0);
 	/* A pipe, a stream socket, then a memfd where the connection goes. */
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	fds[0] = p[0];

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -728,6 +729,20 @@ static void handoff_end(struct vg_loop *loop, int rc)
 		loop->cfg.handoff_closed(loop->cfg.handoff_arg);
 }
 
+/*
+ * recvmsg() returns 0 for an empty packet and for EOF alike; only the
+ * socket's state tells them apart.
+ */
+static bool peer_gone(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+	int r = poll(&pfd, 1, 0);
+
+	return r < 0 ||
+	       (r == 1 &&
+		(pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)));
+}
+
 static void handoff_event(void *arg, uint32_t events)
 {
 	struct vg_loop *loop = arg;
@@ -740,8 +755,12 @@ static void handoff_event(void *arg, uint32_t events)
 				 VG_LOOP_HANDOFF_MAX_FDS);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
 			return;
+		if (rc == 0 && !peer_gone(loop->cfg.handoff_fd)) {
+			vg_log_guest(loop_log(loop),
+				     "malformed hand-off (empty), dropped");
+			continue;
+		}
 		if (rc <= 0) {
-			/* An empty packet reads as EOF too: none is sent. */
 			handoff_end(loop, rc);
 			return;
 		}

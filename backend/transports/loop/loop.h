@@ -92,7 +92,7 @@ struct vg_loop_config {
 	/*
 	 * Optional: called once, from the event loop, when handoff_fd
 	 * reports EOF or an error (the parent is gone; an empty packet
-	 * counts as EOF). loop stops watching it and keeps serving the
+	 * while the parent is there is dropped as malformed). loop stops watching it and keeps serving the
 	 * guests it has; the owner decides whether to exit. It must not
 	 * free the loop from inside the call.
 	 */
