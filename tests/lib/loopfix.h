@@ -9,6 +9,12 @@
  * safe=high) and b, domain beta has c and d. The sockets go in <dir>/run/,
  * which does not exist yet: the daemon creates it.
  *
+ * Routed (vg_loopfix_new_routed): parent and worker in one daemon. The
+ * loop socket is a route-mode loop transport whose route() (here, with
+ * a record of each call) hands every guest over a socketpair to a second
+ * loop transport in hand-off mode, which attaches it to the daemon's
+ * domains as a worker would. Every helper below works the same.
+ *
  * These helpers assert with cmocka, and the daemon's files are left out
  * of the fuzz build, while every .c in tests/lib is linked into the
  * fuzzers: hence static inline functions in a header rather than a .c.
@@ -29,6 +35,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -48,7 +56,20 @@ struct vg_loopfix {
 	char dir[64];
 	char loop_path[96];
 	struct vg_loop_config lcfg;
-	struct vg_daemon_transport tp; /* the loop transport on loop_path */
+	/* [0] the loop transport on loop_path; routed: [1] the worker's */
+	struct vg_daemon_transport tp[2];
+	/* Routed only: the worker's loop, hand-off socketpair, route() */
+	bool routed;
+	struct vg_loop_config wcfg;
+	int handoff[2]; /* [0] the parent's end, [1] the worker's; or -1 */
+	int route_status; /* non-zero: route() refuses with it */
+	unsigned int routes; /* route() calls */
+	char route_domain[VG_LOOP_DOMAIN_MAX];
+	size_t route_len;
+	unsigned int route_nfds;
+	int route_seals; /* F_GET_SEALS of the HELLO's first fd, or -errno */
+	bool route_mapped; /* that fd's file mapped in this process then */
+	unsigned int handoff_closed; /* handoff_closed() calls */
 	char ctl_path[96];
 	int logpipe[2]; /* the daemon's log when captured, else -1 */
 	struct vg_log_sink sink;
@@ -56,14 +77,75 @@ struct vg_loopfix {
 	struct vg_daemon *d;
 };
 
+/* True if the file behind @fd is mapped anywhere in this process. */
+static inline bool vg_loopfix_fd_mapped(int fd)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	unsigned int maj, mnr;
+	unsigned long ino;
+	char line[512];
+	struct stat st;
+	bool found = false;
+
+	assert_non_null(maps);
+	assert_int_equal(fstat(fd, &st), 0);
+	while (!found && fgets(line, sizeof(line), maps))
+		found = sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &mnr,
+			       &ino) == 3 &&
+			ino == st.st_ino && maj == major(st.st_dev) &&
+			mnr == minor(st.st_dev);
+	fclose(maps);
+	return found;
+}
+
 /*
- * A fresh daemon in /tmp/vgpio-test-@what-XXXXXX. Its log goes to stderr
- * at VG_LOG_ERR, or with @capture_log at VG_LOG_INFO into a non-blocking
- * pipe that vg_loopfix_log_take() reads (a full pipe drops log lines, it
- * never blocks the daemon).
+ * The parent's route(): record, then hand the guest to the worker's loop
+ * (or refuse with f->route_status). Runs inside the daemon: no cmocka.
  */
-static inline struct vg_loopfix *vg_loopfix_new(const char *what,
-						bool capture_log)
+static inline int vg_loopfix_route(void *arg, const char *domain, int fd,
+				   const void *hello, size_t len,
+				   const int *fds, unsigned int nfds,
+				   char *reason, size_t reason_len)
+{
+	struct vg_loopfix *f = arg;
+	int rc;
+
+	f->routes++;
+	snprintf(f->route_domain, sizeof(f->route_domain), "%s", domain);
+	f->route_len = len;
+	f->route_nfds = nfds;
+	f->route_seals = nfds ? fcntl(fds[0], F_GET_SEALS) : -EBADF;
+	if (nfds && f->route_seals < 0)
+		f->route_seals = -errno;
+	f->route_mapped = nfds && vg_loopfix_fd_mapped(fds[0]);
+	if (f->route_status) {
+		snprintf(reason, reason_len, "no worker for domain %s", domain);
+		return f->route_status;
+	}
+	rc = vg_loop_handoff_send(f->handoff[0], fd, hello, len, fds, nfds);
+	if (rc) {
+		snprintf(reason, reason_len, "hand-off failed: %s",
+			 strerror(-rc));
+		return -rc;
+	}
+	return 0;
+}
+
+static inline void vg_loopfix_handoff_closed(void *arg)
+{
+	struct vg_loopfix *f = arg;
+
+	f->handoff_closed++;
+}
+
+/*
+ * A fresh daemon in /tmp/vgpio-test-@what-XXXXXX, routed or not (above).
+ * Its log goes to stderr at VG_LOG_ERR, or with @capture_log at
+ * VG_LOG_INFO into a non-blocking pipe that vg_loopfix_log_take() reads
+ * (a full pipe drops log lines, it never blocks the daemon).
+ */
+static inline struct vg_loopfix *
+vg_loopfix_new_mode(const char *what, bool capture_log, bool routed)
 {
 	static const char config[] = "[sim chip]\n"
 				     "lines = 4\n"
@@ -97,13 +179,42 @@ static inline struct vg_loopfix *vg_loopfix_new(const char *what,
 	p.cfg = f->cfg;
 	p.sink = &f->sink;
 	f->lcfg.path = f->loop_path;
-	f->tp = (struct vg_daemon_transport){.cls = &vg_loop_class,
-					     .cfg = &f->lcfg};
-	p.transports = &f->tp;
-	p.ntransports = 1;
+	f->tp[0] = (struct vg_daemon_transport){.cls = &vg_loop_class,
+						.cfg = &f->lcfg};
+	f->handoff[0] = f->handoff[1] = -1;
+	f->routed = routed;
+	if (routed) {
+		assert_int_equal(socketpair(AF_UNIX,
+					    SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+					    f->handoff),
+				 0);
+		f->lcfg.route = vg_loopfix_route;
+		f->lcfg.route_arg = f;
+		f->wcfg = (struct vg_loop_config){
+			.handoff_fd = f->handoff[1],
+			.handoff_closed = vg_loopfix_handoff_closed,
+			.handoff_arg = f,
+		};
+		f->tp[1] = (struct vg_daemon_transport){.cls = &vg_loop_class,
+							.cfg = &f->wcfg};
+	}
+	p.transports = f->tp;
+	p.ntransports = routed ? 2 : 1;
 	p.ctl_path = f->ctl_path;
 	assert_int_equal(vg_daemon_new(&p, &f->d), 0);
 	return f;
+}
+
+static inline struct vg_loopfix *vg_loopfix_new(const char *what,
+						bool capture_log)
+{
+	return vg_loopfix_new_mode(what, capture_log, false);
+}
+
+static inline struct vg_loopfix *vg_loopfix_new_routed(const char *what,
+						       bool capture_log)
+{
+	return vg_loopfix_new_mode(what, capture_log, true);
 }
 
 /*
@@ -120,6 +231,10 @@ static inline void vg_loopfix_free(struct vg_loopfix *f)
 	loop_left = access(f->loop_path, F_OK) == 0;
 	ctl_left = access(f->ctl_path, F_OK) == 0;
 	vg_config_free(f->cfg);
+	if (f->handoff[0] >= 0)
+		close(f->handoff[0]);
+	if (f->handoff[1] >= 0)
+		close(f->handoff[1]);
 	if (f->logpipe[0] >= 0) {
 		close(f->logpipe[0]);
 		close(f->logpipe[1]);

@@ -61,7 +61,7 @@ static void restart_with(struct cfx *x, const char *policy)
 	struct vg_loopfix *f = x->f;
 	struct vg_daemon_params p = {
 		.sink = &f->sink,
-		.transports = &f->tp,
+		.transports = f->tp,
 		.ntransports = 1,
 		.ctl_path = f->ctl_path,
 		.cfg_path = x->policy,

@@ -3,7 +3,11 @@
  * The loop transport and the daemon object, in process: a real daemon on
  * real sockets in a temp dir, driven turn by turn from the test, with a
  * hand-built guest so every HELLO field can be wrong on purpose
- * (tests/lib/loopfix.h).
+ * (tests/lib/loopfix.h). The HELLO and MMIO cases run twice: on a plain
+ * listener, and routed (`_routed`: a route-mode listener hands every
+ * guest to a hand-off-mode loop, as a parent to its worker), where each
+ * must end the same, whichever of the two judged it.
+ * Route mode and hand-off on their own: test-looproute.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +35,12 @@
 static int setup(void **state)
 {
 	*state = vg_loopfix_new("loop", false);
+	return 0;
+}
+
+static int setup_routed(void **state)
+{
+	*state = vg_loopfix_new_routed("loop", false);
 	return 0;
 }
 
@@ -419,7 +429,7 @@ static void ctl_long_line_disconnects_client(void **state)
 static void daemon_new_refuses_non_socket_path(void **state)
 {
 	struct vg_loopfix *f = *state;
-	struct vg_loop_config lc;
+	struct vg_loop_config lc = {.path = NULL};
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
 	struct vg_daemon_params p = {
 		.cfg = f->cfg,
@@ -471,7 +481,7 @@ static void daemon_new_names_line_that_cannot_open(void **state)
 				  "lines = chip2 0, nochip 3\n";
 	struct vg_log_sink sink = {.level = VG_LOG_WARN};
 	struct vg_config *cfg;
-	struct vg_loop_config lc;
+	struct vg_loop_config lc = {.path = NULL};
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lc};
 	struct vg_daemon_params p = {
 		.sink = &sink,
@@ -558,8 +568,31 @@ int main(void)
 		T(ctl_long_line_disconnects_client),
 		T(daemon_new_refuses_non_socket_path),
 		T(daemon_new_names_line_that_cannot_open),
-	};
 #undef T
+#define R(fn) {#fn "_routed", fn, setup_routed, vg_loopfix_teardown, NULL}
+		R(loop_hello_valid_gets_welcome),
+		R(loop_hello_bad_magic_refused),
+		R(loop_hello_wrong_version_refused),
+		R(loop_hello_unknown_flags_refused),
+		R(loop_hello_unknown_domain_refused),
+		R(loop_hello_unterminated_domain_refused),
+		R(loop_hello_duplicate_domain_refused),
+		R(loop_hello_ram_larger_than_memfd_refused),
+		R(loop_hello_zero_ram_refused),
+		R(loop_hello_ram_wrapping_refused),
+		R(loop_hello_grant_table_outside_ram_refused),
+		R(loop_hello_missing_fd_refused),
+		R(loop_hello_two_fds_refused),
+		R(loop_hello_not_a_memfd_refused),
+		R(loop_hello_unsealable_memfd_refused),
+		R(loop_hello_truncated_packet_refused),
+		R(loop_hello_oversized_packet_refused),
+		R(loop_hello_mmio_first_refused),
+		R(loop_mmio_malformed_packet_disconnects_only_that_guest),
+		R(loop_mmio_bad_access_answered_with_zero),
+		R(loop_mmio_flood_without_reading_loses_no_reply),
+#undef R
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,8 +37,12 @@
  * guests (and from malloc).
  */
 #define VG_LOOP_RAM_MAX (1ull << 30)
-/* fds we make room for in one packet; more are discarded by the kernel. */
+/* fds we take from one guest packet; more are closed. */
 #define VG_LOOP_MAX_FDS 8
+/* A hand-off carries the connection and the fds of its HELLO. */
+#define VG_LOOP_HANDOFF_MAX_FDS (VG_LOOP_MAX_FDS + 1)
+/* on_hello(): the connection went to the owner's route() (route mode). */
+#define VG_LOOP_ROUTED 1
 
 struct vg_loop_conn {
 	struct vg_loop *loop;
@@ -62,6 +67,9 @@ struct vg_loop {
 	struct vg_listener lis;
 	const struct vg_guest_hooks *hooks;
 	void *arg;
+	/* route, handoff_fd and handoff_closed as configured (path unused) */
+	struct vg_loop_config cfg;
+	bool handoff_watched; /* handoff_fd is in the event loop */
 	struct vg_log log;
 	bool has_log;
 	struct vg_loop_conn *conns; /* newest first */
@@ -93,26 +101,29 @@ struct packet {
 	} u;
 	size_t len;
 	int flags; /* msg_flags */
-	int fds[VG_LOOP_MAX_FDS];
+	int fds[VG_LOOP_HANDOFF_MAX_FDS];
 	unsigned int nfds;
 };
 
 /*
- * Receive one packet. Every fd that came with it is in p->fds (the caller
- * closes them). 1 on a packet, 0 on EOF, -EAGAIN, or -errno.
+ * Receive one packet with at most @maxfds fds (<= VG_LOOP_HANDOFF_MAX_FDS).
+ * Those are in p->fds (the caller closes them); any more are closed here
+ * and the packet is marked MSG_CTRUNC. 1 on a packet, 0 on EOF, -EAGAIN,
+ * or -errno.
  */
-static int recv_packet(int fd, struct packet *p)
+static int recv_packet(int fd, struct packet *p, unsigned int maxfds)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * VG_LOOP_MAX_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * VG_LOOP_HANDOFF_MAX_FDS)];
 	} cbuf;
 	struct iovec iov = {.iov_base = &p->u, .iov_len = sizeof(p->u)};
 	struct msghdr mh = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
+		/* Rounded up for alignment: room for a few more than asked. */
+		.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds),
 	};
 	struct cmsghdr *cm;
 	ssize_t r;
@@ -129,9 +140,18 @@ static int recv_packet(int fd, struct packet *p)
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n && p->nfds < VG_LOOP_MAX_FDS; i++)
-			memcpy(&p->fds[p->nfds++],
-			       CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+		for (i = 0; i < n; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+			if (p->nfds < maxfds) {
+				p->fds[p->nfds++] = got;
+			} else {
+				close(got);
+				mh.msg_flags |= MSG_CTRUNC;
+			}
+		}
 	}
 	p->len = (size_t)r;
 	p->flags = mh.msg_flags;
@@ -168,6 +188,52 @@ static void conn_drop(struct vg_loop_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
+}
+
+/* Unlink @c and free it; its fd is no longer ours nor watched. */
+static void conn_forget(struct vg_loop_conn *c)
+{
+	struct vg_loop *loop = c->loop;
+
+	loop->nidle--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		loop->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+static void evict_oldest_idle(struct vg_loop *loop);
+static void conn_event(void *arg, uint32_t events);
+
+/*
+ * A connection on @fd that has not said HELLO yet, watched for EPOLLIN.
+ * NULL (logged) if it cannot be taken; @fd is then still the caller's.
+ */
+static struct vg_loop_conn *conn_new(struct vg_loop *loop, int fd)
+{
+	struct vg_loop_conn *c;
+
+	if (loop->nidle >= VG_LOOP_MAX_IDLE)
+		evict_oldest_idle(loop);
+	c = calloc(1, sizeof(*c));
+	if (c) {
+		c->loop = loop;
+		c->fd = fd;
+	}
+	if (!c || vg_evloop_add(loop->ev, fd, EPOLLIN, conn_event, c)) {
+		vg_log_warnx(loop_log(loop), "cannot take a connection");
+		free(c);
+		return NULL;
+	}
+	c->next = loop->conns;
+	if (c->next)
+		c->next->prev = c;
+	loop->conns = c;
+	loop->nidle++;
+	return c;
 }
 
 static void send_welcome(struct vg_loop_conn *c, int status, const char *reason)
@@ -253,15 +319,16 @@ static bool domain_printable(const char *name)
 	return true;
 }
 
-/* Every field of a HELLO copy, in wire order; then map, then attach. */
-static int on_hello(struct vg_loop_conn *c, struct packet *p)
+/*
+ * What every HELLO must pass before anything is done with it, route mode
+ * included: a whole packet, a HELLO of our version (the layout of what
+ * follows depends on it), and a domain name fit for a log line. Checks
+ * the copy in @p, in wire order.
+ */
+static int hello_check_head(struct vg_loop_conn *c, const struct packet *p)
 {
-	struct vg_loop *loop = c->loop;
 	const struct vg_loop_hello *h = &p->u.hello;
-	char reason[VG_LOOP_REASON_MAX] = "";
-	uint64_t base, size, gt_addr, gt_len;
-	uint32_t flags, version, entries;
-	int fd, rc;
+	uint32_t version;
 
 	if (p->flags & (MSG_TRUNC | MSG_CTRUNC))
 		return refuse(c, EMSGSIZE, "truncated HELLO");
@@ -278,14 +345,58 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 		return refuse(c, EPROTONOSUPPORT,
 			      "unsupported version %u (want %u)", version,
 			      VG_LOOP_VERSION);
-	flags = vg_le32_get(h->flags);
-	if (flags & ~VG_LOOP_F_GRANTS)
-		return refuse(c, EINVAL, "unknown flags 0x%x",
-			      flags & ~VG_LOOP_F_GRANTS);
 	if (!memchr(h->domain, '\0', sizeof(h->domain)) || !h->domain[0])
 		return refuse(c, EINVAL, "domain name empty or unterminated");
 	if (!domain_printable(h->domain))
 		return refuse(c, EINVAL, "domain name has control characters");
+	return 0;
+}
+
+/*
+ * Route mode: the owner's route() takes the connection, the HELLO and its
+ * fds as they came; nothing else of the HELLO is judged here and guest
+ * RAM is never mapped. VG_LOOP_ROUTED (@c is then the caller's to forget)
+ * or -errno after a refusal.
+ */
+static int hello_route(struct vg_loop_conn *c, struct packet *p)
+{
+	struct vg_loop *loop = c->loop;
+	char reason[VG_LOOP_REASON_MAX] = "";
+	int rc;
+
+	/*
+	 * Unwatched before the fd can leave: epoll keys a watch by fd and
+	 * file, and a file that lives on elsewhere (in flight, in a worker)
+	 * would keep this closed fd's watch alive.
+	 */
+	vg_evloop_del(loop->ev, c->fd);
+	rc = loop->cfg.route(loop->cfg.route_arg, p->u.hello.domain, c->fd,
+			     &p->u.hello, p->len, p->fds, p->nfds, reason,
+			     sizeof(reason));
+	if (rc) {
+		rc = rc > 0 ? rc : -rc;
+		reason[sizeof(reason) - 1] = '\0';
+		return refuse(c, rc, "%s", reason[0] ? reason : strerror(rc));
+	}
+	p->nfds = 0;
+	c->fd = -1;
+	return VG_LOOP_ROUTED;
+}
+
+/* The rest of a HELLO, in wire order; then map, then attach. */
+static int hello_attach(struct vg_loop_conn *c, struct packet *p)
+{
+	struct vg_loop *loop = c->loop;
+	const struct vg_loop_hello *h = &p->u.hello;
+	char reason[VG_LOOP_REASON_MAX] = "";
+	uint64_t base, size, gt_addr, gt_len;
+	uint32_t flags, entries;
+	int fd, rc;
+
+	flags = vg_le32_get(h->flags);
+	if (flags & ~VG_LOOP_F_GRANTS)
+		return refuse(c, EINVAL, "unknown flags 0x%x",
+			      flags & ~VG_LOOP_F_GRANTS);
 	if (p->nfds != 1)
 		return refuse(c, EINVAL,
 			      "HELLO needs exactly one memfd, got %u", p->nfds);
@@ -345,6 +456,21 @@ static int on_hello(struct vg_loop_conn *c, struct packet *p)
 	return 0;
 }
 
+/*
+ * A HELLO just read from @c, or handed over with it (adopt()): one path
+ * for both. 0 attached, VG_LOOP_ROUTED, or -errno after a refusal.
+ */
+static int on_hello(struct vg_loop_conn *c, struct packet *p)
+{
+	int rc = hello_check_head(c, p);
+
+	if (rc)
+		return rc;
+	if (c->loop->cfg.route)
+		return hello_route(c, p);
+	return hello_attach(c, p);
+}
+
 static int send_reply(struct vg_loop_conn *c)
 {
 	ssize_t r;
@@ -397,7 +523,7 @@ static bool conn_read(struct vg_loop_conn *c)
 	int i, rc;
 
 	for (i = 0; i < VG_LOOP_READ_BATCH && !c->reply_pending; i++) {
-		rc = recv_packet(c->fd, &p);
+		rc = recv_packet(c->fd, &p, VG_LOOP_MAX_FDS);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
 			return true;
 		if (rc == 0) {
@@ -416,6 +542,10 @@ static bool conn_read(struct vg_loop_conn *c)
 		}
 		rc = c->attached ? on_access(c, &p) : on_hello(c, &p);
 		close_fds(&p);
+		if (rc == VG_LOOP_ROUTED) {
+			conn_forget(c);
+			return false;
+		}
 		if (rc) {
 			conn_drop(c);
 			return false;
@@ -469,7 +599,6 @@ static void evict_oldest_idle(struct vg_loop *loop)
 static void listen_event(void *arg, uint32_t events)
 {
 	struct vg_loop *loop = arg;
-	struct vg_loop_conn *c;
 	int i, fd;
 
 	(void)events;
@@ -482,25 +611,161 @@ static void listen_event(void *arg, uint32_t events)
 				vg_log_warn(loop_log(loop), "accept");
 			return;
 		}
-		if (loop->nidle >= VG_LOOP_MAX_IDLE)
-			evict_oldest_idle(loop);
-		c = calloc(1, sizeof(*c));
-		if (c) {
-			c->loop = loop;
-			c->fd = fd;
-		}
-		if (!c || vg_evloop_add(loop->ev, fd, EPOLLIN, conn_event, c)) {
-			vg_log_warnx(loop_log(loop),
-				     "cannot take a connection");
-			free(c);
+		if (!conn_new(loop, fd))
 			close(fd);
+	}
+}
+
+/* --- hand-off -------------------------------------------------------------- */
+
+int vg_loop_handoff_send(int sock, int fd, const void *hello, size_t len,
+			 const int *fds, unsigned int nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * VG_LOOP_HANDOFF_MAX_FDS)];
+	} cbuf;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)hello,
+			    .iov_len = len};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * (nfds + 1)),
+	};
+	struct cmsghdr *cm;
+	unsigned int i;
+	ssize_t r;
+
+	if (nfds > VG_LOOP_MAX_FDS || len > sizeof(struct vg_loop_hello) ||
+	    fd < 0)
+		return -EINVAL;
+	memset(&cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (nfds + 1));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (nfds)
+		memcpy(CMSG_DATA(cm) + sizeof(int), fds, sizeof(int) * nfds);
+	do {
+		r = sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	/* A SOCK_SEQPACKET send is whole or fails. */
+	close(fd);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return 0;
+}
+
+static bool is_seqpacket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_SEQPACKET;
+}
+
+/*
+ * One hand-off packet: take its connection and run its HELLO through
+ * on_hello() as if just read from it. The parent is trusted more than a
+ * guest, but a malformed packet (a parent's bug) is only logged: its fds
+ * are closed by the caller.
+ */
+static void handoff_adopt(struct vg_loop *loop, struct packet *p)
+{
+	const char *why = NULL;
+	struct vg_loop_conn *c;
+	int fd, fl, rc;
+
+	if (p->flags & MSG_TRUNC)
+		why = "oversized";
+	else if (p->flags & MSG_CTRUNC)
+		why = "too many fds";
+	else if (!p->nfds)
+		why = "no connection";
+	else if (!is_seqpacket(p->fds[0]))
+		why = "the connection is not a SOCK_SEQPACKET socket";
+	if (why) {
+		/* Rate-limited all the same: a bug could repeat it at will. */
+		vg_log_guest(loop_log(loop),
+			     "malformed hand-off (%zu bytes, %u fds): %s; "
+			     "dropped",
+			     p->len, p->nfds, why);
+		return;
+	}
+	fd = p->fds[0];
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		vg_log_warn(loop_log(loop), "hand-off");
+		return;
+	}
+	c = conn_new(loop, fd);
+	if (!c)
+		return;
+	/* The connection is @c's now; the HELLO keeps its own fds. */
+	p->nfds--;
+	memmove(p->fds, p->fds + 1, sizeof(int) * p->nfds);
+	rc = on_hello(c, p);
+	/* A worker has no route(), so never VG_LOOP_ROUTED. */
+	if (rc)
+		conn_drop(c);
+}
+
+/* The hand-off socket's end: stop watching, tell the owner once. */
+static void handoff_end(struct vg_loop *loop, int rc)
+{
+	vg_evloop_del(loop->ev, loop->cfg.handoff_fd);
+	loop->handoff_watched = false;
+	if (rc)
+		vg_log_warnx(loop_log(loop), "hand-off socket: %s",
+			     strerror(-rc));
+	else
+		vg_log_info(loop_log(loop), "hand-off socket closed");
+	if (loop->cfg.handoff_closed)
+		loop->cfg.handoff_closed(loop->cfg.handoff_arg);
+}
+
+/*
+ * recvmsg() returns 0 for an empty packet and for EOF alike; only the
+ * socket's state tells them apart.
+ */
+static bool peer_gone(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+	int r = poll(&pfd, 1, 0);
+
+	return r < 0 ||
+	       (r == 1 &&
+		(pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)));
+}
+
+static void handoff_event(void *arg, uint32_t events)
+{
+	struct vg_loop *loop = arg;
+	struct packet p;
+	int i, rc;
+
+	(void)events;
+	for (i = 0; i < VG_LOOP_READ_BATCH; i++) {
+		rc = recv_packet(loop->cfg.handoff_fd, &p,
+				 VG_LOOP_HANDOFF_MAX_FDS);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			return;
+		if (rc == 0 && !peer_gone(loop->cfg.handoff_fd)) {
+			vg_log_guest(loop_log(loop),
+				     "malformed hand-off (empty), dropped");
 			continue;
 		}
-		c->next = loop->conns;
-		if (c->next)
-			c->next->prev = c;
-		loop->conns = c;
-		loop->nidle++;
+		if (rc <= 0) {
+			handoff_end(loop, rc);
+			return;
+		}
+		handoff_adopt(loop, &p);
+		close_fds(&p);
 	}
 }
 
@@ -541,7 +806,7 @@ const struct vg_transport_ops vg_loop_transport_ops = {
 
 /* --- the listener --------------------------------------------------------- */
 
-int vg_loop_new(struct vg_evloop *ev, const char *path,
+int vg_loop_new(struct vg_evloop *ev, const struct vg_loop_config *cfg,
 		const struct vg_guest_hooks *hooks, void *arg,
 		struct vg_log *log, struct vg_loop **out)
 {
@@ -554,18 +819,44 @@ int vg_loop_new(struct vg_evloop *ev, const char *path,
 	loop->ev = ev;
 	loop->hooks = hooks;
 	loop->arg = arg;
+	loop->cfg = *cfg;
+	loop->cfg.path = NULL;
+	loop->lis.fd = -1;
 	if (log) {
 		vg_log_init(&loop->log, log->sink, "loop");
 		loop->has_log = true;
 	}
-	rc = vg_listener_open(&loop->lis, ev, path, SOCK_SEQPACKET, log,
-			      listen_event, loop);
-	if (rc) {
-		free(loop);
-		return rc;
+	if (cfg->path) {
+		rc = vg_listener_open(&loop->lis, ev, cfg->path, SOCK_SEQPACKET,
+				      log, listen_event, loop);
+		if (rc)
+			goto err;
+		*out = loop;
+		return 0;
 	}
+	rc = -EINVAL;
+	if (cfg->route) {
+		vg_log_warnx(loop_log(loop), "route mode needs a socket path");
+		goto err;
+	}
+	if (!is_seqpacket(cfg->handoff_fd)) {
+		vg_log_warnx(loop_log(loop),
+			     "hand-off fd %d is not a SOCK_SEQPACKET socket",
+			     cfg->handoff_fd);
+		goto err;
+	}
+	rc = vg_evloop_add(ev, cfg->handoff_fd, EPOLLIN, handoff_event, loop);
+	if (rc) {
+		vg_log_warnx(loop_log(loop), "cannot watch the hand-off fd: %s",
+			     strerror(-rc));
+		goto err;
+	}
+	loop->handoff_watched = true;
 	*out = loop;
 	return 0;
+err:
+	free(loop);
+	return rc;
 }
 
 void vg_loop_free(struct vg_loop *loop)
@@ -575,6 +866,8 @@ void vg_loop_free(struct vg_loop *loop)
 	while (loop->conns)
 		conn_drop(loop->conns);
 	vg_listener_close(&loop->lis);
+	if (loop->handoff_watched)
+		vg_evloop_del(loop->ev, loop->cfg.handoff_fd);
 	free(loop);
 }
 
@@ -596,13 +889,18 @@ static int loop_start(const void *cfg, const struct vg_transport_env *env,
 	if (!h)
 		return -ENOMEM;
 	vg_log_init(&h->log, env->sink, "loop");
-	rc = vg_loop_new(env->ev, c->path, env->hooks, env->hooks_arg, &h->log,
+	rc = vg_loop_new(env->ev, c, env->hooks, env->hooks_arg, &h->log,
 			 &h->loop);
 	if (rc) {
 		free(h);
 		return rc;
 	}
-	vg_log_info(&h->log, "listening on %s", c->path);
+	if (c->path)
+		vg_log_info(&h->log, "listening on %s%s", c->path,
+			    c->route ? " (routing guests to workers)" : "");
+	else
+		vg_log_info(&h->log, "serving guests handed over on fd %d",
+			    c->handoff_fd);
 	*handle = h;
 	return 0;
 }
