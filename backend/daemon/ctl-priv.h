@@ -30,6 +30,9 @@ struct vg_ctl_client {
 	bool doomed; /* protocol violation: flush what we can, then close */
 	bool overflow; /* output exceeded VG_CTL_REPLY_MAX */
 	bool json; /* its last request was JSON: so is its eviction notice */
+	bool adopted; /* vg_ctl_adopt: never evicted, not in nclients */
+	void (*gone)(void *arg); /* adopted: called once it is dropped */
+	void *gone_arg;
 	char in[VG_CTL_REQUEST_MAX];
 	size_t in_len;
 	struct vg_strbuf out; /* queued replies, at most VG_CTL_REPLY_MAX */
@@ -58,8 +61,8 @@ struct vg_ctl {
 	unsigned int ncmds;
 	void *arg;
 	struct vg_log *log;
-	struct vg_ctl_client *clients; /* newest first */
-	unsigned int nclients;
+	struct vg_ctl_client *clients; /* newest first, adopted ones too */
+	unsigned int nclients; /* not counting adopted ones */
 	/* Clients closed to make room for newer ones (ctl.c, evictions). */
 	uint64_t evicted; /* in all */
 	uint64_t evicted_unlogged; /* not yet in a log line */

@@ -112,12 +112,27 @@ struct vg_ctl_cmd {
 /*
  * Listen on @path (see vg_listen_unix for the path rules) and serve
  * the @ncmds commands of @cmds (borrowed, must outlive the ctl) with @arg.
- * 0 or -errno (-EINVAL for a table that breaks the limits above); logs
- * why on failure.
+ * A NULL @path listens nowhere: the ctl serves only what vg_ctl_adopt()
+ * gives it (a worker, on its parent's socket). 0 or -errno (-EINVAL for
+ * a table that breaks the limits above); logs why on failure.
  */
 int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	       const struct vg_ctl_cmd *cmds, unsigned int ncmds, void *arg,
 	       struct vg_log *log, struct vg_ctl **out);
+/*
+ * Serve @fd, an already connected SOCK_STREAM socket (a socketpair to
+ * the parent), as a client: the same framing, limits, protocols and
+ * commands as a client of the socket, except that it is never evicted by
+ * a newer client and not counted in vg_ctl_stats. When it is closed for
+ * any reason (the other end hung up, a framing violation, not reading
+ * its replies), @gone(@gone_arg) is called once, if not NULL, from the
+ * event loop and as the last thing ctl does in that callback, so it may
+ * free the ctl; vg_ctl_free does not call it. 0 and @fd is the ctl's
+ * (closed when the client is), or -errno and @fd is still the caller's:
+ * -EPROTOTYPE if it is not a stream socket, -ENOTSOCK if no socket.
+ */
+int vg_ctl_adopt(struct vg_ctl *ctl, int fd, void (*gone)(void *arg),
+		 void *gone_arg);
 /*
  * Disconnect every client and remove the socket; logs evictions not yet
  * logged. NULL is fine.
@@ -126,7 +141,7 @@ void vg_ctl_free(struct vg_ctl *ctl);
 
 /* What the control socket has seen, for status. */
 struct vg_ctl_stats {
-	unsigned int clients; /* connected now */
+	unsigned int clients; /* connected now (adopted ones not counted) */
 	uint64_t evicted; /* closed to make room for a newer one, in all */
 };
 void vg_ctl_stats(const struct vg_ctl *ctl, struct vg_ctl_stats *st);

@@ -912,6 +912,199 @@ static void ctl_json_oversized_reply_answered_connection_kept(void **state)
 	assert_int_equal(vg_tmpdir_remove(dir), 0);
 }
 
+/* --- a ctl serving an adopted socket (a worker's) -------------------------- */
+
+struct own {
+	struct vg_log_sink sink;
+	struct vg_log log;
+	struct vg_evloop *ev;
+	struct vg_ctl *ctl;
+	int fd; /* the test's end of the socketpair */
+	unsigned int gone; /* gone() calls */
+	size_t n; /* big_fn's size */
+};
+
+static void own_gone(void *arg)
+{
+	struct own *o = arg;
+
+	o->gone++;
+}
+
+/* A ctl with no socket of its own (or one at @path) and @cmds. */
+static void own_open(struct own *o, const char *path,
+		     const struct vg_ctl_cmd *cmds, unsigned int ncmds)
+{
+	int sv[2];
+
+	memset(o, 0, sizeof(*o));
+	o->sink.level = VG_LOG_ERR;
+	o->sink.fd = 2;
+	vg_log_init(&o->log, &o->sink, "test");
+	assert_int_equal(vg_evloop_new(&o->ev), 0);
+	assert_int_equal(
+		vg_ctl_new(o->ev, path, cmds, ncmds, o, &o->log, &o->ctl), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	assert_int_equal(vg_ctl_adopt(o->ctl, sv[1], own_gone, o), 0);
+	o->fd = sv[0];
+}
+
+static void own_close(struct own *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	vg_ctl_free(o->ctl);
+	vg_evloop_free(o->ev);
+}
+
+/* Turn the loop until @o's ctl has dropped its end (or fail). */
+static void own_wait_gone(struct own *o)
+{
+	int i;
+
+	for (i = 0; i < 200 && !o->gone; i++)
+		assert_true(vg_evloop_run_once(o->ev, 10) >= 0);
+	assert_int_equal(o->gone, 1);
+}
+
+static int own_big_fn(void *arg, struct vg_ctl_call *call)
+{
+	struct own *o = arg;
+
+	return big_fn(&o->n, call);
+}
+
+static const struct vg_ctl_cmd own_cmds[] = {
+	{.name = "big",
+	 .help = "a result as large as the test says",
+	 .fn = own_big_fn},
+};
+
+/*
+ * With no socket of its own, a ctl serves the adopted end of a
+ * socketpair in both protocols; the other end's hang-up calls gone()
+ * once, and vg_ctl_free does not.
+ */
+static void ctl_adopt_serves_both_protocols_hangup_calls_gone(void **state)
+{
+	static char buf[4096];
+	struct vg_ctl_stats st;
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, 1);
+	o.n = 3;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":\"xxx\"}");
+	own_send(o.fd, "help\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "big  a result"));
+	vg_ctl_stats(o.ctl, &st);
+	assert_int_equal(st.clients, 0);
+	assert_int_equal(o.gone, 0);
+
+	close(o.fd);
+	o.fd = -1;
+	own_wait_gone(&o);
+	own_close(&o);
+	assert_int_equal(o.gone, 1);
+}
+
+/* A framing violation closes the adopted socket too, and says so first. */
+static void ctl_adopt_violation_answered_then_gone(void **state)
+{
+	static char buf[4096];
+	char req[VG_CTL_REQUEST_MAX + 8];
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, 1);
+	memset(req, ' ', sizeof(req));
+	req[0] = '{';
+	req[sizeof(req) - 1] = '\0';
+	own_send(o.fd, req);
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"code\":\"too-large\""));
+	own_wait_gone(&o);
+	assert_null(own_line(o.ev, o.fd, buf, sizeof(buf)));
+	own_close(&o);
+	assert_int_equal(o.gone, 1);
+}
+
+/*
+ * A connect flood on the ctl's socket evicts socket clients only: the
+ * adopted one, the oldest of all, is kept and still answered.
+ */
+static void ctl_adopt_not_evicted_by_connect_flood(void **state)
+{
+	static char buf[4096];
+	int conns[VG_CTL_MAX_CLIENTS + 4];
+	struct vg_ctl_stats st;
+	char dir[64], path[100];
+	struct own o;
+	const char *line;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(vg_tmpdir_new(dir, sizeof(dir), "ctl-adopt"), 0);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	own_open(&o, path, own_cmds, 1);
+	for (i = 0; i < VG_ARRAY_SIZE(conns); i++) {
+		conns[i] = vg_loopfix_connect(path, SOCK_STREAM);
+		assert_true(vg_evloop_run_once(o.ev, 10) >= 0);
+	}
+	while (vg_evloop_run_once(o.ev, 0) > 0)
+		;
+	vg_ctl_stats(o.ctl, &st);
+	assert_int_equal(st.clients, VG_CTL_MAX_CLIENTS);
+	assert_int_equal(st.evicted, 4);
+	o.n = 1;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":\"x\"}");
+	assert_int_equal(o.gone, 0);
+	for (i = 0; i < VG_ARRAY_SIZE(conns); i++)
+		close(conns[i]);
+	own_close(&o);
+	assert_int_equal(o.gone, 0);
+	assert_int_equal(vg_tmpdir_remove(dir), 0);
+}
+
+/* Only a stream socket is adopted; a refused fd stays the caller's. */
+static void ctl_adopt_refuses_other_fds(void **state)
+{
+	struct vg_log_sink sink = {.level = VG_LOG_ERR, .fd = 2};
+	struct vg_evloop *ev;
+	struct vg_ctl *ctl;
+	struct vg_log log;
+	int sv[2], p[2];
+
+	(void)state;
+	vg_log_init(&log, &sink, "test");
+	assert_int_equal(vg_evloop_new(&ev), 0);
+	assert_int_equal(vg_ctl_new(ev, NULL, own_cmds, 1, NULL, &log, &ctl),
+			 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(vg_ctl_adopt(ctl, sv[1], NULL, NULL), -EPROTOTYPE);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(vg_ctl_adopt(ctl, p[0], NULL, NULL), -ENOTSOCK);
+	/* Still ours: closing them succeeds. */
+	assert_int_equal(close(sv[1]), 0);
+	assert_int_equal(close(p[0]), 0);
+	close(sv[0]);
+	close(p[1]);
+	vg_ctl_free(ctl);
+	vg_evloop_free(ev);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -933,6 +1126,11 @@ int main(void)
 		T(ctl_connect_flood_evictions_told_counted_logged),
 		cmocka_unit_test(
 			ctl_json_oversized_reply_answered_connection_kept),
+		cmocka_unit_test(
+			ctl_adopt_serves_both_protocols_hangup_calls_gone),
+		cmocka_unit_test(ctl_adopt_violation_answered_then_gone),
+		cmocka_unit_test(ctl_adopt_not_evicted_by_connect_flood),
+		cmocka_unit_test(ctl_adopt_refuses_other_fds),
 	};
 #undef T
 
