@@ -111,7 +111,8 @@ static void process_input(struct vg_ctl_client *cl)
 	char *nl;
 	bool json;
 
-	while (!cl->doomed && (nl = memchr(cl->in, '\n', cl->in_len))) {
+	while (!cl->doomed && !cl->deferred &&
+	       (nl = memchr(cl->in, '\n', cl->in_len))) {
 		size_t n = (size_t)(nl - cl->in) + 1;
 
 		*nl = '\0';
@@ -132,7 +133,8 @@ static void process_input(struct vg_ctl_client *cl)
 		memmove(cl->in, cl->in + n, cl->in_len - n);
 		cl->in_len -= n;
 	}
-	if (cl->doomed)
+	/* Deferred: what is left may hold whole lines, read on resume. */
+	if (cl->doomed || cl->deferred)
 		return;
 	json = is_json(cl->in, cl->in_len);
 	if (!json && cl->in_len >= VG_CTL_LINE_MAX) {
@@ -152,6 +154,9 @@ static void client_drop(struct vg_ctl_client *cl)
 {
 	struct vg_ctl *ctl = cl->ctl;
 
+	/* Its deferred answer, when done, is discarded (ctl.h). */
+	if (cl->deferred)
+		cl->deferred->call.cl = NULL;
 	vg_evloop_del(ctl->ev, cl->fd);
 	close(cl->fd);
 	if (cl->prev)
@@ -174,7 +179,7 @@ static void client_event(void *arg, uint32_t events)
 	void *gone_arg = cl->gone_arg;
 	uint32_t want;
 
-	if ((events & EPOLLIN) && !cl->eof && !cl->doomed) {
+	if ((events & EPOLLIN) && !cl->eof && !cl->doomed && !cl->deferred) {
 		ssize_t r = recv(cl->fd, cl->in + cl->in_len,
 				 sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
 
@@ -194,9 +199,10 @@ static void client_event(void *arg, uint32_t events)
 	}
 	if (flush_out(cl) < 0)
 		goto drop;
-	if (cl->out.len == 0 && (cl->eof || cl->doomed))
+	if (cl->out.len == 0 && !cl->deferred && (cl->eof || cl->doomed))
 		goto drop;
-	want = (cl->eof || cl->doomed ? 0 : EPOLLIN) |
+	/* Deferred: not reading, but a hang-up still shows (EPOLLHUP). */
+	want = (cl->eof || cl->doomed || cl->deferred ? 0 : EPOLLIN) |
 	       (cl->out.len ? EPOLLOUT : 0);
 	if (vg_evloop_mod(ctl->ev, cl->fd, want) < 0)
 		goto drop;
@@ -204,6 +210,27 @@ static void client_event(void *arg, uint32_t events)
 drop:
 	client_drop(cl);
 	/* Last: gone() may free the ctl. */
+	if (gone)
+		gone(gone_arg);
+}
+
+void vg_ctl_client_resume(struct vg_ctl_client *cl)
+{
+	struct vg_ctl *ctl = cl->ctl;
+	void (*gone)(void *arg) = cl->gone;
+	void *gone_arg = cl->gone_arg;
+
+	process_input(cl);
+	/*
+	 * client_event() sends, reads on or drops: EPOLLOUT fires at once on
+	 * a socket with room, and EPOLLHUP or EPOLLERR on a broken one.
+	 */
+	if (!vg_evloop_mod(ctl->ev, cl->fd,
+			   EPOLLOUT | (cl->eof || cl->doomed || cl->deferred
+					       ? 0
+					       : EPOLLIN)))
+		return;
+	client_drop(cl);
 	if (gone)
 		gone(gone_arg);
 }
