@@ -328,7 +328,6 @@ err_peer:
 	free(p->in);
 	free(p);
 err_fd:
-	close(fd);
 	return rc;
 }
 

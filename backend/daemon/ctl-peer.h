@@ -67,9 +67,10 @@ typedef void (*vg_ctl_peer_done_fn)(void *arg, int rc,
 typedef void (*vg_ctl_peer_broken_fn)(void *arg, int rc);
 
 /*
- * A peer on @fd, a connected SOCK_STREAM socket, which it takes (closed
- * when it breaks or is freed; on failure too). @broken(@arg) may be NULL.
- * 0 or -errno (-EPROTOTYPE: not a stream socket; -ENOTSOCK).
+ * A peer on @fd, a connected SOCK_STREAM socket. @broken(@arg) may be
+ * NULL. 0 and @fd is the peer's (closed when it breaks or is freed), or
+ * -errno and @fd is still the caller's, as with vg_ctl_adopt (-EPROTOTYPE:
+ * not a stream socket; -ENOTSOCK).
  */
 int vg_ctl_peer_new(struct vg_evloop *ev, int fd, struct vg_log *log,
 		    vg_ctl_peer_broken_fn broken, void *arg,

@@ -574,6 +574,7 @@ static void ctlpeer_call_limits(void **state)
 		vg_ctl_peer_new(x->ev, sv[0], &x->log, NULL, NULL, &x->peer),
 		-EPROTOTYPE);
 	x->peer = NULL;
+	assert_int_equal(close(sv[0]), 0); /* still ours */
 }
 
 /*
