@@ -4,6 +4,7 @@
  * arguments from JSON or text, running the command, and the answer in
  * the request's protocol.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,6 +83,68 @@ void vg_ctl_call_dispose(struct vg_ctl_call *call)
 {
 	free(call->res.s);
 	free(call->err_val.s);
+}
+
+/* --- deferred answers ---------------------------------------------------- */
+
+struct vg_ctl_defer *vg_ctl_defer(struct vg_ctl_call *call)
+{
+	struct vg_ctl_defer *d;
+
+	if (call->defer)
+		return call->defer;
+	if (!call->cl || !call->cmd)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	vg_ctl_call_init(&d->call, call->cl, call->json);
+	d->call.cmd = call->cmd;
+	call->defer = d;
+	return d;
+}
+
+struct vg_jw *vg_ctl_defer_result(struct vg_ctl_defer *d)
+{
+	return &d->call.res_w;
+}
+
+int vg_ctl_defer_fail(struct vg_ctl_defer *d, const char *code, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	call_vfail(&d->call, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+bool vg_ctl_defer_wanted(const struct vg_ctl_defer *d)
+{
+	return d->call.cl != NULL;
+}
+
+static void finish(struct vg_ctl_call *call, int rc);
+
+void vg_ctl_defer_done(struct vg_ctl_defer *d)
+{
+	struct vg_ctl_client *cl;
+
+	if (!d)
+		return;
+	/* Not from inside the fn that deferred: its request is not over. */
+	assert(d->armed);
+	cl = d->call.cl;
+	if (cl) {
+		finish(&d->call, d->call.code ? -1 : 0);
+		vg_ctl_answer(&d->call);
+		cl->deferred = NULL;
+	}
+	vg_ctl_call_dispose(&d->call);
+	free(d);
+	if (cl)
+		vg_ctl_client_resume(cl);
 }
 
 /* --- the command table ---------------------------------------------------- */
@@ -320,13 +383,11 @@ static int args_take(struct vg_ctl_call *call, const struct vg_json *args)
 
 /* --- running a command and answering -------------------------------------- */
 
-static void run(struct vg_ctl_call *call)
+/* The command's result and error, once it has answered (@rc). */
+static void finish(struct vg_ctl_call *call, int rc)
 {
-	const struct vg_ctl *ctl = call->cl->ctl;
 	struct vg_jw *w = &call->res_w;
-	int rc;
 
-	rc = call->cmd->fn(ctl->arg, call);
 	if (rc && !call->code)
 		vg_ctl_fail(call, VG_CTL_E_INTERNAL, "failed");
 	if (!rc)
@@ -339,6 +400,27 @@ static void run(struct vg_ctl_call *call)
 		vg_ctl_fail(call, VG_CTL_E_INTERNAL,
 			    "%s: cannot write its result: %s", call->cmd->name,
 			    strerror(-vg_jw_done(w)));
+}
+
+/* Run the command; true if it deferred its answer (not to be answered). */
+static bool run(struct vg_ctl_call *call)
+{
+	const struct vg_ctl *ctl = call->cl->ctl;
+	int rc;
+
+	rc = call->cmd->fn(ctl->arg, call);
+	/* A fn that took a handle answers through it only (ctl.h). */
+	assert(!call->defer || rc == VG_CTL_DEFERRED);
+	if (call->defer) {
+		call->defer->armed = true;
+		call->cl->deferred = call->defer;
+		return true;
+	}
+	if (rc == VG_CTL_DEFERRED && !call->code)
+		vg_ctl_fail(call, VG_CTL_E_INTERNAL,
+			    "%s: deferred without a handle", call->cmd->name);
+	finish(call, rc);
+	return false;
 }
 
 /* True if the command wrote a complete result. */
@@ -470,6 +552,7 @@ void vg_ctl_on_json(struct vg_ctl_client *cl, const char *line, size_t len)
 	struct vg_ctl_call call;
 	struct vg_json *req = NULL;
 	struct vg_json_err e;
+	bool later = false;
 	int rc;
 
 	vg_ctl_call_init(&call, cl, true);
@@ -480,8 +563,9 @@ void vg_ctl_on_json(struct vg_ctl_client *cl, const char *line, size_t len)
 		vg_ctl_fail(&call, VG_CTL_E_PARSE, "byte %zu: %s", e.offset,
 			    e.msg);
 	else if (!request_take(&call, req))
-		run(&call);
-	vg_ctl_answer(&call);
+		later = run(&call);
+	if (!later)
+		vg_ctl_answer(&call);
 	vg_json_free(req);
 	vg_ctl_call_dispose(&call);
 }
@@ -585,8 +669,7 @@ void vg_ctl_on_text(struct vg_ctl_client *cl, char *line)
 	}
 	argv[argc] = NULL;
 	vg_ctl_call_init(&call, cl, false);
-	if (!text_take(&call, argc, argv))
-		run(&call);
-	vg_ctl_answer(&call);
+	if (text_take(&call, argc, argv) || !run(&call))
+		vg_ctl_answer(&call);
 	vg_ctl_call_dispose(&call);
 }

@@ -30,6 +30,11 @@ struct vg_ctl_client {
 	bool doomed; /* protocol violation: flush what we can, then close */
 	bool overflow; /* output exceeded VG_CTL_REPLY_MAX */
 	bool json; /* its last request was JSON: so is its eviction notice */
+	bool adopted; /* vg_ctl_adopt: never evicted, not in nclients */
+	/* A request being answered later: read no other until it is. */
+	struct vg_ctl_defer *deferred;
+	void (*gone)(void *arg); /* adopted: called once it is dropped */
+	void *gone_arg;
 	char in[VG_CTL_REQUEST_MAX];
 	size_t in_len;
 	struct vg_strbuf out; /* queued replies, at most VG_CTL_REPLY_MAX */
@@ -49,6 +54,13 @@ struct vg_ctl_call {
 	struct vg_jw err_w;
 	const char *code; /* NULL: no error */
 	char message[256];
+	struct vg_ctl_defer *defer; /* vg_ctl_defer() was called by the fn */
+};
+
+/* A deferred answer (ctl.h): the call it will answer, on the heap. */
+struct vg_ctl_defer {
+	struct vg_ctl_call call; /* call.cl: NULL once the client is gone */
+	bool armed; /* the fn returned VG_CTL_DEFERRED */
 };
 
 struct vg_ctl {
@@ -58,8 +70,8 @@ struct vg_ctl {
 	unsigned int ncmds;
 	void *arg;
 	struct vg_log *log;
-	struct vg_ctl_client *clients; /* newest first */
-	unsigned int nclients;
+	struct vg_ctl_client *clients; /* newest first, adopted ones too */
+	unsigned int nclients; /* not counting adopted ones */
 	/* Clients closed to make room for newer ones (ctl.c, evictions). */
 	uint64_t evicted; /* in all */
 	uint64_t evicted_unlogged; /* not yet in a log line */
@@ -74,6 +86,11 @@ void vg_ctl_out_vaddf(struct vg_ctl_client *cl, const char *fmt, va_list ap)
 	VG_PRINTF(2, 0);
 void vg_ctl_out_addf(struct vg_ctl_client *cl, const char *fmt, ...)
 	VG_PRINTF(2, 3);
+/*
+ * ctl.c: its deferred request answered, read @cl's next ones; the event
+ * loop then sends the answers.
+ */
+void vg_ctl_client_resume(struct vg_ctl_client *cl);
 
 /* ctl-call.c: one request of @cl, answered into its queue. */
 void vg_ctl_call_init(struct vg_ctl_call *call, struct vg_ctl_client *cl,

@@ -111,7 +111,8 @@ static void process_input(struct vg_ctl_client *cl)
 	char *nl;
 	bool json;
 
-	while (!cl->doomed && (nl = memchr(cl->in, '\n', cl->in_len))) {
+	while (!cl->doomed && !cl->deferred &&
+	       (nl = memchr(cl->in, '\n', cl->in_len))) {
 		size_t n = (size_t)(nl - cl->in) + 1;
 
 		*nl = '\0';
@@ -132,7 +133,8 @@ static void process_input(struct vg_ctl_client *cl)
 		memmove(cl->in, cl->in + n, cl->in_len - n);
 		cl->in_len -= n;
 	}
-	if (cl->doomed)
+	/* Deferred: what is left may hold whole lines, read on resume. */
+	if (cl->doomed || cl->deferred)
 		return;
 	json = is_json(cl->in, cl->in_len);
 	if (!json && cl->in_len >= VG_CTL_LINE_MAX) {
@@ -152,6 +154,9 @@ static void client_drop(struct vg_ctl_client *cl)
 {
 	struct vg_ctl *ctl = cl->ctl;
 
+	/* Its deferred answer, when done, is discarded (ctl.h). */
+	if (cl->deferred)
+		cl->deferred->call.cl = NULL;
 	vg_evloop_del(ctl->ev, cl->fd);
 	close(cl->fd);
 	if (cl->prev)
@@ -160,7 +165,8 @@ static void client_drop(struct vg_ctl_client *cl)
 		ctl->clients = cl->next;
 	if (cl->next)
 		cl->next->prev = cl->prev;
-	ctl->nclients--;
+	if (!cl->adopted)
+		ctl->nclients--;
 	vg_strbuf_reset(&cl->out);
 	free(cl);
 }
@@ -169,9 +175,11 @@ static void client_event(void *arg, uint32_t events)
 {
 	struct vg_ctl_client *cl = arg;
 	struct vg_ctl *ctl = cl->ctl;
+	void (*gone)(void *arg) = cl->gone;
+	void *gone_arg = cl->gone_arg;
 	uint32_t want;
 
-	if ((events & EPOLLIN) && !cl->eof && !cl->doomed) {
+	if ((events & EPOLLIN) && !cl->eof && !cl->doomed && !cl->deferred) {
 		ssize_t r = recv(cl->fd, cl->in + cl->in_len,
 				 sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
 
@@ -191,15 +199,40 @@ static void client_event(void *arg, uint32_t events)
 	}
 	if (flush_out(cl) < 0)
 		goto drop;
-	if (cl->out.len == 0 && (cl->eof || cl->doomed))
+	if (cl->out.len == 0 && !cl->deferred && (cl->eof || cl->doomed))
 		goto drop;
-	want = (cl->eof || cl->doomed ? 0 : EPOLLIN) |
+	/* Deferred: not reading, but a hang-up still shows (EPOLLHUP). */
+	want = (cl->eof || cl->doomed || cl->deferred ? 0 : EPOLLIN) |
 	       (cl->out.len ? EPOLLOUT : 0);
 	if (vg_evloop_mod(ctl->ev, cl->fd, want) < 0)
 		goto drop;
 	return;
 drop:
 	client_drop(cl);
+	/* Last: gone() may free the ctl. */
+	if (gone)
+		gone(gone_arg);
+}
+
+void vg_ctl_client_resume(struct vg_ctl_client *cl)
+{
+	struct vg_ctl *ctl = cl->ctl;
+	void (*gone)(void *arg) = cl->gone;
+	void *gone_arg = cl->gone_arg;
+
+	process_input(cl);
+	/*
+	 * client_event() sends, reads on or drops: EPOLLOUT fires at once on
+	 * a socket with room, and EPOLLHUP or EPOLLERR on a broken one.
+	 */
+	if (!vg_evloop_mod(ctl->ev, cl->fd,
+			   EPOLLOUT | (cl->eof || cl->doomed || cl->deferred
+					       ? 0
+					       : EPOLLIN)))
+		return;
+	client_drop(cl);
+	if (gone)
+		gone(gone_arg);
 }
 
 /*
@@ -232,7 +265,10 @@ static void evictions_log(struct vg_ctl *ctl, bool now_too)
 	ctl->evicted_logged = true;
 }
 
-/* Close the oldest client, telling it why if that needs no waiting. */
+/*
+ * Close the oldest client that connected to the socket (an adopted one
+ * is never evicted), telling it why if that needs no waiting.
+ */
 static void evict_oldest(struct vg_ctl *ctl)
 {
 	struct vg_ctl_client *cl = ctl->clients;
@@ -240,6 +276,8 @@ static void evict_oldest(struct vg_ctl *ctl)
 
 	while (cl && cl->next)
 		cl = cl->next;
+	while (cl && cl->adopted)
+		cl = cl->prev;
 	if (!cl)
 		return;
 	if (!cl->doomed) {
@@ -259,6 +297,34 @@ static void evict_oldest(struct vg_ctl *ctl)
 	ctl->evicted_unlogged++;
 	client_drop(cl);
 	evictions_log(ctl, false);
+}
+
+/* A new client on @fd (not closed on failure), watched. 0 or -errno. */
+static int client_add(struct vg_ctl *ctl, int fd, bool adopted,
+		      struct vg_ctl_client **out)
+{
+	struct vg_ctl_client *cl = calloc(1, sizeof(*cl));
+	int rc;
+
+	if (!cl)
+		return -ENOMEM;
+	cl->ctl = ctl;
+	cl->fd = fd;
+	cl->adopted = adopted;
+	cl->out.max = VG_CTL_REPLY_MAX;
+	rc = vg_evloop_add(ctl->ev, fd, EPOLLIN, client_event, cl);
+	if (rc) {
+		free(cl);
+		return rc;
+	}
+	cl->next = ctl->clients;
+	if (cl->next)
+		cl->next->prev = cl;
+	ctl->clients = cl;
+	if (!adopted)
+		ctl->nclients++;
+	*out = cl;
+	return 0;
 }
 
 static void listen_event(void *arg, uint32_t events)
@@ -281,24 +347,10 @@ static void listen_event(void *arg, uint32_t events)
 		}
 		if (ctl->nclients >= VG_CTL_MAX_CLIENTS)
 			evict_oldest(ctl);
-		cl = calloc(1, sizeof(*cl));
-		if (cl) {
-			cl->ctl = ctl;
-			cl->fd = fd;
-			cl->out.max = VG_CTL_REPLY_MAX;
-		}
-		if (!cl ||
-		    vg_evloop_add(ctl->ev, fd, EPOLLIN, client_event, cl)) {
+		if (client_add(ctl, fd, false, &cl)) {
 			vg_log_guest(ctl->log, "refusing a control client");
-			free(cl);
 			close(fd);
-			continue;
 		}
-		cl->next = ctl->clients;
-		if (cl->next)
-			cl->next->prev = cl;
-		ctl->clients = cl;
-		ctl->nclients++;
 	}
 }
 
@@ -341,13 +393,34 @@ int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	ctl->ncmds = ncmds;
 	ctl->arg = arg;
 	ctl->log = log;
-	rc = vg_listener_open(&ctl->lis, ev, path, SOCK_STREAM, log,
-			      listen_event, ctl);
+	ctl->lis.fd = -1;
+	rc = path ? vg_listener_open(&ctl->lis, ev, path, SOCK_STREAM, log,
+				     listen_event, ctl)
+		  : 0;
 	if (rc) {
 		free(ctl);
 		return rc;
 	}
 	*out = ctl;
+	return 0;
+}
+
+int vg_ctl_adopt(struct vg_ctl *ctl, int fd, void (*gone)(void *arg),
+		 void *gone_arg)
+{
+	struct vg_ctl_client *cl;
+	int type = 0, rc;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	if (type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	rc = client_add(ctl, fd, true, &cl);
+	if (rc)
+		return rc;
+	cl->gone = gone;
+	cl->gone_arg = gone_arg;
 	return 0;
 }
 

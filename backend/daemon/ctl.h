@@ -42,6 +42,7 @@
 #ifndef VGPIO_CTL_H
 #define VGPIO_CTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <vgpio/types.h>
 #include "evloop.h"
@@ -89,7 +90,8 @@ struct vg_ctl_arg {
  * Run a command. Arguments: vg_ctl_arg_str()/vg_ctl_arg_int(), already
  * checked against the command's table. Write the result with the writer
  * from vg_ctl_result() (one value; nothing written is {}); return 0, or
- * the result of vg_ctl_fail().
+ * the result of vg_ctl_fail(), or VG_CTL_DEFERRED after vg_ctl_defer()
+ * (below) to answer later.
  */
 typedef int (*vg_ctl_fn)(void *arg, struct vg_ctl_call *call);
 /*
@@ -112,12 +114,27 @@ struct vg_ctl_cmd {
 /*
  * Listen on @path (see vg_listen_unix for the path rules) and serve
  * the @ncmds commands of @cmds (borrowed, must outlive the ctl) with @arg.
- * 0 or -errno (-EINVAL for a table that breaks the limits above); logs
- * why on failure.
+ * A NULL @path listens nowhere: the ctl serves only what vg_ctl_adopt()
+ * gives it (a worker, on its parent's socket). 0 or -errno (-EINVAL for
+ * a table that breaks the limits above); logs why on failure.
  */
 int vg_ctl_new(struct vg_evloop *ev, const char *path,
 	       const struct vg_ctl_cmd *cmds, unsigned int ncmds, void *arg,
 	       struct vg_log *log, struct vg_ctl **out);
+/*
+ * Serve @fd, an already connected SOCK_STREAM socket (a socketpair to
+ * the parent), as a client: the same framing, limits, protocols and
+ * commands as a client of the socket, except that it is never evicted by
+ * a newer client and not counted in vg_ctl_stats. When it is closed for
+ * any reason (the other end hung up, a framing violation, not reading
+ * its replies), @gone(@gone_arg) is called once, if not NULL, from the
+ * event loop and as the last thing ctl does in that callback, so it may
+ * free the ctl; vg_ctl_free does not call it. 0 and @fd is the ctl's
+ * (closed when the client is), or -errno and @fd is still the caller's:
+ * -EPROTOTYPE if it is not a stream socket, -ENOTSOCK if no socket.
+ */
+int vg_ctl_adopt(struct vg_ctl *ctl, int fd, void (*gone)(void *arg),
+		 void *gone_arg);
 /*
  * Disconnect every client and remove the socket; logs evictions not yet
  * logged. NULL is fine.
@@ -126,7 +143,7 @@ void vg_ctl_free(struct vg_ctl *ctl);
 
 /* What the control socket has seen, for status. */
 struct vg_ctl_stats {
-	unsigned int clients; /* connected now */
+	unsigned int clients; /* connected now (adopted ones not counted) */
 	uint64_t evicted; /* closed to make room for a newer one, in all */
 };
 void vg_ctl_stats(const struct vg_ctl *ctl, struct vg_ctl_stats *st);
@@ -150,5 +167,38 @@ struct vg_jw *vg_ctl_error_member(struct vg_ctl_call *call, const char *key);
 /* A text form: queue one reply line (the newline is added). */
 void vg_ctl_reply(struct vg_ctl_call *call, const char *fmt, ...)
 	VG_PRINTF(2, 3);
+
+/*
+ * Deferred answers: a command whose answer needs what comes later (the
+ * parent's status, gathered from its workers) takes a handle with
+ * vg_ctl_defer() and returns VG_CTL_DEFERRED; a fn that took a handle
+ * must return that (ctl asserts it), and what it wrote to the call is
+ * dropped. Its arguments are valid only while the fn runs. Later, outside
+ * the fn, the owner writes the result to vg_ctl_defer_result() or fails
+ * with vg_ctl_defer_fail() (both, for a partial result), then calls
+ * vg_ctl_defer_done(), which answers the client in the request's
+ * protocol, as for a command that answered at once (its text form too),
+ * and frees the handle. Meanwhile the client's next requests are not read,
+ * so replies stay in order; other clients are served as usual. If the
+ * client goes meanwhile (or the ctl is freed), the handle stays valid and
+ * vg_ctl_defer_done() just frees it: every handle is ended by exactly one
+ * vg_ctl_defer_done().
+ */
+#define VG_CTL_DEFERRED 1
+struct vg_ctl_defer;
+/*
+ * The handle of the call being run, to answer later; the same one if
+ * called again. NULL if out of memory (the fn then fails as usual).
+ */
+struct vg_ctl_defer *vg_ctl_defer(struct vg_ctl_call *call);
+/* Where the deferred result goes (one value; nothing written is {}). */
+struct vg_jw *vg_ctl_defer_result(struct vg_ctl_defer *d);
+/* As vg_ctl_fail(), for a deferred answer. Returns -1. */
+int vg_ctl_defer_fail(struct vg_ctl_defer *d, const char *code, const char *fmt,
+		      ...) VG_PRINTF(3, 4);
+/* False once the client is gone: the answer will be discarded. */
+bool vg_ctl_defer_wanted(const struct vg_ctl_defer *d);
+/* Answer (if the client is still there) and free @d. NULL is fine. */
+void vg_ctl_defer_done(struct vg_ctl_defer *d);
 
 #endif /* VGPIO_CTL_H */

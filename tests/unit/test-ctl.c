@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -837,26 +838,31 @@ static void own_send(int fd, const char *s)
 			 (ssize_t)strlen(s));
 }
 
-/* One line from @fd, turning @ev meanwhile; NULL if closed first. */
+/*
+ * One line from @fd, turning @ev meanwhile; NULL if closed first. Reads
+ * no further than the line's end, so the next call gets the next line.
+ */
 static char *own_line(struct vg_evloop *ev, int fd, char *buf, size_t len)
 {
-	size_t have = 0;
 	int i;
 
 	for (i = 0; i < 400; i++) {
-		ssize_t r = recv(fd, buf + have, len - have - 1, MSG_DONTWAIT);
+		ssize_t r = recv(fd, buf, len - 1, MSG_DONTWAIT | MSG_PEEK);
 		char *nl;
 
-		if (r > 0)
-			have += (size_t)r;
-		else if (r == 0 || errno != EAGAIN)
+		if (r == 0 || (r < 0 && errno != EAGAIN))
 			return NULL;
-		buf[have] = '\0';
+		buf[r > 0 ? r : 0] = '\0';
 		nl = strchr(buf, '\n');
 		if (nl) {
-			*nl = '\0';
+			size_t n = (size_t)(nl - buf) + 1;
+
+			assert_int_equal(recv(fd, buf, n, MSG_DONTWAIT),
+					 (ssize_t)n);
+			buf[n - 1] = '\0';
 			return buf;
 		}
+		assert_true(r < (ssize_t)len - 1);
 		assert_true(vg_evloop_run_once(ev, 10) >= 0);
 	}
 	fail_msg("no reply line");
@@ -912,6 +918,409 @@ static void ctl_json_oversized_reply_answered_connection_kept(void **state)
 	assert_int_equal(vg_tmpdir_remove(dir), 0);
 }
 
+/* --- a ctl serving an adopted socket (a worker's) -------------------------- */
+
+struct own {
+	struct vg_log_sink sink;
+	struct vg_log log;
+	struct vg_evloop *ev;
+	struct vg_ctl *ctl;
+	int fd; /* the test's end of the socketpair */
+	unsigned int gone; /* gone() calls */
+	size_t n; /* big_fn's size */
+	struct vg_ctl_defer *later; /* the last deferred "later" */
+	bool no_handle; /* "later" returns VG_CTL_DEFERRED without one */
+};
+
+static void own_gone(void *arg)
+{
+	struct own *o = arg;
+
+	o->gone++;
+}
+
+/* A ctl with no socket of its own (or one at @path) and @cmds. */
+static void own_open(struct own *o, const char *path,
+		     const struct vg_ctl_cmd *cmds, unsigned int ncmds)
+{
+	int sv[2];
+
+	memset(o, 0, sizeof(*o));
+	o->sink.level = VG_LOG_ERR;
+	o->sink.fd = 2;
+	vg_log_init(&o->log, &o->sink, "test");
+	assert_int_equal(vg_evloop_new(&o->ev), 0);
+	assert_int_equal(
+		vg_ctl_new(o->ev, path, cmds, ncmds, o, &o->log, &o->ctl), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	assert_int_equal(vg_ctl_adopt(o->ctl, sv[1], own_gone, o), 0);
+	o->fd = sv[0];
+}
+
+static void own_close(struct own *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	vg_ctl_free(o->ctl);
+	vg_evloop_free(o->ev);
+}
+
+/* Turn the loop until @o's ctl has dropped its end (or fail). */
+static void own_wait_gone(struct own *o)
+{
+	int i;
+
+	for (i = 0; i < 200 && !o->gone; i++)
+		assert_true(vg_evloop_run_once(o->ev, 10) >= 0);
+	assert_int_equal(o->gone, 1);
+}
+
+static int own_big_fn(void *arg, struct vg_ctl_call *call)
+{
+	struct own *o = arg;
+
+	return big_fn(&o->n, call);
+}
+
+/* Answered later, by the test: the handle goes to o->later. */
+static int own_later_fn(void *arg, struct vg_ctl_call *call)
+{
+	struct own *o = arg;
+
+	/* Written before deferring: dropped. */
+	vg_jw_str(vg_ctl_result(call), "dropped");
+	if (o->no_handle)
+		return VG_CTL_DEFERRED;
+	o->later = vg_ctl_defer(call);
+	assert_non_null(o->later);
+	assert_ptr_equal(vg_ctl_defer(call), o->later);
+	return VG_CTL_DEFERRED;
+}
+
+static void own_later_text(struct vg_ctl_call *call,
+			   const struct vg_json *result)
+{
+	vg_ctl_reply(call, "n %" PRIu64, vg_json_get_u64(result, "n", 0));
+}
+
+static const struct vg_ctl_cmd own_cmds[] = {
+	{.name = "big",
+	 .help = "a result as large as the test says",
+	 .fn = own_big_fn},
+	{.name = "later",
+	 .help = "answered when the test says",
+	 .fn = own_later_fn,
+	 .text = own_later_text},
+};
+
+/* Turn the loop until nothing is ready. */
+static void own_settle(struct own *o)
+{
+	while (vg_evloop_run_once(o->ev, 0) > 0)
+		;
+}
+
+/* Nothing to read on @fd now. */
+static void assert_no_line(int fd)
+{
+	char c;
+
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+/* Complete o->later with {"n":@n}. */
+static void own_later_done(struct own *o, uint64_t n)
+{
+	struct vg_ctl_defer *d = o->later;
+	struct vg_jw *w = vg_ctl_defer_result(d);
+
+	vg_jw_obj(w);
+	vg_jw_ku64(w, "n", n);
+	vg_jw_obj_end(w);
+	/* Before: done() may read the next request, which defers anew. */
+	o->later = NULL;
+	vg_ctl_defer_done(d);
+}
+
+/*
+ * With no socket of its own, a ctl serves the adopted end of a
+ * socketpair in both protocols; the other end's hang-up calls gone()
+ * once, and vg_ctl_free does not.
+ */
+static void ctl_adopt_serves_both_protocols_hangup_calls_gone(void **state)
+{
+	static char buf[4096];
+	struct vg_ctl_stats st;
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, 1);
+	o.n = 3;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":\"xxx\"}");
+	own_send(o.fd, "help\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "big  a result"));
+	vg_ctl_stats(o.ctl, &st);
+	assert_int_equal(st.clients, 0);
+	assert_int_equal(o.gone, 0);
+
+	close(o.fd);
+	o.fd = -1;
+	own_wait_gone(&o);
+	own_close(&o);
+	assert_int_equal(o.gone, 1);
+}
+
+/* A framing violation closes the adopted socket too, and says so first. */
+static void ctl_adopt_violation_answered_then_gone(void **state)
+{
+	static char buf[4096];
+	char req[VG_CTL_REQUEST_MAX + 8];
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, 1);
+	memset(req, ' ', sizeof(req));
+	req[0] = '{';
+	req[sizeof(req) - 1] = '\0';
+	own_send(o.fd, req);
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"code\":\"too-large\""));
+	own_wait_gone(&o);
+	assert_null(own_line(o.ev, o.fd, buf, sizeof(buf)));
+	own_close(&o);
+	assert_int_equal(o.gone, 1);
+}
+
+/*
+ * A connect flood on the ctl's socket evicts socket clients only: the
+ * adopted one, the oldest of all, is kept and still answered.
+ */
+static void ctl_adopt_not_evicted_by_connect_flood(void **state)
+{
+	static char buf[4096];
+	int conns[VG_CTL_MAX_CLIENTS + 4];
+	struct vg_ctl_stats st;
+	char dir[64], path[100];
+	struct own o;
+	const char *line;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(vg_tmpdir_new(dir, sizeof(dir), "ctl-adopt"), 0);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	own_open(&o, path, own_cmds, 1);
+	for (i = 0; i < VG_ARRAY_SIZE(conns); i++) {
+		conns[i] = vg_loopfix_connect(path, SOCK_STREAM);
+		assert_true(vg_evloop_run_once(o.ev, 10) >= 0);
+	}
+	while (vg_evloop_run_once(o.ev, 0) > 0)
+		;
+	vg_ctl_stats(o.ctl, &st);
+	assert_int_equal(st.clients, VG_CTL_MAX_CLIENTS);
+	assert_int_equal(st.evicted, 4);
+	o.n = 1;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"big\"}\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":\"x\"}");
+	assert_int_equal(o.gone, 0);
+	for (i = 0; i < VG_ARRAY_SIZE(conns); i++)
+		close(conns[i]);
+	own_close(&o);
+	assert_int_equal(o.gone, 0);
+	assert_int_equal(vg_tmpdir_remove(dir), 0);
+}
+
+/* Only a stream socket is adopted; a refused fd stays the caller's. */
+static void ctl_adopt_refuses_other_fds(void **state)
+{
+	struct vg_log_sink sink = {.level = VG_LOG_ERR, .fd = 2};
+	struct vg_evloop *ev;
+	struct vg_ctl *ctl;
+	struct vg_log log;
+	int sv[2], p[2];
+
+	(void)state;
+	vg_log_init(&log, &sink, "test");
+	assert_int_equal(vg_evloop_new(&ev), 0);
+	assert_int_equal(vg_ctl_new(ev, NULL, own_cmds, 1, NULL, &log, &ctl),
+			 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(vg_ctl_adopt(ctl, sv[1], NULL, NULL), -EPROTOTYPE);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(vg_ctl_adopt(ctl, p[0], NULL, NULL), -ENOTSOCK);
+	/* Still ours: closing them succeeds. */
+	assert_int_equal(close(sv[1]), 0);
+	assert_int_equal(close(p[0]), 0);
+	close(sv[0]);
+	close(p[1]);
+	vg_ctl_free(ctl);
+	vg_evloop_free(ev);
+}
+
+/* --- deferred answers ------------------------------------------------------ */
+
+/*
+ * A deferred JSON request is answered when the owner says, with what it
+ * wrote then; the requests pipelined behind it wait for it, and are
+ * answered in order after it.
+ */
+static void ctl_defer_json_answered_later_in_order(void **state)
+{
+	static char buf[4096];
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, VG_ARRAY_SIZE(own_cmds));
+	o.n = 2;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"later\"}\n"
+		       "{\"v\":1,\"cmd\":\"big\"}\n"
+		       "{\"v\":1,\"cmd\":\"later\"}\n");
+	own_settle(&o);
+	assert_non_null(o.later);
+	assert_true(vg_ctl_defer_wanted(o.later));
+	assert_no_line(o.fd);
+
+	own_later_done(&o, 7);
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":{\"n\":7}}");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":true,\"result\":\"xx\"}");
+	/* The third is deferred in its turn. */
+	own_settle(&o);
+	assert_non_null(o.later);
+	assert_no_line(o.fd);
+	assert_int_equal(vg_ctl_defer_fail(o.later, VG_CTL_E_NOT_FOUND,
+					   "no such %s", "thing"),
+			 -1);
+	vg_ctl_defer_done(o.later);
+	o.later = NULL;
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "{\"v\":1,\"ok\":false,\"error\":{\"code\":"
+				  "\"not-found\",\"message\":\"no such "
+				  "thing\"}}");
+	own_close(&o);
+}
+
+/* The text protocol gets a deferred answer in its text form. */
+static void ctl_defer_text_form_and_error(void **state)
+{
+	static char buf[4096];
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, VG_ARRAY_SIZE(own_cmds));
+	own_send(o.fd, "later\n");
+	own_settle(&o);
+	assert_no_line(o.fd);
+	own_later_done(&o, 9);
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "n 9");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "ok");
+
+	own_send(o.fd, "later\n");
+	own_settle(&o);
+	vg_ctl_defer_fail(o.later, VG_CTL_E_INTERNAL, "worker %d died", 3);
+	vg_ctl_defer_done(o.later);
+	o.later = NULL;
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "error: worker 3 died");
+	own_close(&o);
+}
+
+/*
+ * A client that hangs up while its answer is deferred costs nothing: the
+ * handle stays valid, done() discards, and the ctl serves on; the same
+ * after the ctl itself is freed.
+ */
+static void ctl_defer_client_gone_done_discards(void **state)
+{
+	static char buf[4096];
+	struct vg_ctl_defer *d;
+	struct vg_ctl_stats st;
+	char dir[64], path[100];
+	struct own o;
+	const char *line;
+	int fd;
+
+	(void)state;
+	assert_int_equal(vg_tmpdir_new(dir, sizeof(dir), "ctl-defer"), 0);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	own_open(&o, path, own_cmds, VG_ARRAY_SIZE(own_cmds));
+	fd = vg_loopfix_connect(path, SOCK_STREAM);
+	own_send(fd, "{\"v\":1,\"cmd\":\"later\"}\n");
+	own_settle(&o);
+	assert_non_null(o.later);
+	close(fd);
+	own_settle(&o);
+	vg_ctl_stats(o.ctl, &st);
+	assert_int_equal(st.clients, 0);
+	assert_false(vg_ctl_defer_wanted(o.later));
+	own_later_done(&o, 1);
+
+	/* Still serving: the adopted client, deferred in turn. */
+	own_send(o.fd, "later\n");
+	own_settle(&o);
+	d = o.later;
+	own_later_done(&o, 2);
+	assert_null(o.later);
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_string_equal(line, "n 2");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_string_equal(line, "ok");
+	assert_non_null(d);
+
+	/* A handle outlives the ctl. */
+	own_send(o.fd, "later\n");
+	own_settle(&o);
+	assert_non_null(o.later);
+	own_close(&o);
+	assert_false(vg_ctl_defer_wanted(o.later));
+	vg_jw_obj(vg_ctl_defer_result(o.later));
+	vg_ctl_defer_done(o.later);
+	vg_ctl_defer_done(NULL);
+	assert_int_equal(o.gone, 0);
+	assert_int_equal(vg_tmpdir_remove(dir), 0);
+}
+
+/* VG_CTL_DEFERRED with no handle taken is the command's bug: internal. */
+static void ctl_defer_without_handle_is_internal_error(void **state)
+{
+	static char buf[4096];
+	struct own o;
+	const char *line;
+
+	(void)state;
+	own_open(&o, NULL, own_cmds, VG_ARRAY_SIZE(own_cmds));
+	o.no_handle = true;
+	own_send(o.fd, "{\"v\":1,\"cmd\":\"later\"}\n");
+	line = own_line(o.ev, o.fd, buf, sizeof(buf));
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"code\":\"internal\""));
+	assert_non_null(strstr(line, "deferred without a handle"));
+	own_close(&o);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -933,6 +1342,15 @@ int main(void)
 		T(ctl_connect_flood_evictions_told_counted_logged),
 		cmocka_unit_test(
 			ctl_json_oversized_reply_answered_connection_kept),
+		cmocka_unit_test(
+			ctl_adopt_serves_both_protocols_hangup_calls_gone),
+		cmocka_unit_test(ctl_adopt_violation_answered_then_gone),
+		cmocka_unit_test(ctl_adopt_not_evicted_by_connect_flood),
+		cmocka_unit_test(ctl_adopt_refuses_other_fds),
+		cmocka_unit_test(ctl_defer_json_answered_later_in_order),
+		cmocka_unit_test(ctl_defer_text_form_and_error),
+		cmocka_unit_test(ctl_defer_client_gone_done_discards),
+		cmocka_unit_test(ctl_defer_without_handle_is_internal_error),
 	};
 #undef T
 
