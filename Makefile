@@ -356,7 +356,11 @@ $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 # Static pattern rules: a unit and an integration test may share a name.
 $(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(WRAP) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
+
+# System calls a unit test stands in for (house style: --wrap only for
+# libc seams). test-linefd plays the kernel's GPIO line ioctls.
+$(B)/tests/unit/test-linefd: WRAP := -Wl,--wrap=ioctl
 
 # The Xen transport's tests link the real transport objects against the
 # fake Xen instead of the Xen libraries.
