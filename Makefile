@@ -225,11 +225,12 @@ $(B)/tests/vm-gpiosim/gpiosim-smoke: tests/vm-gpiosim/gpiosim-smoke.c $(GPIOD_DI
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(LDFLAGS) -o $@ $< $(GPIOD_LIBS)
-$(B)/tests/vm-gpiosim/test-vm-gpiod: tests/vm-gpiosim/test-vm-gpiod.c $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(GPIOD_DIR)/pcpath
+# test-vm-gpiod also drives the gpiod provider itself (lending lines).
+$(B)/tests/vm-gpiosim/test-vm-gpiod: tests/vm-gpiosim/test-vm-gpiod.c $(call obj,$(GPIOD_SRC)) $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(GPIOD_DIR)/pcpath
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(GPIOD_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS) $(SECCOMP_LIBS)
+		$(call obj,$(GPIOD_SRC)) $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS) $(CMOCKA_LIBS) $(GPIOD_LIBS) $(SECCOMP_LIBS)
 
 # run.sh exits 77 after a "SKIP: vm-gpiosim: reason" line when QEMU cannot run.
 # The daemon goes to the guest's /bin (VGPIO_BUILD there).
@@ -379,7 +380,11 @@ $(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 # Static pattern rules: a unit and an integration test may share a name.
 $(UNIT_BINS) $(INTEG_BINS): $(B)/%: $(B)/%.o $(LIBTEST) $(LIBSHIM) $(LIBCTLC) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(WRAP) -o $@ $^ $(CMOCKA_LIBS) $(SECCOMP_LIBS)
+
+# System calls a unit test stands in for (house style: --wrap only for
+# libc seams). test-linefd plays the kernel's GPIO line ioctls.
+$(B)/tests/unit/test-linefd: WRAP := -Wl,--wrap=ioctl
 
 # The Xen transport's tests link the real transport objects against the
 # fake Xen instead of the Xen libraries.

@@ -46,6 +46,8 @@ struct vg_line {
 	int value; /* last driven (output) */
 	unsigned int edges;
 	unsigned long seqno; /* last line seqno seen, 0 = none yet */
+	bool lent; /* a worker drives it (line_lend) */
+	bool unsure; /* the kernel's state may differ from dir/value/edges */
 	vg_line_event_fn cb;
 	void *cb_arg;
 };
@@ -316,6 +318,7 @@ static int line_apply(struct vg_line *l, enum vg_dir dir, int value,
 	l->dir = dir;
 	l->value = dir == VG_DIR_OUT ? value : 0;
 	l->edges = dir == VG_DIR_IN ? edges : VG_EDGE_NONE;
+	l->unsure = false;
 	return 0;
 }
 
@@ -469,8 +472,9 @@ static void gpiod_line_close(void *prov, struct vg_line *l)
 
 	if (!l)
 		return;
-	epoll_ctl(g->epfd, EPOLL_CTL_DEL, gpiod_line_request_get_fd(l->req),
-		  NULL);
+	if (!l->lent)
+		epoll_ctl(g->epfd, EPOLL_CTL_DEL,
+			  gpiod_line_request_get_fd(l->req), NULL);
 	gpiod_line_request_release(l->req);
 	free(l);
 }
@@ -487,6 +491,8 @@ static int gpiod_set_direction(void *prov, struct vg_line *l, enum vg_dir dir,
 	(void)prov;
 	if (dir != VG_DIR_IN && dir != VG_DIR_OUT)
 		return -EINVAL;
+	if (l->lent)
+		return -EBUSY;
 	/* An output has no edge detection; an input keeps what it had. */
 	return line_apply(l, dir, dir == VG_DIR_OUT ? !!value : 0,
 			  dir == VG_DIR_IN ? l->edges : VG_EDGE_NONE);
@@ -509,6 +515,8 @@ static int gpiod_get_value(void *prov, struct vg_line *l, int *value)
 static int gpiod_set_value(void *prov, struct vg_line *l, int value)
 {
 	(void)prov;
+	if (l->lent)
+		return -EBUSY;
 	if (l->dir != VG_DIR_OUT)
 		return -EPERM;
 	if (gpiod_line_request_set_value(l->req, l->offset,
@@ -526,10 +534,12 @@ static int gpiod_set_edge(void *prov, struct vg_line *l, unsigned int edges)
 	int rc;
 
 	(void)prov;
+	if (l->lent)
+		return -EBUSY;
 	edges &= VG_EDGE_BOTH;
 	if (edges && l->dir != VG_DIR_IN)
 		return -EPERM;
-	if (edges == l->edges)
+	if (edges == l->edges && !l->unsure)
 		return 0;
 	if (l->dir != VG_DIR_IN) {
 		l->edges = edges;
@@ -558,6 +568,57 @@ static void gpiod_dispatch(void *prov)
 		line_read_events(g, evs[i].data.ptr);
 }
 
+/*
+ * Lending. While a worker has the line, it may reconfigure, drive and read
+ * it through its copy of the fd behind this provider's back; libgpiod
+ * keeps no copy of a request's settings or values (its request holds only
+ * the offsets and the fd), so l->dir/value/edges are the only record that
+ * can be stale, and reclaim rewrites the kernel's state from them.
+ */
+static int gpiod_line_lend(void *prov, struct vg_line *l)
+{
+	struct vg_gpiod *g = prov;
+	int fd = gpiod_line_request_get_fd(l->req);
+
+	if (l->lent)
+		return -EBUSY;
+	if (epoll_ctl(g->epfd, EPOLL_CTL_DEL, fd, NULL)) {
+		int e = errno;
+
+		vg_log_warn(g->log, "%s: epoll", l->where);
+		return -e;
+	}
+	l->lent = true;
+	return fd;
+}
+
+static int gpiod_line_reclaim(void *prov, struct vg_line *l)
+{
+	struct vg_gpiod *g = prov;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+	int rc;
+
+	if (!l->lent)
+		return 0;
+	l->lent = false;
+	l->unsure = true;
+	/*
+	 * Configuration first, then the drain: edges the worker's settings
+	 * detected until the switch are stale, later ones are ours.
+	 */
+	rc = line_apply(l, l->dir, l->value, l->edges);
+	line_drain(l);
+	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, gpiod_line_request_get_fd(l->req),
+		      &ev)) {
+		int e = errno;
+
+		vg_log_warn(g->log, "%s: epoll", l->where);
+		if (!rc)
+			rc = -e;
+	}
+	return rc;
+}
+
 /* Any chip: a label or path that names no host chip fails at line_open(). */
 static bool gpiod_claims(void *prov, const char *chip)
 {
@@ -578,6 +639,8 @@ const struct vg_provider_ops vg_gpiod_provider_ops = {
 	.set_edge = gpiod_set_edge,
 	.fd = gpiod_fd,
 	.dispatch = gpiod_dispatch,
+	.line_lend = gpiod_line_lend,
+	.line_reclaim = gpiod_line_reclaim,
 };
 
 /* --- life ------------------------------------------------------------------------- */

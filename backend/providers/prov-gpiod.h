@@ -18,6 +18,12 @@
  * each request's fd through one epoll fd (the provider fd); per-line
  * sequence numbers are checked, and a gap (the kernel's event buffer
  * overflowed) is logged and counted.
+ *
+ * Lines can be lent (provider.h, line_lend/line_reclaim): the request's fd
+ * goes to a worker, which drives the line with the kernel's ioctls
+ * ("linefd", linefd.h); meanwhile this provider reads none of its events
+ * and changes nothing, and taking it back rewrites the whole
+ * configuration from this provider's own record.
  */
 #ifndef VGPIO_PROV_GPIOD_H
 #define VGPIO_PROV_GPIOD_H

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The line-provider seam: how the virtio-gpio device drives host lines.
- * Implementations: "sim" (simulated chips, backend/providers/sim.c) and
+ * Implementations: "sim" (simulated chips, backend/providers/sim.c),
  * "gpiod" (host chips through libgpiod v2, backend/providers/prov-gpiod.c,
- * the only file that includes <gpiod.h>). Tables are const, built with designated initializers and
- * checked once with vg_provider_ops_valid().
+ * the only file that includes <gpiod.h>), "remote" (a worker's calls on
+ * the parent's lines, remote.c) and "linefd" (a worker's real lines from
+ * line-request fds the parent lent it, linefd.c). Tables are const, built
+ * with designated initializers and checked once with
+ * vg_provider_ops_valid().
  *
  * Values are logical (active-low already applied by the provider). A
  * provider only knows edges; the device builds level interrupts on top of
@@ -114,6 +117,34 @@ struct vg_provider_ops {
 	int (*fd)(void *prov);
 	/* Deliver pending events through the lines' callbacks. */
 	void (*dispatch)(void *prov);
+
+	/*
+	 * Optional, both or neither (NULL: the provider's lines cannot be
+	 * lent; only "gpiod" has them). Lending hands a line to a worker
+	 * process while this provider keeps custody of it.
+	 *
+	 * line_lend() returns the line's kernel line-request fd (a GPIO v2
+	 * request of exactly this one line, index 0), borrowed: it stays
+	 * valid until line_close(), and the caller never closes it (it sends
+	 * a duplicate with SCM_RIGHTS). From then on the provider reads none
+	 * of the line's edge events (the borrower does) and refuses
+	 * set_direction, set_value and set_edge with -EBUSY, so its own
+	 * record of the line stays the one it lent; get_value still works.
+	 * -EBUSY if the line is lent already.
+	 *
+	 * line_reclaim() ends a lend: the provider discards the events queued
+	 * meanwhile, re-applies its whole record of the line (direction,
+	 * output value, edge detection, the policy's options) in one
+	 * reconfiguration, reads its events again and trusts no cached state
+	 * until that succeeded. The borrower may still hold its copy: end or
+	 * silence it first. 0 (also for a line not lent), or -errno when the
+	 * re-application failed (logged); the line is back either way, and
+	 * the next set_direction() sends a complete configuration. A line
+	 * may be closed while lent, but the kernel keeps the request for as
+	 * long as the borrower holds its copy.
+	 */
+	int (*line_lend)(void *prov, struct vg_line *line);
+	int (*line_reclaim)(void *prov, struct vg_line *line);
 };
 
 /* A provider instance as the rest of the daemon holds it. */
@@ -122,7 +153,7 @@ struct vg_provider {
 	void *ctx;
 };
 
-/* True if @ops has every callback. */
+/* True if @ops has every required callback (the optional ones in pairs). */
 bool vg_provider_ops_valid(const struct vg_provider_ops *ops);
 
 #endif /* VGPIO_PROVIDER_H */

@@ -12,6 +12,10 @@
  * while the daemon still holds the line (after a disconnect, after a
  * revocation: parked), and after SIGTERM it is checked as the kernel's
  * record of the line being set to output before it was released.
+ *
+ * The vm_lend_* cases play the parent and a worker without the daemon:
+ * the gpiod provider opens lines and lends their request fds to a forked
+ * child over SCM_RIGHTS, where the linefd provider drives them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,11 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <vgpio/virtio_gpio.h>
 #include "daemon-run.h"
+#include "linefd.h"
+#include "prov-gpiod.h"
 #include "shim.h"
 
 #define LABEL "vgpio-sim"
@@ -669,6 +677,279 @@ static void vm_assign_round_trip_on_host_lines(void **state)
 	assert_non_null(strstr(out, "parked: vgpio-sim:vgpio-spare value 1"));
 }
 
+/* --- lending lines to a worker ---------------------------------------------- */
+
+/*
+ * The worker: its stdio and socket @sock only (every other inherited fd
+ * closed, so the lent fds it receives are all it has of the chip), a
+ * linefd provider over them, and one command byte at a time from the
+ * parent, each answered with an int (a result or -errno).
+ */
+enum {
+	W_OPEN = 'o',
+	W_HIGH = 'h',
+	W_GET = 'g',
+	W_EDGE = 'e',
+	W_WAIT = 'w',
+	W_STRAY = 'x',
+	W_MESS = 'm',
+	W_QUIT = 'q'
+};
+
+static void worker_edge(void *arg, unsigned int edge)
+{
+	*(unsigned int *)arg = edge;
+}
+
+static int worker_open(struct vg_linefd *p, const char *line, enum vg_dir dir,
+		       unsigned int *edge, struct vg_line **l)
+{
+	struct vg_line_spec spec = {
+		.chip = LABEL, .line = line, .initial_dir = dir};
+
+	return vg_linefd_provider_ops.line_open(p, &spec, "ignored",
+						worker_edge, edge, l);
+}
+
+static int worker(int sock)
+{
+	const struct vg_provider_ops *ops = &vg_linefd_provider_ops;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct vg_line *out = NULL, *in = NULL, *stray = NULL;
+	unsigned int edge = 0;
+	struct vg_linefd *p;
+	struct cmsghdr *cm;
+	struct pollfd pfd;
+	char c;
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	int fds[2], rc, v;
+
+	if (dup2(sock, 3) != 3 || close_range(4, ~0U, 0))
+		return 10;
+	sock = 3;
+	if (recvmsg(sock, &mh, 0) != 1 || !(cm = CMSG_FIRSTHDR(&mh)) ||
+	    cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+		return 11;
+	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+	if (vg_linefd_new(NULL, &p) ||
+	    vg_linefd_add(p, LABEL, "vg-a", fds[0], "vg-a") ||
+	    vg_linefd_add(p, LABEL, "vg-b", fds[1], "vg-b"))
+		return 12;
+	while (read(sock, &c, 1) == 1) {
+		switch (c) {
+		case W_OPEN:
+			rc = worker_open(p, "vg-a", VG_DIR_OUT, &edge, &out);
+			if (!rc)
+				rc = worker_open(p, "vg-b", VG_DIR_IN, &edge,
+						 &in);
+			break;
+		case W_STRAY: /* a line of the chip it was not given */
+			rc = worker_open(p, "vg-c", VG_DIR_IN, &edge, &stray);
+			break;
+		case W_HIGH:
+			rc = ops->set_value(p, out, 1);
+			break;
+		case W_GET:
+			rc = ops->get_value(p, in, &v);
+			if (!rc)
+				rc = v;
+			break;
+		case W_EDGE:
+			rc = ops->set_edge(p, in, VG_EDGE_BOTH);
+			break;
+		case W_WAIT: /* the first edge within 2 s, 0 if none */
+			edge = 0;
+			pfd = (struct pollfd){.fd = ops->fd(p),
+					      .events = POLLIN};
+			if (poll(&pfd, 1, 2000) == 1)
+				ops->dispatch(p);
+			rc = (int)edge;
+			break;
+		case W_MESS: /* leave vg-a an input detecting edges */
+			rc = ops->set_direction(p, out, VG_DIR_IN, 0);
+			if (!rc)
+				rc = ops->set_edge(p, out, VG_EDGE_BOTH);
+			break;
+		case W_QUIT:
+			vg_linefd_free(p);
+			return 0;
+		default:
+			rc = -EINVAL;
+		}
+		if (write(sock, &rc, sizeof(rc)) != sizeof(rc))
+			return 13;
+	}
+	return 14;
+}
+
+static int ask(int sock, char cmd)
+{
+	int rc = -1;
+
+	assert_int_equal(write(sock, &cmd, 1), 1);
+	assert_int_equal(read(sock, &rc, sizeof(rc)), sizeof(rc));
+	return rc;
+}
+
+static void parent_edge(void *arg, unsigned int edge)
+{
+	unsigned int *n = arg;
+
+	n[edge == VG_EDGE_RISING ? 0 : 1]++;
+}
+
+/* Dispatch the parent's provider if it becomes readable within @ms. */
+static bool parent_events(struct vg_gpiod *g, int ms)
+{
+	const struct vg_provider_ops *ops = &vg_gpiod_provider_ops;
+	struct pollfd pfd = {.fd = ops->fd(g), .events = POLLIN};
+
+	if (poll(&pfd, 1, ms) != 1)
+		return false;
+	ops->dispatch(g);
+	return true;
+}
+
+static void vm_lend_lines_to_a_worker_and_back(void **state)
+{
+	const struct vg_provider_ops *ops = &vg_gpiod_provider_ops;
+	struct vg_line_spec sa = {.chip = LABEL,
+				  .line = "vg-a",
+				  .initial_dir = VG_DIR_OUT,
+				  .initial_value = 0};
+	struct vg_line_spec sb = {
+		.chip = LABEL, .line = "vg-b", .initial_dir = VG_DIR_IN};
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = {0};
+	char c = 'L';
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	unsigned int na[2] = {0}, nb[2] = {0};
+	struct vg_line *a = NULL, *b = NULL;
+	struct gpiod_line_info *li;
+	struct vg_gpiod *g = NULL;
+	struct cmsghdr *cm;
+	int sv[2], fds[2], st, v;
+	pid_t pid;
+
+	(void)state;
+	sim_pull(offset[LED], 0);
+	sim_pull(offset[BTN], 0);
+	/* The parent: lines held, vg-b detecting rising edges. */
+	assert_int_equal(vg_gpiod_new(NULL, &g), 0);
+	assert_int_equal(
+		ops->line_open(g, &sa, "vgpio:guest", parent_edge, na, &a), 0);
+	assert_int_equal(
+		ops->line_open(g, &sb, "vgpio:guest", parent_edge, nb, &b), 0);
+	assert_int_equal(ops->set_edge(g, b, VG_EDGE_RISING), 0);
+	fds[0] = ops->line_lend(g, a);
+	fds[1] = ops->line_lend(g, b);
+	assert_true(fds[0] >= 0 && fds[1] >= 0);
+	/* Lent: once, and the parent changes nothing meanwhile. */
+	assert_int_equal(ops->line_lend(g, a), -EBUSY);
+	assert_int_equal(ops->set_value(g, a, 1), -EBUSY);
+	assert_int_equal(ops->set_direction(g, a, VG_DIR_IN, 0), -EBUSY);
+	assert_int_equal(ops->set_edge(g, b, VG_EDGE_NONE), -EBUSY);
+
+	/* The worker gets duplicates of the two fds, nothing else. */
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(worker(sv[1]));
+	}
+	close(sv[1]);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	assert_int_equal(sendmsg(sv[0], &mh, 0), 1);
+
+	/* It drives vg-a: gpio-sim and the parent's own read see it. */
+	assert_int_equal(ask(sv[0], W_OPEN), 0);
+	assert_int_equal(ask(sv[0], W_STRAY), -ENOENT);
+	assert_int_equal(sim_value(offset[LED]), 0);
+	assert_int_equal(ask(sv[0], W_HIGH), 0);
+	assert_int_equal(sim_value(offset[LED]), 1);
+	assert_int_equal(ops->get_value(g, a, &v), 0);
+	assert_int_equal(v, 1);
+	/* It reads vg-b as the outside world drives it. */
+	sim_pull(offset[BTN], 1);
+	assert_int_equal(ask(sv[0], W_GET), 1);
+	sim_pull(offset[BTN], 0);
+	assert_int_equal(ask(sv[0], W_GET), 0);
+	/* Its edges go to the worker only. */
+	assert_int_equal(ask(sv[0], W_EDGE), 0);
+	sim_pull(offset[BTN], 1);
+	assert_int_equal(ask(sv[0], W_WAIT), VG_EDGE_RISING);
+	assert_false(parent_events(g, 0));
+	assert_int_equal(nb[0] + nb[1], 0);
+	/* The worker leaves vg-a an input with edge detection, and goes. */
+	assert_int_equal(ask(sv[0], W_MESS), 0);
+	c = W_QUIT;
+	assert_int_equal(write(sv[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(sv[0]);
+	li = line_info(offset[LED]);
+	assert_int_equal(gpiod_line_info_get_direction(li),
+			 GPIOD_LINE_DIRECTION_INPUT);
+	gpiod_line_info_free(li);
+	/* Edges while nobody reads: stale by the time the parent is back. */
+	sim_pull(offset[BTN], 0);
+	sim_pull(offset[BTN], 1);
+	sim_pull(offset[LED], 1);
+
+	/* Reclaimed: the parent's record, in full, and its events again. */
+	assert_int_equal(ops->line_reclaim(g, a), 0);
+	assert_int_equal(ops->line_reclaim(g, b), 0);
+	assert_int_equal(ops->line_reclaim(g, b), 0);
+	li = line_info(offset[LED]);
+	assert_int_equal(gpiod_line_info_get_direction(li),
+			 GPIOD_LINE_DIRECTION_OUTPUT);
+	assert_int_equal(gpiod_line_info_get_edge_detection(li),
+			 GPIOD_LINE_EDGE_NONE);
+	assert_string_equal(gpiod_line_info_get_consumer(li), "vgpio:guest");
+	gpiod_line_info_free(li);
+	/* Output low, against the pull up. */
+	assert_int_equal(sim_value(offset[LED]), 0);
+	li = line_info(offset[BTN]);
+	assert_int_equal(gpiod_line_info_get_edge_detection(li),
+			 GPIOD_LINE_EDGE_RISING);
+	gpiod_line_info_free(li);
+	assert_false(parent_events(g, 0));
+	assert_int_equal(nb[0] + nb[1], 0);
+	sim_pull(offset[BTN], 0);
+	sim_pull(offset[BTN], 1);
+	assert_true(parent_events(g, 2000));
+	assert_int_equal(nb[0], 1);
+	assert_int_equal(nb[1], 0);
+	/* The safe state through the ordinary ops: safe=high. */
+	assert_int_equal(ops->set_edge(g, a, VG_EDGE_NONE), 0);
+	assert_int_equal(ops->set_direction(g, a, VG_DIR_OUT, 1), 0);
+	sim_pull(offset[LED], 0);
+	assert_int_equal(sim_value(offset[LED]), 1);
+	assert_int_equal(ops->get_value(g, a, &v), 0);
+	assert_int_equal(v, 1);
+	ops->line_close(g, a);
+	ops->line_close(g, b);
+	vg_gpiod_free(g);
+	li = line_info(offset[LED]);
+	assert_false(gpiod_line_info_is_used(li));
+	gpiod_line_info_free(li);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
@@ -686,6 +967,7 @@ int main(void)
 		cmocka_unit_test(vm_unknown_chip_or_line_fails_start),
 		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),
 		cmocka_unit_test(vm_open_drain_releases_high),
+		cmocka_unit_test(vm_lend_lines_to_a_worker_and_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
