@@ -22,6 +22,7 @@ struct dom_line {
 	char *chip, *line;
 	struct vg_provider prov;
 	struct vg_line *h;
+	struct vg_remote_lent *lent; /* a worker drives it (remote.h) */
 };
 
 struct vg_dom_set {
@@ -89,8 +90,19 @@ static void dl_event(void *arg, unsigned int edge)
 {
 	struct dom_line *dl = arg;
 
-	if (dl->live && dl->dom->gpio)
+	if (dl->lent)
+		vg_remote_server_event(dl->lent, edge);
+	else if (dl->live && dl->dom->gpio)
 		vg_gpio_line_event(dl->dom->gpio, dl->gpio, edge);
+}
+
+/* Take a lent line back from its worker: it no longer reaches it. */
+static void dl_unlend(struct dom_line *dl)
+{
+	if (!dl->lent)
+		return;
+	vg_remote_server_revoke(dl->lent);
+	dl->lent = NULL;
 }
 
 static void spec_of(const struct vg_config_line *cl, struct vg_line_spec *sp)
@@ -130,6 +142,7 @@ static void dl_close(struct dom_line *dl, enum vg_safe safe)
 {
 	if (!dl)
 		return;
+	dl_unlend(dl);
 	safe_state(&dl->prov, dl->h, safe);
 	dl->prov.ops->line_close(dl->prov.ctx, dl->h);
 	free(dl->chip);
@@ -149,6 +162,7 @@ static void dl_drop(struct vg_doms *ds, struct dom_line *dl, enum vg_safe safe)
 	if (safe != VG_SAFE_INPUT) {
 		v = realloc(ds->parked, (ds->nparked + 1) * sizeof(*v));
 		if (v) {
+			dl_unlend(dl);
 			safe_state(&dl->prov, dl->h, safe);
 			dl->live = false;
 			dl->parked = safe;
@@ -476,6 +490,96 @@ void vg_dom_line_host(const struct vg_dom *dom, unsigned int i,
 {
 	*chip = i < dom->cur->acl.n ? dom->cur->chip[i] : "?";
 	*line = i < dom->cur->acl.n ? dom->cur->line[i] : "?";
+}
+
+/* --- lending lines to a worker ----------------------------------------------- */
+
+/* The held line of @s matching @spec exactly (host line and options). */
+static struct dom_line *set_match(const struct vg_dom_set *s,
+				  const struct vg_line_spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; s && i < s->acl.n; i++) {
+		struct dom_line *dl = s->dl[i];
+
+		if (dl && !strcmp(dl->chip, spec->chip) &&
+		    !strcmp(dl->line, spec->line) &&
+		    spec_same(&dl->spec, spec) &&
+		    dl->spec.initial_dir == spec->initial_dir &&
+		    dl->spec.initial_value == spec->initial_value)
+			return dl;
+	}
+	return NULL;
+}
+
+int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
+		struct vg_remote_lent *cookie, struct vg_provider *prov,
+		struct vg_line **line, void **token)
+{
+	struct dom_line *dl = set_match(dom->cur, spec);
+
+	if (!dl)
+		dl = set_match(dom->next, spec);
+	if (!dl)
+		return -EACCES;
+	if (dl->lent)
+		return -EBUSY;
+	dl->lent = cookie;
+	*prov = dl->prov;
+	*line = dl->h;
+	*token = dl;
+	return 0;
+}
+
+void vg_dom_give_back(void *token)
+{
+	struct dom_line *dl = token;
+	const struct vg_dom_set *s = dl->dom->cur;
+	enum vg_safe safe = VG_SAFE_INPUT;
+	unsigned int i;
+
+	dl->lent = NULL;
+	for (i = 0; i < s->acl.n; i++)
+		if (s->dl[i] == dl)
+			safe = s->acl.lines[i].safe;
+	if (dl->dom->next)
+		for (i = 0; i < dl->dom->next->acl.n; i++)
+			if (dl->dom->next->dl[i] == dl)
+				safe = dl->dom->next->acl.lines[i].safe;
+	safe_state(&dl->prov, dl->h, safe);
+}
+
+int vg_dom_policy(const struct vg_dom *dom, char **out, size_t *len)
+{
+	const struct vg_dom_set *s = dom->cur;
+	struct vg_config_domain cd = {.name = (char *)dom->name};
+	unsigned int i;
+	int rc;
+
+	cd.lines = calloc(s->acl.n ? s->acl.n : 1, sizeof(*cd.lines));
+	if (!cd.lines)
+		return -ENOMEM;
+	for (i = 0; i < s->acl.n; i++) {
+		const struct dom_line *dl = s->dl[i];
+		struct vg_config_line *cl = &cd.lines[cd.nlines];
+
+		if (!dl || s->acl.lines[i].revoked)
+			continue;
+		cl->chip = dl->chip;
+		cl->line = dl->line;
+		memcpy(cl->name, s->acl.lines[i].name, sizeof(cl->name));
+		cl->allow = s->acl.lines[i].allow;
+		cl->safe = s->acl.lines[i].safe;
+		cl->bias = dl->spec.bias;
+		cl->drive = dl->spec.drive;
+		cl->active_low = dl->spec.active_low;
+		cl->debounce_us = dl->spec.debounce_us;
+		cd.nlines++;
+	}
+	rc = vg_config_write_domain(&cd, out, len);
+	free(cd.lines);
+	return rc;
 }
 
 /* --- applying a policy ------------------------------------------------------------- */

@@ -31,6 +31,7 @@
 #include "guest.h"
 #include "log.h"
 #include "mmio.h"
+#include "remote.h"
 
 struct vg_dom_set;
 struct dom_line;
@@ -125,6 +126,30 @@ void vg_dom_line_host(const struct vg_dom *dom, unsigned int i,
 /* Parked line @i (< ds->nparked): host line and the value it holds. */
 void vg_doms_parked(const struct vg_doms *ds, unsigned int i, const char **chip,
 		    const char **line, int *value);
+
+/*
+ * Lending to a worker (docs/architecture.md, "Parent and workers"): the
+ * domain keeps custody of its lines and lends one to the worker serving
+ * its guest when the worker opens it. For vg_remote_server_params.lend:
+ * the held line of the domain's table (or of the table waiting for the
+ * next reset) whose host line and electrical options and safe state
+ * match @spec exactly; -EACCES if there is none, -EBUSY if it is lent.
+ * While lent, its edges go to @cookie. A policy change that takes the
+ * line away revokes it from the worker first (vg_remote_server_revoke).
+ */
+int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
+		struct vg_remote_lent *cookie, struct vg_provider *prov,
+		struct vg_line **line, void **token);
+/* For vg_remote_server_params.give_back: back to its safe state, held. */
+void vg_dom_give_back(void *token);
+
+/*
+ * The domain's table now as a policy section (config.h syntax, one
+ * [domain] section, lines in table order, revoked ones left out), for
+ * the worker that serves its guest. 0 and a malloc'd text, or -errno
+ * (-EINVAL for a domain without lines).
+ */
+int vg_dom_policy(const struct vg_dom *dom, char **out, size_t *len);
 
 /* True if a new table is waiting for the guest's next reset. */
 bool vg_dom_pending(const struct vg_dom *dom);

@@ -37,7 +37,7 @@ void vg_remote_server_event(struct vg_remote_lent *sl, unsigned int edge)
 		.a = vg_le32_put(edge),
 	};
 
-	if (s->dead)
+	if (s->dead || !sl->line)
 		return;
 	/* A peer that does not read its events loses them, not us a turn. */
 	if (send(s->p.fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -97,8 +97,15 @@ static void give_back(struct vg_remote_server *s, struct vg_remote_lent *sl)
 {
 	s->lines[sl->handle] = NULL;
 	s->nlines--;
-	s->p.give_back(s->p.arg, sl->token);
+	if (sl->line) /* not revoked */
+		s->p.give_back(s->p.arg, sl->token);
 	free(sl);
+}
+
+void vg_remote_server_revoke(struct vg_remote_lent *sl)
+{
+	sl->line = NULL;
+	sl->token = NULL;
 }
 
 /*
@@ -117,11 +124,14 @@ static int serve(struct vg_remote_server *s, const struct vg_remote_msg *m,
 	sl = find(s, m);
 	if (!sl)
 		return -EBADF;
-	pv = &sl->prov;
-	switch (op) {
-	case VG_REMOTE_CLOSE:
+	if (op == VG_REMOTE_CLOSE) {
 		give_back(s, sl);
 		return 0;
+	}
+	if (!sl->line)
+		return -EACCES; /* revoked */
+	pv = &sl->prov;
+	switch (op) {
 	case VG_REMOTE_SET_DIRECTION:
 		return pv->ops->set_direction(pv->ctx, sl->line,
 					      (enum vg_dir)vg_le32_get(m->a),

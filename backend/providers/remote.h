@@ -122,6 +122,12 @@ int vg_remote_server_fd(const struct vg_remote_server *s);
 bool vg_remote_server_run(struct vg_remote_server *s);
 /* An edge on a lent line: sent to the peer (dropped if it has no room). */
 void vg_remote_server_event(struct vg_remote_lent *cookie, unsigned int edge);
+/*
+ * The owner took a lent line away (revoked by a policy change): the
+ * peer's ops on it fail with -EACCES from now on, and closing it gives
+ * nothing back (the owner has it already).
+ */
+void vg_remote_server_revoke(struct vg_remote_lent *cookie);
 /* Every lent line given back; the socket closed. NULL is fine. */
 void vg_remote_server_free(struct vg_remote_server *s);
 /* Lines the peer has now. */

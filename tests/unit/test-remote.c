@@ -328,6 +328,27 @@ static void remote_open_refuses_lines_not_allowed(void **state)
 	t->cli.ops->line_close(t->cli.ctx, l);
 }
 
+/* The owner takes a lent line away: the peer's ops fail, close is a no-op. */
+static void remote_revoked_line_refuses_ops(void **state)
+{
+	struct t *t = *state;
+	struct vg_line *l;
+
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
+	pthread_mutex_lock(&t->mu);
+	vg_remote_server_revoke(t->held[0].cookie);
+	t->held[0].cookie = NULL;
+	pthread_mutex_unlock(&t->mu);
+	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 1), -EACCES);
+	assert_int_equal(sim_state(t, "led").value, 0);
+	t->cli.ops->line_close(t->cli.ctx, l);
+	assert_int_equal(t->held[0].given_back, 0);
+	/* Lendable again. */
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
+	t->cli.ops->line_close(t->cli.ctx, l);
+	assert_int_equal(t->held[0].given_back, 1);
+}
+
 static void remote_edge_reaches_client_from_dispatch(void **state)
 {
 	struct t *t = *state;
@@ -565,6 +586,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			remote_open_refuses_lines_not_allowed, setup_sim,
 			teardown),
+		cmocka_unit_test_setup_teardown(remote_revoked_line_refuses_ops,
+						setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(
 			remote_edge_reaches_client_from_dispatch, setup_sim,
 			teardown),
