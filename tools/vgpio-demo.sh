@@ -54,7 +54,7 @@ wait_for() {
 sock=$tmp/loop.sock
 ctl=$tmp/control.sock
 : >"$tmp/ready"
-"$VGPIOD" --demo -s "$sock" -C "$ctl" --ready-fd 3 \
+"$VGPIOD" --demo ${VGPIO_DEMO_ARGS:-} -s "$sock" -C "$ctl" --ready-fd 3 \
 	3>"$tmp/ready" 2>"$tmp/vgpiod.log" &
 daemon=$!
 wait_for "$tmp/ready" 100 READY || fail "vgpiod did not get ready"

@@ -69,17 +69,20 @@ static void status_line(struct vg_jw *w, struct vg_dom *dom, unsigned int i)
 	vg_jw_obj_end(w);
 }
 
-static void status_dom(struct vg_jw *w, struct vg_dom *dom)
+static void status_dom(struct vg_daemon *d, struct vg_jw *w, struct vg_dom *dom)
 {
 	const struct vg_acl *acl = vg_dom_acl(dom);
 	struct vg_gpio_stats st;
 	unsigned int i;
+	long pid;
 
 	vg_dom_stats(dom, &st);
 	vg_jw_obj(w);
 	vg_jw_kstr(w, "name", dom->name);
 	vg_jw_kbool(w, "connected", dom->gpio != NULL);
 	vg_jw_kbool(w, "pending", vg_dom_pending(dom));
+	if (vg_workers_has(d, dom->name, &pid))
+		vg_jw_ku64(w, "worker", (uint64_t)pid);
 	status_counters(w, &st);
 	vg_jw_karr(w, "lines");
 	for (i = 0; i < acl->n; i++)
@@ -157,7 +160,7 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 	vg_jw_obj(w);
 	vg_jw_karr(w, "domains");
 	for (i = 0; i < d->doms.n; i++)
-		status_dom(w, d->doms.v[i]);
+		status_dom(d, w, d->doms.v[i]);
 	vg_jw_arr_end(w);
 	vg_jw_karr(w, "parked");
 	for (i = 0; i < d->doms.nparked; i++) {

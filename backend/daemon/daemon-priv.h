@@ -49,9 +49,26 @@ struct vg_daemon {
 		void *handle;
 	} tp[VG_DAEMON_MAX_TRANSPORTS];
 	struct vg_ctl *ctl;
+	/* Guests served by workers (workers.c): the program and its user. */
+	const char *worker_exe; /* NULL: guests served in this process */
+	const char *worker_user;
+	struct vg_worker *workers;
+	bool one_guest; /* a worker: stop when its guest goes */
 	bool work_pending; /* a guest has queue work left after its budget */
 	bool stop;
 };
+
+/*
+ * workers.c. For the loop transport's route hook: start a worker for
+ * @domain's guest and hand the connection over (guest.h).
+ */
+int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
+		     size_t len, const int *fds, unsigned int nfds,
+		     char *reason, size_t reason_len);
+/* True (and its pid) if a worker serves @domain's guest now. */
+bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid);
+/* End every worker; their lines go back to their safe state. */
+void vg_workers_stop(struct vg_daemon *d);
 
 /* The control commands the daemon serves, for vg_ctl_new(). */
 extern const struct vg_ctl_cmd vg_daemon_cmds[];

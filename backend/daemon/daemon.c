@@ -143,11 +143,20 @@ static void guest_detach(void *arg, void *conn)
 
 	if (dom)
 		vg_dom_detach(dom);
+	if (d->one_guest)
+		d->stop = true;
 }
 
 static const struct vg_guest_hooks guest_hooks = {
 	.attach = guest_attach,
 	.detach = guest_detach,
+};
+
+/* Guests go to workers: transports that can hand one over do. */
+static const struct vg_guest_hooks worker_hooks = {
+	.attach = guest_attach,
+	.detach = guest_detach,
+	.route = vg_workers_route,
 };
 
 /* Give every guest with queue work its budget; true if any has more. */
@@ -225,7 +234,7 @@ static int start_transports(struct vg_daemon *d,
 {
 	const struct vg_transport_env env = {
 		.ev = d->ev,
-		.hooks = &guest_hooks,
+		.hooks = d->worker_exe ? &worker_hooks : &guest_hooks,
 		.hooks_arg = d,
 		.sink = d->sink,
 	};
@@ -252,6 +261,7 @@ static void teardown(struct vg_daemon *d)
 
 	if (d->stage >= VG_STAGE_CTL)
 		vg_ctl_free(d->ctl);
+	vg_workers_stop(d);
 	/* Guests go first: their devices put lines into the safe state. */
 	while (d->ntp) {
 		d->ntp--;
@@ -341,8 +351,7 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	unsigned int i;
 	int rc;
 
-	if (!p->cfg || !p->sink || !p->ctl_path ||
-	    p->ntransports > VG_DAEMON_MAX_TRANSPORTS ||
+	if (!p->cfg || !p->sink || p->ntransports > VG_DAEMON_MAX_TRANSPORTS ||
 	    (p->ntransports && !p->transports))
 		return -EINVAL;
 	for (i = 0; i < p->ntransports; i++)
@@ -361,6 +370,9 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	d->sink = p->sink;
 	d->budget = p->budget ? p->budget : VG_DAEMON_BUDGET_DEFAULT;
 	d->cfg_path = p->cfg_path;
+	d->worker_exe = p->worker_exe;
+	d->worker_user = p->worker_user;
+	d->one_guest = p->one_guest;
 	d->sigfd = -1;
 	for (i = 0; i < VG_DAEMON_MAX_PROVIDERS; i++)
 		d->prov_fd[i] = -1;
@@ -371,8 +383,10 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 		free(d);
 		return rc;
 	}
-	vg_log_info(&d->log, "control socket %s, %u domain(s), %u transport(s)",
-		    p->ctl_path, d->doms.n, d->ntp);
+	vg_log_info(&d->log,
+		    "control socket %s, %u domain(s), %u transport(s)%s",
+		    p->ctl_path ? p->ctl_path : "(none)", d->doms.n, d->ntp,
+		    d->worker_exe ? ", a worker per guest" : "");
 	*out = d;
 	return 0;
 }
@@ -406,6 +420,16 @@ int vg_daemon_run(struct vg_daemon *d)
 void vg_daemon_stop(struct vg_daemon *d)
 {
 	d->stop = true;
+}
+
+static void ctl_gone(void *arg)
+{
+	vg_daemon_stop(arg);
+}
+
+int vg_daemon_ctl_adopt(struct vg_daemon *d, int fd)
+{
+	return vg_ctl_adopt(d->ctl, fd, ctl_gone, d);
 }
 
 struct vg_sim *vg_daemon_sim(struct vg_daemon *d)

@@ -60,7 +60,7 @@ struct vg_daemon_params {
 	const struct vg_provider *providers;
 	unsigned int nproviders;
 	const struct vg_log_sink *sink; /* borrowed; required */
-	const char *ctl_path; /* control socket */
+	const char *ctl_path; /* control socket; NULL: none (a worker) */
 	unsigned int budget; /* chains per guest per turn; 0 = default */
 	/*
 	 * Handle SIGTERM and SIGINT through a signalfd (they are blocked
@@ -74,6 +74,16 @@ struct vg_daemon_params {
 	 */
 	const struct vg_daemon_transport *transports;
 	unsigned int ntransports;
+	/*
+	 * Serve each guest in a worker process (docs/architecture.md,
+	 * "Parent and workers"): the program to start as one (vgpiod
+	 * itself; borrowed), or NULL to serve guests in this process. With
+	 * @worker_user "UID:GID" the workers run as that user.
+	 */
+	const char *worker_exe;
+	const char *worker_user;
+	/* A worker: stop once the guest it serves is gone. */
+	bool one_guest;
 };
 
 /* Start every stage. 0 or -errno (logged). Sockets listen on return. */
@@ -89,6 +99,13 @@ int vg_daemon_turn(struct vg_daemon *d, int timeout_ms);
 /* Turn until a signal or vg_daemon_stop(). 0, or -errno on loop failure. */
 int vg_daemon_run(struct vg_daemon *d);
 void vg_daemon_stop(struct vg_daemon *d);
+
+/*
+ * Serve the control commands on @fd, a connected stream socket (a
+ * worker's channel to its parent); its hang-up stops the daemon. 0, or
+ * -errno and @fd is still the caller's.
+ */
+int vg_daemon_ctl_adopt(struct vg_daemon *d, int fd);
 
 /* The daemon's simulated chips (for tests that play the hardware). */
 struct vg_sim *vg_daemon_sim(struct vg_daemon *d);

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "num.h"
 #include "prov-gpiod.h"
+#include "worker.h"
 #include "xen.h"
 
 #define VG_BUDGET_MAX 65536u
@@ -43,10 +44,23 @@ static const char usage[] =
 	"SPEC is\n"
 	"                       domid=N,base=ADDR,irq=N[,grants=0|1]"
 	"[,irqtype=spi|isa]\n"
+	"      --workers        serve each loop guest in a worker process of "
+	"its "
+	"own\n"
+	"      --worker-user UID:GID  run workers as this user (default: "
+	"as vgpiod)\n"
 	"  -v, --verbose        debug messages\n"
 	"  -h, --help           this text\n";
 
-enum { OPT_DEMO = 256, OPT_BUDGET, OPT_READY_FD, OPT_XEN, OPT_DEVICE };
+enum {
+	OPT_DEMO = 256,
+	OPT_BUDGET,
+	OPT_READY_FD,
+	OPT_XEN,
+	OPT_DEVICE,
+	OPT_WORKERS,
+	OPT_WORKER_USER,
+};
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -57,6 +71,8 @@ static const struct option long_opts[] = {
 	{"ready-fd", required_argument, NULL, OPT_READY_FD},
 	{"xen", required_argument, NULL, OPT_XEN},
 	{"device", required_argument, NULL, OPT_DEVICE},
+	{"workers", no_argument, NULL, OPT_WORKERS},
+	{"worker-user", required_argument, NULL, OPT_WORKER_USER},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -137,7 +153,12 @@ int main(int argc, char **argv)
 	struct vg_loop_config lcfg = {.path = NULL};
 	struct vg_daemon_transport tp[VG_DAEMON_MAX_TRANSPORTS];
 	const char *xen_mode = "auto";
+	char exe[PATH_MAX];
+	ssize_t n;
 
+	/* The parent starts its workers as this program: vgpiod --worker. */
+	if (argc > 1 && !strcmp(argv[1], VG_WORKER_ARG))
+		return vg_worker_main(argc, argv);
 	while ((c = getopt_long(argc, argv, "c:s:C:vh", long_opts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -186,6 +207,17 @@ int main(int argc, char **argv)
 				bad_usage("--device %s: %s", optarg, err);
 			xcfg.ndevices++;
 			break;
+		case OPT_WORKERS:
+			n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+			if (n <= 0)
+				bad_usage("%s", "--workers: cannot find this "
+						"program in /proc/self/exe");
+			exe[n] = '\0';
+			p.worker_exe = exe;
+			break;
+		case OPT_WORKER_USER:
+			p.worker_user = optarg;
+			break;
 		case 'v':
 			sink.level = VG_LOG_DEBUG;
 			break;
@@ -201,6 +233,8 @@ int main(int argc, char **argv)
 		bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config == !demo)
 		bad_usage("%s", "need exactly one of --config FILE or --demo");
+	if (p.worker_user && !p.worker_exe)
+		bad_usage("%s", "--worker-user needs --workers");
 	if (xcfg.ndevices && !strcmp(xen_mode, "off"))
 		bad_usage("%s", "--device needs the Xen transport, not --xen "
 				"off");

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -85,7 +86,7 @@ static const char *const sb_base[] = {
 struct sb_cond_rule {
 	const char *name;
 	unsigned int ncmp;
-	struct scmp_arg_cmp cmp[1];
+	struct scmp_arg_cmp cmp[2];
 };
 
 #define SB_CMP(a, o, x, y)                                            \
@@ -109,6 +110,14 @@ static const struct sb_cond_rule sb_cond_rules[] = {
 	 * path cannot be checked, only the flags.
 	 */
 	{"newfstatat", 1, {SB_CMP(3, SCMP_CMP_EQ, AT_EMPTY_PATH, 0)}},
+	/*
+	 * A socket's type only: the loop transport checks that a guest
+	 * connection handed over by the parent is a SOCK_SEQPACKET socket.
+	 */
+	{"getsockopt",
+	 2,
+	 {SB_CMP(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
+	  SB_CMP(2, SCMP_CMP_EQ, SO_TYPE, 0)}},
 	/* send() on a connected socket: no address. */
 	{"sendto", 1, {SB_CMP(4, SCMP_CMP_EQ, 0, 0)}},
 	/* tgkill on itself only (pid set at load): abort() and raise(). */
@@ -608,7 +617,7 @@ int vg_sandbox_filter(const struct vg_sandbox *sb, struct vg_log *log)
 	for (size_t i = 0; i < sizeof(sb_cond_rules) / sizeof(sb_cond_rules[0]);
 	     i++) {
 		const struct sb_cond_rule *r = &sb_cond_rules[i];
-		struct scmp_arg_cmp cmp[1];
+		struct scmp_arg_cmp cmp[sizeof(r->cmp) / sizeof(r->cmp[0])];
 
 		memcpy(cmp, r->cmp, sizeof(cmp));
 		if (!strcmp(r->name, "tgkill"))

@@ -64,6 +64,17 @@ struct vg_guest_hooks {
 		      char *reason, size_t reason_len);
 	/* The guest attached as @conn is gone; stop using its bus now. */
 	void (*detach)(void *arg, void *conn);
+	/*
+	 * Optional: the owner serves guests in worker processes. A
+	 * transport that can hand a connection over (loop) calls this
+	 * instead of attach() once it knows the domain, before it maps any
+	 * guest memory: @fd is the connection, @hello its first packet and
+	 * @fds what came with it. 0: the owner took @fd and @fds; else a
+	 * positive errno and @reason, as for attach().
+	 */
+	int (*route)(void *arg, const char *domain, int fd, const void *hello,
+		     size_t len, const int *fds, unsigned int nfds,
+		     char *reason, size_t reason_len);
 };
 
 /* What the daemon gives every transport it starts. */

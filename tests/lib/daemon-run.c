@@ -147,6 +147,9 @@ static _Noreturn void child(struct vg_drun *r, int ready_fd,
 	argv[n++] = r->control;
 	argv[n++] = "--ready-fd";
 	argv[n++] = fdstr;
+	/* The worker model for every test (VGPIO_WORKERS=1). */
+	if (getenv("VGPIO_WORKERS") && !strcmp(getenv("VGPIO_WORKERS"), "1"))
+		argv[n++] = "--workers";
 	while (extra && *extra && n < DRUN_ARGS_MAX + 10)
 		argv[n++] = *extra++;
 	argv[n] = NULL;

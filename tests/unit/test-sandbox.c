@@ -573,7 +573,7 @@ static void child_loop_calls(struct fixture *f)
 {
 	struct vg_sandbox sb = worker_sandbox();
 	struct epoll_event ev = {.events = EPOLLIN}, got[2];
-	int ep = epoll_create1(EPOLL_CLOEXEC), p[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC), p[2], sv[2];
 	char a[3] = "abc", b[3];
 	struct iovec iov[2] = {{a, 1}, {a + 1, 2}};
 	struct timespec ts;
@@ -581,6 +581,7 @@ static void child_loop_calls(struct fixture *f)
 
 	(void)f;
 	CHILD_CHECK(ep >= 0 && pipe2(p, O_CLOEXEC) == 0);
+	CHILD_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
 	child_enter(&sb);
 	CHILD_CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
 	CHILD_CHECK(epoll_wait(ep, got, 2, 0) == 0);
@@ -596,6 +597,10 @@ static void child_loop_calls(struct fixture *f)
 	CHILD_CHECK(read(p[0], b, 1) == -1 && errno == EAGAIN);
 	CHILD_CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
 	CHILD_CHECK(close(p[0]) == 0 && close(p[1]) == 0 && close(ep) == 0);
+	/* A handed-over socket's type (the loop transport's check). */
+	CHILD_CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &flags,
+			       &(socklen_t){sizeof(flags)}) == 0 &&
+		    flags == SOCK_SEQPACKET);
 }
 
 static void sandbox_filter_allows_loop_calls(void **state)
@@ -922,6 +927,15 @@ static void do_sendto_addr(struct fixture *f)
 	(void)sendto(1, "x", 1, 0, &sa, sizeof(sa));
 }
 
+static void do_getsockopt_other(struct fixture *f)
+{
+	int v;
+	socklen_t len = sizeof(v);
+
+	(void)f;
+	(void)getsockopt(1, SOL_SOCKET, SO_RCVBUF, &v, &len);
+}
+
 static const struct killed_case killed_cases[] = {
 	{"sandbox_filter_kills_open", do_open},
 	{"sandbox_filter_kills_openat", do_openat},
@@ -937,6 +951,7 @@ static const struct killed_case killed_cases[] = {
 	{"sandbox_filter_kills_prctl", do_prctl},
 	{"sandbox_filter_kills_setuid", do_setuid},
 	{"sandbox_filter_kills_sendto_address", do_sendto_addr},
+	{"sandbox_filter_kills_getsockopt_other", do_getsockopt_other},
 };
 #define NKILLED (sizeof(killed_cases) / sizeof(killed_cases[0]))
 

@@ -881,13 +881,20 @@ struct loop_handle {
 static int loop_start(const void *cfg, const struct vg_transport_env *env,
 		      void **handle)
 {
-	const struct vg_loop_config *c = cfg;
+	struct vg_loop_config routed, *c = (struct vg_loop_config *)cfg;
 	struct loop_handle *h;
 	int rc;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	/* An owner that serves guests in workers routes a listener's. */
+	if (c->path && !c->route && env->hooks->route) {
+		routed = *c;
+		routed.route = env->hooks->route;
+		routed.route_arg = env->hooks_arg;
+		c = &routed;
+	}
 	vg_log_init(&h->log, env->sink, "loop");
 	rc = vg_loop_new(env->ev, c, env->hooks, env->hooks_arg, &h->log,
 			 &h->loop);

@@ -124,8 +124,9 @@ int vg_loop_handoff_send(int sock, int fd, const void *hello, size_t len,
 
 /*
  * The loop transport as a transport class (guest.h), started with a
- * struct vg_loop_config; logs as "loop". In route mode the hooks the
- * daemon gives it are never called.
+ * struct vg_loop_config; logs as "loop". A listener whose config has no
+ * route() routes through the daemon's hooks' route() when it has one
+ * (guest.h). In route mode attach() and detach() are never called.
  */
 extern const struct vg_transport_class vg_loop_class;
 

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vgpiod in worker mode: serves one guest of one domain for its parent
+ * (docs/architecture.md, "Parent and workers"). The parent starts it as
+ *
+ *   vgpiod --worker --domain NAME [--budget N] [-v] [--user UID:GID]
+ *          [--remote-chip SIM]...
+ *
+ * with fd 3 the control protocol (a stream socket: the worker serves its
+ * commands there, and ends when the parent hangs up), fd 4 the remote
+ * lines (sim chips named by --remote-chip), fd 5 the guest hand-over
+ * socket (loop.h) and fd 6 its domain's policy (one [domain] section).
+ * The worker builds its daemon on these, enters its sandbox
+ * (sandbox.h) before it reads anything a guest sent, and serves the
+ * domain's guests handed to it, one at a time, until the parent asks it
+ * to stop or goes.
+ *
+ * Exit status: 0 when the parent asked or went, 1 when
+ * start-up failed, 2 for bad arguments.
+ */
+#ifndef VGPIO_WORKER_H
+#define VGPIO_WORKER_H
+
+#define VG_WORKER_ARG "--worker" /* argv[1] of a worker */
+
+/* The worker's main(). */
+int vg_worker_main(int argc, char **argv);
+
+#endif /* VGPIO_WORKER_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The parent's side of the worker model (docs/architecture.md, "Parent
+ * and workers"): a guest handed over by a transport gets a worker process
+ * of its own; the parent lends it the domain's lines (remote.h) and takes
+ * them back, into their safe state, when the worker ends for any reason.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "daemon-priv.h"
+#include "loop.h"
+#include "sim.h"
+#include "spawn.h"
+#include "worker.h"
+
+struct vg_worker {
+	struct vg_daemon *d;
+	struct vg_worker *next;
+	char domain[VG_CONFIG_NAME_MAX + 1];
+	struct vg_spawn sp;
+	int ctl; /* the control protocol, the worker serving (stream) */
+	int handoff; /* guests handed over (seqpacket) */
+	struct vg_remote_server *rs; /* its sim lines */
+};
+
+static struct vg_worker *find(struct vg_daemon *d, const char *domain)
+{
+	struct vg_worker *w;
+
+	for (w = d->workers; w; w = w->next)
+		if (!strcmp(w->domain, domain))
+			return w;
+	return NULL;
+}
+
+static int lend(void *arg, const struct vg_line_spec *spec,
+		struct vg_remote_lent *cookie, struct vg_provider *prov,
+		struct vg_line **line, void **token)
+{
+	struct vg_worker *w = arg;
+	struct vg_dom *dom = vg_doms_find(&w->d->doms, w->domain);
+
+	return dom ? vg_dom_lend(dom, spec, cookie, prov, line, token)
+		   : -EACCES;
+}
+
+static void give_back(void *arg, void *token)
+{
+	(void)arg;
+	vg_dom_give_back(token);
+}
+
+/* Lines back (safe state), fds closed, unlinked, freed. Reaped already. */
+static void worker_free(struct vg_worker *w)
+{
+	struct vg_daemon *d = w->d;
+	struct vg_worker **pp;
+
+	for (pp = &d->workers; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	if (w->rs) {
+		vg_evloop_del(d->ev, vg_remote_server_fd(w->rs));
+		vg_remote_server_free(w->rs);
+	}
+	if (w->sp.pidfd >= 0)
+		vg_evloop_del(d->ev, w->sp.pidfd);
+	vg_spawn_release(&w->sp);
+	if (w->ctl >= 0)
+		close(w->ctl);
+	if (w->handoff >= 0)
+		close(w->handoff);
+	free(w);
+}
+
+static void worker_exited(void *arg, uint32_t events)
+{
+	struct vg_worker *w = arg;
+	int pidfd = w->sp.pidfd, status, rc;
+
+	(void)events;
+	rc = vg_spawn_reap(&w->sp, &status);
+	if (rc == -EAGAIN)
+		return;
+	/* Reaping closed the pidfd: its watch goes too (no fd to reuse). */
+	vg_evloop_del(w->d->ev, pidfd);
+	if (rc)
+		vg_log_warnx(&w->d->log, "domain %s: worker: %s", w->domain,
+			     strerror(-rc));
+	else if (WIFSIGNALED(status))
+		vg_log_warnx(&w->d->log,
+			     "domain %s: worker (pid %ld) killed by signal "
+			     "%d%s; its lines are back in their safe state",
+			     w->domain, (long)w->sp.pid, WTERMSIG(status),
+			     WTERMSIG(status) == SIGSYS
+				     ? " (a call outside its syscall filter)"
+				     : "");
+	else if (WEXITSTATUS(status))
+		vg_log_warnx(&w->d->log,
+			     "domain %s: worker (pid %ld) failed, exit status "
+			     "%d",
+			     w->domain, (long)w->sp.pid, WEXITSTATUS(status));
+	else
+		vg_log_info(&w->d->log, "domain %s: worker (pid %ld) done",
+			    w->domain, (long)w->sp.pid);
+	worker_free(w);
+}
+
+static void remote_event(void *arg, uint32_t events)
+{
+	struct vg_worker *w = arg;
+
+	(void)events;
+	if (vg_remote_server_run(w->rs))
+		return;
+	/* Gone or broke the rules: the pidfd reports the end. */
+	vg_evloop_del(w->d->ev, vg_remote_server_fd(w->rs));
+	vg_remote_server_free(w->rs);
+	w->rs = NULL;
+	(void)vg_spawn_kill(&w->sp, SIGKILL);
+}
+
+/* The worker's policy: its domain's table now, in a sealed memfd. */
+static int policy_fd(struct vg_dom *dom)
+{
+	size_t len, at = 0;
+	char *text;
+	ssize_t r;
+	int fd, rc;
+
+	rc = vg_dom_policy(dom, &text, &len);
+	if (rc)
+		return rc;
+	fd = memfd_create("vgpio-policy", MFD_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		free(text);
+		return rc;
+	}
+	while (at < len && (r = write(fd, text + at, len - at)) > 0)
+		at += (size_t)r;
+	free(text);
+	if (at < len || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
+			struct vg_worker **out)
+{
+	int ctl[2] = {-1, -1}, rem[2] = {-1, -1}, ho[2] = {-1, -1}, pol = -1;
+	const char **argv;
+	char budget[16];
+	struct vg_worker *w;
+	unsigned int n = 0, i;
+	int fds[4], rc;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->d = d;
+	w->ctl = w->handoff = w->sp.pidfd = -1;
+	snprintf(w->domain, sizeof(w->domain), "%s", dom->name);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rem) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ho) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	pol = policy_fd(dom);
+	if (pol < 0) {
+		rc = pol;
+		goto err;
+	}
+	argv = calloc(16 + 2 * (size_t)d->cfg->nsims, sizeof(*argv));
+	if (!argv) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	snprintf(budget, sizeof(budget), "%u", d->budget);
+	argv[n++] = "vgpiod";
+	argv[n++] = VG_WORKER_ARG;
+	argv[n++] = "--domain";
+	argv[n++] = dom->name;
+	argv[n++] = "--budget";
+	argv[n++] = budget;
+	if (d->sink->level >= VG_LOG_DEBUG)
+		argv[n++] = "-v";
+	if (d->worker_user) {
+		argv[n++] = "--user";
+		argv[n++] = d->worker_user;
+	}
+	for (i = 0; i < d->cfg->nsims; i++) {
+		argv[n++] = "--remote-chip";
+		argv[n++] = d->cfg->sims[i].name;
+	}
+	argv[n] = NULL;
+	fds[0] = ctl[1];
+	fds[1] = rem[1];
+	fds[2] = ho[1];
+	fds[3] = pol;
+	rc = vg_spawn_start(
+		&(struct vg_spawn_params){
+			.path = d->worker_exe,
+			.argv = argv,
+			.fds = fds,
+			.nfds = 4,
+			.log_fd = d->sink->fd >= 0 ? d->sink->fd : 2,
+		},
+		&w->sp);
+	free(argv);
+	if (rc)
+		goto err;
+	close(ctl[1]);
+	close(rem[1]);
+	close(ho[1]);
+	close(pol);
+	ctl[1] = rem[1] = ho[1] = pol = -1;
+	w->ctl = ctl[0];
+	w->handoff = ho[0];
+	rc = vg_remote_server_new(
+		&(struct vg_remote_server_params){
+			.fd = rem[0],
+			.lend = lend,
+			.give_back = give_back,
+			.arg = w,
+			.log = &dom->log,
+		},
+		&w->rs);
+	rem[0] = -1; /* taken over either way */
+	if (rc)
+		goto err_spawned;
+	rc = vg_evloop_add(d->ev, w->sp.pidfd, EPOLLIN, worker_exited, w);
+	if (rc)
+		goto err_spawned;
+	rc = vg_evloop_add(d->ev, vg_remote_server_fd(w->rs), EPOLLIN,
+			   remote_event, w);
+	if (rc)
+		goto err_spawned;
+	w->next = d->workers;
+	d->workers = w;
+	vg_log_info(&d->log, "domain %s: worker pid %ld serves its guests",
+		    w->domain, (long)w->sp.pid);
+	*out = w;
+	return 0;
+err_spawned:
+	w->next = d->workers; /* worker_free unlinks it */
+	d->workers = w;
+	worker_free(w);
+	return rc;
+err:
+	for (i = 0; i < 2; i++) {
+		if (ctl[i] >= 0)
+			close(ctl[i]);
+		if (rem[i] >= 0)
+			close(rem[i]);
+		if (ho[i] >= 0)
+			close(ho[i]);
+	}
+	if (pol >= 0)
+		close(pol);
+	free(w);
+	return rc;
+}
+
+int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
+		     size_t len, const int *fds, unsigned int nfds,
+		     char *reason, size_t reason_len)
+{
+	struct vg_daemon *d = arg;
+	struct vg_dom *dom = vg_doms_find(&d->doms, domain);
+	struct vg_worker *w = NULL;
+	int rc;
+
+	if (!dom) {
+		snprintf(reason, reason_len, "unknown domain '%s'", domain);
+		return ENOENT;
+	}
+	if (!vg_dom_acl(dom)->n) {
+		snprintf(reason, reason_len,
+			 "domain '%s' has no lines assigned", domain);
+		return ENOENT;
+	}
+	for (unsigned int i = 0; i < vg_dom_acl(dom)->n; i++) {
+		const char *chip, *line;
+
+		vg_dom_line_host(dom, i, &chip, &line);
+		if (!vg_sim_has_chip(d->sim, chip)) {
+			snprintf(reason, reason_len,
+				 "domain '%s' has host line %s:%s; workers "
+				 "serve simulated lines only so far",
+				 domain, chip, line);
+			return EOPNOTSUPP;
+		}
+	}
+	/*
+	 * A domain's worker serves its loop guests one after another, as
+	 * the one-process daemon does: it refuses a second at once, and a
+	 * guest that reconnects right after hanging up finds the first gone
+	 * (the worker reads the hang-up before the hand-over behind it).
+	 */
+	w = find(d, domain);
+	if (!w) {
+		rc = worker_start(d, dom, &w);
+		if (rc) {
+			snprintf(reason, reason_len,
+				 "cannot start a worker: %s", strerror(-rc));
+			return EIO;
+		}
+	}
+	rc = vg_loop_handoff_send(w->handoff, fd, hello, len, fds, nfds);
+	if (rc) {
+		(void)vg_spawn_kill(&w->sp, SIGKILL);
+		snprintf(reason, reason_len, "cannot hand over: %s",
+			 strerror(-rc));
+		return EIO;
+	}
+	return 0;
+}
+
+bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid)
+{
+	struct vg_worker *w = find(d, domain);
+
+	if (w && pid)
+		*pid = (long)w->sp.pid;
+	return w != NULL;
+}
+
+void vg_workers_stop(struct vg_daemon *d)
+{
+	/* Custody is the parent's: killing loses nothing, lines go safe. */
+	while (d->workers)
+		worker_free(d->workers);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Integration: `vgpiod --workers`, each domain's guests served by a worker
+ * process of its own (docs/architecture.md, "Parent and workers";
+ * docs/security.md). Real vgpiod, real workers, shim guests over the loop
+ * transport, the parent's sim lines lent to the workers.
+ *
+ * Waits here are for something the daemon does after an event another
+ * process saw first (a worker's death, lines given back): each polls the
+ * condition, bounded, and fails if it never comes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "daemon-run.h"
+#include "shim.h"
+#include "slurp.h"
+
+static const char config[] = "[sim board]\n"
+			     "lines = 4\n"
+			     "names = out0 out1 in0 in1\n"
+			     "\n"
+			     "[domain alpha]\n"
+			     "lines = board out0 in0\n"
+			     "line out0 = allow=in,out safe=high\n"
+			     "line in0 = allow=in,irq\n"
+			     "\n"
+			     "[domain beta]\n"
+			     "lines = board out1 in1\n"
+			     "line out1 = allow=in,out safe=low\n"
+			     "line in1 = allow=in,irq\n";
+
+#define WAIT_MS 10000
+
+struct run {
+	struct vg_drun *r;
+	struct vg_shim *alpha, *beta;
+};
+
+static int start(void **state, const char *const *extra)
+{
+	struct run *run = calloc(1, sizeof(*run));
+
+	if (!run || vg_drun_start(config, extra, &run->r)) {
+		free(run);
+		return -1;
+	}
+	*state = run;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	static const char *const extra[] = {"--workers", NULL};
+
+	return start(state, extra);
+}
+
+static int teardown(void **state)
+{
+	struct run *run = *state;
+	int rc;
+
+	vg_shim_free(run->alpha);
+	vg_shim_free(run->beta);
+	rc = vg_drun_stop(run->r);
+	free(run);
+	return rc ? -1 : 0;
+}
+
+/* True once the daemon's log holds @what. */
+static bool log_has(struct run *run, const char *what)
+{
+	char *log = vg_slurp(vg_drun_log(run->r), NULL);
+	bool has;
+
+	if (!log)
+		return false;
+	has = strstr(log, what) != NULL;
+	free(log);
+	return has;
+}
+
+static bool wait_log(struct run *run, const char *what)
+{
+	int i;
+
+	for (i = 0; i < WAIT_MS / 10 && !log_has(run, what); i++)
+		usleep(10000);
+	return log_has(run, what);
+}
+
+/* The pid of @domain's newest worker, from the parent's log. */
+static pid_t worker_pid(struct run *run, const char *domain)
+{
+	char *log, key[64], *p, *last = NULL;
+	long pid = -1;
+
+	snprintf(key, sizeof(key), "domain %s: worker pid ", domain);
+	log = vg_slurp(vg_drun_log(run->r), NULL);
+	if (!log)
+		return -1;
+	for (p = strstr(log, key); p; p = strstr(p + 1, key))
+		last = p;
+	if (last)
+		pid = strtol(last + strlen(key), NULL, 10);
+	free(log);
+	return (pid_t)pid;
+}
+
+static bool wait_sim(struct run *run, const char *line, int want)
+{
+	int i, v = -1;
+
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		if (!vg_drun_sim_get(run->r, "board", line, &v) && v == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A /proc file (its size says 0: read until EOF), NUL-terminated. */
+static char *read_proc(const char *path)
+{
+	static char buf[8192];
+	size_t at = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while (at < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + at, sizeof(buf) - 1 - at)) > 0)
+		at += (size_t)r;
+	close(fd);
+	buf[at] = '\0';
+	return strdup(buf);
+}
+
+/* A /proc/PID/status field's value, e.g. "NoNewPrivs" -> "1". */
+static bool proc_field(pid_t pid, const char *field, char *out, size_t len)
+{
+	char path[64], *text, *p, *end;
+	size_t n = strlen(field);
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	text = read_proc(path);
+	if (!text)
+		return false;
+	for (p = text; p && *p;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, field, n) && p[n] == ':') {
+			p += n + 1;
+			p += strspn(p, " \t");
+			end = strchr(p, '\n');
+			snprintf(out, len, "%.*s",
+				 (int)(end ? (size_t)(end - p) : strlen(p)), p);
+			found = true;
+			break;
+		}
+	free(text);
+	return found;
+}
+
+static void workers_serve_each_domain_in_its_own_process(void **state)
+{
+	struct run *run = *state;
+	pid_t a, b, daemon = vg_drun_pid(run->r);
+	char buf[64];
+	int v = -1;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_drun_guest(run->r, "beta", NULL, &run->beta), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	assert_int_equal(vg_shim_direction_output(run->beta, 0, 1), 0);
+	assert_true(wait_sim(run, "out1", 1));
+	/* The host drives a sim input; the guest reads it through its worker. */
+	assert_int_equal(vg_drun_sim_set(run->r, "board", "in0", 1), 0);
+	assert_int_equal(vg_shim_get_value(run->alpha, 1, &v), 0);
+	assert_int_equal(v, 1);
+	a = worker_pid(run, "alpha");
+	b = worker_pid(run, "beta");
+	assert_true(a > 0 && b > 0 && a != b && a != daemon && b != daemon);
+	/* Children of the parent, sandboxed. */
+	assert_true(proc_field(a, "PPid", buf, sizeof(buf)));
+	assert_int_equal(strtol(buf, NULL, 10), daemon);
+	assert_true(proc_field(a, "NoNewPrivs", buf, sizeof(buf)));
+	assert_string_equal(buf, "1");
+	assert_true(proc_field(a, "Seccomp", buf, sizeof(buf)));
+	assert_string_equal(buf, "2"); /* a filter */
+	assert_true(proc_field(a, "CapEff", buf, sizeof(buf)));
+	assert_string_equal(buf, "0000000000000000");
+}
+
+/*
+ * One worker killed: only its guest loses service, its lines go to their
+ * safe values, the other guest's requests go on without an error, and the
+ * domain is served again by a new worker.
+ */
+static void workers_killed_worker_takes_only_its_guest_down(void **state)
+{
+	struct run *run = *state;
+	pid_t a, a2;
+	int i, v;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_drun_guest(run->r, "beta", NULL, &run->beta), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(vg_shim_direction_output(run->beta, 0, i & 1),
+				 0);
+	assert_int_equal(kill(a, SIGKILL), 0);
+	/* beta's request stream goes on, each answered without an error. */
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(vg_shim_set_value(run->beta, 0, i & 1), 0);
+		assert_int_equal(vg_shim_get_value(run->beta, 0, &v), 0);
+		assert_int_equal(v, i & 1);
+	}
+	assert_true(wait_log(run, "killed by signal 9"));
+	/* alpha's out0 back at its safe value (high). */
+	assert_true(wait_sim(run, "out0", 1));
+	/* alpha's guest lost its device. */
+	assert_int_not_equal(vg_shim_get_value(run->alpha, 0, &v), 0);
+	vg_shim_free(run->alpha);
+	run->alpha = NULL;
+	/* And the domain is served again, by a new worker. */
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	a2 = worker_pid(run, "alpha");
+	assert_true(a2 > 0 && a2 != a);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	assert_int_equal(vg_shim_get_value(run->beta, 0, &v), 0);
+}
+
+/* A worker ended by the syscall filter is reported as such. */
+static void workers_filter_kill_is_reported(void **state)
+{
+	struct run *run = *state;
+	pid_t a;
+	int v;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0);
+	/* What the kernel sends a process that breaks its seccomp filter. */
+	assert_int_equal(kill(a, SIGSYS), 0);
+	assert_true(wait_log(run, "(a call outside its syscall filter)"));
+	assert_true(wait_sim(run, "out0", 1));
+	assert_int_not_equal(vg_shim_get_value(run->alpha, 0, &v), 0);
+}
+
+/* Workers as another user (root only: the parent must be able to). */
+static int setup_user(void **state)
+{
+	static const char *const extra[] = {"--workers", "--worker-user",
+					    "65534:65534", NULL};
+
+	return start(state, extra);
+}
+
+static void workers_run_as_the_worker_user(void **state)
+{
+	struct run *run = *state;
+	char buf[64];
+	pid_t a;
+
+	if (geteuid()) {
+		skip();
+		return;
+	}
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	a = worker_pid(run, "alpha");
+	assert_true(proc_field(a, "Uid", buf, sizeof(buf)));
+	assert_string_equal(buf, "65534\t65534\t65534\t65534");
+	assert_true(proc_field(a, "Gid", buf, sizeof(buf)));
+	assert_string_equal(buf, "65534\t65534\t65534\t65534");
+	assert_true(proc_field(a, "CapPrm", buf, sizeof(buf)));
+	assert_string_equal(buf, "0000000000000000");
+	assert_true(proc_field(a, "CapBnd", buf, sizeof(buf)));
+	assert_string_equal(buf, "0000000000000000");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			workers_serve_each_domain_in_its_own_process, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_killed_worker_takes_only_its_guest_down, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(workers_filter_kill_is_reported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(workers_run_as_the_worker_user,
+						setup_user, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
