@@ -268,6 +268,16 @@ static void status_text(struct vg_ctl_call *call, const struct vg_json *res)
 
 /* --- reload --------------------------------------------------------------- */
 
+int vg_daemon_apply(struct vg_daemon *d, const struct vg_config *cfg,
+		    struct vg_doms_change *chg, char *err, size_t errlen)
+{
+	int rc = vg_doms_apply(&d->doms, cfg, chg, err, errlen);
+
+	if (!rc)
+		vg_workers_tables(d);
+	return rc;
+}
+
 int vg_daemon_reload_err(struct vg_daemon *d, struct vg_doms_change *chg,
 			 struct vg_config_err *err)
 {
@@ -285,7 +295,7 @@ int vg_daemon_reload_err(struct vg_daemon *d, struct vg_doms_change *chg,
 	if (rc)
 		return rc;
 	/* Not about a place in the file: the message names what failed. */
-	rc = vg_doms_apply(&d->doms, cfg, chg, err->msg, sizeof(err->msg));
+	rc = vg_daemon_apply(d, cfg, chg, err->msg, sizeof(err->msg));
 	vg_config_free(cfg);
 	if (rc)
 		return rc;

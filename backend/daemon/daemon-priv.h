@@ -67,6 +67,8 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 		     char *reason, size_t reason_len);
 /* True (and its pid) if a worker serves @domain's guest now. */
 bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid);
+/* After a policy change: every worker gets its domain's table. */
+void vg_workers_tables(struct vg_daemon *d);
 /* End every worker; their lines go back to their safe state. */
 void vg_workers_stop(struct vg_daemon *d);
 

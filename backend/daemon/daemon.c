@@ -432,6 +432,11 @@ int vg_daemon_ctl_adopt(struct vg_daemon *d, int fd)
 	return vg_ctl_adopt(d->ctl, fd, ctl_gone, d);
 }
 
+struct vg_evloop *vg_daemon_evloop(struct vg_daemon *d)
+{
+	return d->ev;
+}
+
 struct vg_sim *vg_daemon_sim(struct vg_daemon *d)
 {
 	return d->sim;

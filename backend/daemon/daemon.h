@@ -107,6 +107,18 @@ void vg_daemon_stop(struct vg_daemon *d);
  */
 int vg_daemon_ctl_adopt(struct vg_daemon *d, int fd);
 
+/*
+ * Apply policy @cfg (borrowed for the call) as `reload` does (dom.h):
+ * 0 and @chg filled, or -errno with @err saying why and nothing changed.
+ * Workers get their domains' new tables.
+ */
+struct vg_doms_change;
+int vg_daemon_apply(struct vg_daemon *d, const struct vg_config *cfg,
+		    struct vg_doms_change *chg, char *err, size_t errlen);
+
+/* The daemon's event loop, to watch more fds (a worker's table socket). */
+struct vg_evloop *vg_daemon_evloop(struct vg_daemon *d);
+
 /* The daemon's simulated chips (for tests that play the hardware). */
 struct vg_sim *vg_daemon_sim(struct vg_daemon *d);
 

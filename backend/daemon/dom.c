@@ -23,6 +23,7 @@ struct dom_line {
 	struct vg_provider prov;
 	struct vg_line *h;
 	struct vg_remote_lent *lent; /* a worker drives it (remote.h) */
+	bool fd_lent; /* a worker holds its request fd (line_lend) */
 };
 
 struct vg_dom_set {
@@ -96,13 +97,21 @@ static void dl_event(void *arg, unsigned int edge)
 		vg_gpio_line_event(dl->dom->gpio, dl->gpio, edge);
 }
 
-/* Take a lent line back from its worker: it no longer reaches it. */
+/*
+ * Take a lent line back from its worker. A sim line: the worker no longer
+ * reaches it. A real line: the provider reads its events and drives it
+ * again; the worker's copy of the fd is the worker's to drop.
+ */
 static void dl_unlend(struct dom_line *dl)
 {
-	if (!dl->lent)
-		return;
-	vg_remote_server_revoke(dl->lent);
-	dl->lent = NULL;
+	if (dl->lent) {
+		vg_remote_server_revoke(dl->lent);
+		dl->lent = NULL;
+	}
+	if (dl->fd_lent) {
+		(void)dl->prov.ops->line_reclaim(dl->prov.ctx, dl->h);
+		dl->fd_lent = false;
+	}
 }
 
 static void spec_of(const struct vg_config_line *cl, struct vg_line_spec *sp)
@@ -550,6 +559,87 @@ void vg_dom_give_back(void *token)
 	safe_state(&dl->prov, dl->h, safe);
 }
 
+/* The safe state of @dl in @dom's tables (the waiting one wins). */
+static enum vg_safe dl_safe(const struct vg_dom *dom, const struct dom_line *dl)
+{
+	const struct vg_dom_set *sets[2] = {dom->next, dom->cur};
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; sets[k] && i < sets[k]->acl.n; i++)
+			if (sets[k]->dl[i] == dl)
+				return sets[k]->acl.lines[i].safe;
+	return VG_SAFE_INPUT;
+}
+
+int vg_dom_lend_fds(struct vg_dom *dom, struct vg_dom_fd *out, unsigned int max,
+		    unsigned int *n)
+{
+	const struct vg_dom_set *sets[2] = {dom->cur, dom->next};
+	unsigned int k, i;
+	int fd;
+
+	*n = 0;
+	for (k = 0; k < 2; k++)
+		for (i = 0; sets[k] && i < sets[k]->acl.n; i++) {
+			struct dom_line *dl = sets[k]->dl[i];
+
+			if (!dl || dl->fd_lent || !dl->prov.ops->line_lend)
+				continue;
+			if (*n == max)
+				return -E2BIG;
+			fd = dl->prov.ops->line_lend(dl->prov.ctx, dl->h);
+			if (fd < 0)
+				return fd;
+			dl->fd_lent = true;
+			out[*n] = (struct vg_dom_fd){
+				.chip = dl->chip,
+				.line = dl->line,
+				.name = dl->prov.ops->line_name(dl->prov.ctx,
+								dl->h),
+				.fd = fd,
+			};
+			(*n)++;
+		}
+	return 0;
+}
+
+void vg_dom_remote_begin(struct vg_dom *dom)
+{
+	dom->remote = true;
+}
+
+void vg_dom_remote_end(struct vg_dom *dom)
+{
+	const struct vg_dom_set *sets[2] = {dom->cur, dom->next};
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; sets[k] && i < sets[k]->acl.n; i++) {
+			struct dom_line *dl = sets[k]->dl[i];
+
+			if (!dl || (!dl->fd_lent && !dl->lent))
+				continue;
+			dl_unlend(dl);
+			safe_state(&dl->prov, dl->h, dl_safe(dom, dl));
+		}
+	dom->remote = false;
+	/* A table that waited for the worker takes effect now. */
+	if (dom->next) {
+		dom_swap(dom, dom->next);
+		dom->next = NULL;
+	}
+}
+
+int vg_dom_policy_next(const struct vg_dom *dom, char **out, size_t *len)
+{
+	struct vg_dom tmp = *dom;
+
+	if (dom->next)
+		tmp.cur = dom->next;
+	return vg_dom_policy(&tmp, out, len);
+}
+
 int vg_dom_policy(const struct vg_dom *dom, char **out, size_t *len)
 {
 	const struct vg_dom_set *s = dom->cur;
@@ -806,6 +896,13 @@ int vg_doms_apply(struct vg_doms *ds, const struct vg_config *cfg,
 			chg->deferred++;
 		} else {
 			dom_swap(dom, s);
+			/*
+			 * A worker's guest sees the new table from its next
+			 * reset (the worker defers it); the parent's custody
+			 * follows the policy at once.
+			 */
+			if (dom->remote)
+				chg->deferred++;
 		}
 	}
 	plans_free(pl, cfg->ndomains, false);

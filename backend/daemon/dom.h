@@ -48,6 +48,8 @@ struct vg_dom {
 	struct vg_gpio *gpio;
 	struct vg_mmio mmio;
 	struct vg_log log; /* "<domain>/0" */
+	/* Its guests are served by a worker (workers.c): tables defer. */
+	bool remote;
 };
 
 struct vg_doms_params {
@@ -142,6 +144,33 @@ int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
 		struct vg_line **line, void **token);
 /* For vg_remote_server_params.give_back: back to its safe state, held. */
 void vg_dom_give_back(void *token);
+
+/* A real line handed to a worker: the duplicate to send and its names. */
+struct vg_dom_fd {
+	const char *chip, *line; /* as the policy names them */
+	const char *name; /* the host's name for it */
+	int fd; /* borrowed: the line's request fd (provider.h line_lend) */
+};
+/*
+ * The request fds of the domain's real lines (its table and the one
+ * waiting, providers with line_lend) that are not lent yet, into @out
+ * (at most @max, -E2BIG beyond), each then lent: its provider no longer
+ * reads its events or drives it until vg_dom_remote_end().
+ */
+int vg_dom_lend_fds(struct vg_dom *dom, struct vg_dom_fd *out, unsigned int max,
+		    unsigned int *n);
+/*
+ * A worker serves the domain's guests from now (vg_dom_remote_begin)
+ * until it ends (vg_dom_remote_end, which takes every lent line back into
+ * its safe state). Meanwhile a policy change takes effect in the
+ * parent's custody at once, revocations included, and is counted as
+ * deferred: the worker gets the new table and its guest sees it from its
+ * next device reset.
+ */
+void vg_dom_remote_begin(struct vg_dom *dom);
+void vg_dom_remote_end(struct vg_dom *dom);
+/* As vg_dom_policy(), of the table waiting for a reset if there is one. */
+int vg_dom_policy_next(const struct vg_dom *dom, char **out, size_t *len);
 
 /*
  * The domain's table now as a policy section (config.h syntax, one

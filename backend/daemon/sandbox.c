@@ -58,6 +58,13 @@ static const char *const sb_base[] = {
 	"brk",
 	/* Time: the log's rate limiter, timerfds made before entering. */
 	"clock_gettime",
+	/*
+	 * A zero-timeout poll of a held fd: the linefd provider drains a
+	 * lent line's stale events (its fd's blocking flag is shared with
+	 * the parent's copy, so it cannot be made non-blocking).
+	 */
+	"poll",
+	"ppoll",
 	"clock_nanosleep",
 	"nanosleep",
 	"timerfd_settime",

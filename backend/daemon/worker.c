@@ -3,23 +3,26 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
 #include "daemon.h"
+#include "evloop.h"
+#include "linefd.h"
 #include "loop.h"
 #include "num.h"
 #include "remote.h"
 #include "sandbox.h"
+#include "table.h"
 #include "worker.h"
 
 #define FD_CTL 3
 #define FD_REMOTE 4
 #define FD_HANDOFF 5
-#define FD_POLICY 6
-#define POLICY_MAX (1u << 20)
+#define FD_TABLE 6
 #define CHIPS_MAX 64u
 /*
  * Open files: the event loop, signalfd, the three parent sockets, the
@@ -128,29 +131,95 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* The policy the parent wrote into fd 6: read and parsed, fd closed. */
-static int read_policy(struct vg_config **cfg, struct vg_log *log)
+/* What a worker runs on, for the table socket's callback. */
+struct worker {
+	struct vg_log log;
+	struct vg_daemon *d;
+	struct vg_linefd *lines;
+	const char *domain;
+};
+
+/*
+ * One table from the parent (table.h): its text parsed as the domain's
+ * policy into *@cfg, its fds given to the real-line provider. 1, 0 if
+ * none was waiting, or -errno (logged).
+ */
+static int take_table(struct worker *wk, bool wait, struct vg_config **cfg)
 {
-	char *text = malloc(POLICY_MAX);
-	char err[256];
-	size_t len = 0;
-	ssize_t r;
+	struct vg_table_fd fds[VG_TABLE_FDS_MAX];
+	unsigned int n, i;
+	char err[256], *text;
+	size_t len;
 	int rc;
 
-	if (!text)
-		return -ENOMEM;
-	while (len < POLICY_MAX &&
-	       (r = read(FD_POLICY, text + len, POLICY_MAX - len)) > 0)
-		len += (size_t)r;
-	close(FD_POLICY);
-	rc = len < POLICY_MAX ? vg_config_parse(text, len, "worker policy", cfg,
-						err, sizeof(err))
-			      : -EFBIG;
+	rc = vg_table_recv(FD_TABLE, wait, &text, &len, fds, &n);
+	if (rc <= 0) {
+		if (rc < 0 && rc != -EPIPE)
+			vg_log_warnx(&wk->log, "table from the parent: %s",
+				     strerror(-rc));
+		return rc;
+	}
+	/* Each fd is the linefd provider's from here, even on failure. */
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		int r = vg_linefd_add(wk->lines, fds[i].chip, fds[i].line,
+				      fds[i].fd, fds[i].name);
+
+		if (r && !rc)
+			rc = r;
+	}
+	if (rc) {
+		vg_log_warnx(&wk->log, "lines from the parent: %s",
+			     strerror(-rc));
+		free(text);
+		return rc;
+	}
+	rc = vg_config_parse(text, len, "table from the parent", cfg, err,
+			     sizeof(err));
 	free(text);
+	if (rc) {
+		vg_log_warnx(&wk->log, "table from the parent: %s", err);
+		return rc;
+	}
+	if ((*cfg)->ndomains != 1 ||
+	    strcmp((*cfg)->domains[0].name, wk->domain)) {
+		vg_log_warnx(&wk->log, "the parent's table is not domain %s's",
+			     wk->domain);
+		vg_config_free(*cfg);
+		*cfg = NULL;
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* A later table: a policy change, applied as a reload. */
+static void table_event(void *arg, uint32_t events)
+{
+	struct worker *wk = arg;
+	struct vg_doms_change chg = {0};
+	struct vg_config *cfg = NULL;
+	char err[512];
+	int rc;
+
+	(void)events;
+	rc = take_table(wk, false, &cfg);
+	if (rc == -EPIPE) {
+		vg_evloop_del(vg_daemon_evloop(wk->d), FD_TABLE);
+		vg_daemon_stop(wk->d);
+		return;
+	}
+	if (rc <= 0)
+		return;
+	rc = vg_daemon_apply(wk->d, cfg, &chg, err, sizeof(err));
+	vg_config_free(cfg);
 	if (rc)
-		vg_log_warnx(log, "policy from the parent: %s",
-			     rc == -EFBIG ? "too large" : err);
-	return rc;
+		vg_log_warnx(&wk->log, "new table not applied: %s", err);
+	else
+		vg_log_info(&wk->log,
+			    "new table: %u line(s) added, %u revoked, %s",
+			    chg.added, chg.revoked,
+			    chg.deferred ? "the rest at the next reset"
+					 : "in effect");
 }
 
 /* The hand-over socket hung up: the parent is gone, so are we. */
@@ -176,9 +245,9 @@ int vg_worker_main(int argc, char **argv)
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lcfg};
 	struct vg_config *cfg = NULL;
 	struct vg_remote *remote = NULL;
-	struct vg_provider prov;
+	struct vg_provider prov[2];
+	struct worker wk = {.domain = NULL};
 	enum vg_sandbox_fs fs;
-	struct vg_log log;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
@@ -186,28 +255,30 @@ int vg_worker_main(int argc, char **argv)
 		return rc;
 	if (a.verbose)
 		sink.level = VG_LOG_DEBUG;
-	vg_log_init(&log, &sink, "worker %s", a.domain);
+	wk.domain = a.domain;
+	vg_log_init(&wk.log, &sink, "worker %s", a.domain);
 	/* A parent that dies must not leave us writing into the void. */
 	signal(SIGPIPE, SIG_IGN);
-	rc = read_policy(&cfg, &log);
+	rc = vg_linefd_new(&wk.log, &wk.lines);
 	if (rc)
 		return 1;
-	if (cfg->ndomains != 1 || strcmp(cfg->domains[0].name, a.domain)) {
-		vg_log_warnx(&log, "the parent's policy is not domain %s's",
-			     a.domain);
+	rc = take_table(&wk, true, &cfg);
+	if (rc <= 0) {
+		rc = rc ? rc : -EPIPE;
 		goto out;
 	}
-	rc = vg_remote_new(FD_REMOTE, a.chips, a.nchips, &log, &remote);
+	rc = vg_remote_new(FD_REMOTE, a.chips, a.nchips, &wk.log, &remote);
 	if (rc) {
-		vg_log_warnx(&log, "remote lines: %s", strerror(-rc));
+		vg_log_warnx(&wk.log, "remote lines: %s", strerror(-rc));
 		goto out;
 	}
-	prov = vg_remote_provider(remote);
+	prov[0] = vg_remote_provider(remote);
+	prov[1] = vg_linefd_provider(wk.lines);
 	rc = vg_daemon_new(
 		&(struct vg_daemon_params){
 			.cfg = cfg,
-			.providers = &prov,
-			.nproviders = 1,
+			.providers = prov,
+			.nproviders = 2,
 			.sink = &sink,
 			.budget = a.budget,
 			.signals = true,
@@ -217,9 +288,16 @@ int vg_worker_main(int argc, char **argv)
 		&d);
 	if (rc)
 		goto out;
+	wk.d = d;
 	rc = vg_daemon_ctl_adopt(d, FD_CTL);
 	if (rc) {
-		vg_log_warnx(&log, "control channel: %s", strerror(-rc));
+		vg_log_warnx(&wk.log, "control channel: %s", strerror(-rc));
+		goto out;
+	}
+	rc = vg_evloop_add(vg_daemon_evloop(d), FD_TABLE, EPOLLIN, table_event,
+			   &wk);
+	if (rc) {
+		vg_log_warnx(&wk.log, "table socket: %s", strerror(-rc));
 		goto out;
 	}
 	/* Everything is open: give up the rest before reading a guest. */
@@ -231,15 +309,16 @@ int vg_worker_main(int argc, char **argv)
 			.max_files = WORKER_MAX_FILES,
 			.max_as = WORKER_MAX_AS,
 		},
-		&log, &fs);
+		&wk.log, &fs);
 	if (rc) {
-		vg_log_warnx(&log, "sandbox: %s", strerror(-rc));
+		vg_log_warnx(&wk.log, "sandbox: %s", strerror(-rc));
 		goto out;
 	}
 	rc = vg_daemon_run(d);
 out:
 	vg_daemon_free(d);
 	vg_remote_free(remote);
+	vg_linefd_free(wk.lines);
 	vg_config_free(cfg);
 	return rc ? 1 : 0;
 }

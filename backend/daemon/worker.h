@@ -9,7 +9,9 @@
  * with fd 3 the control protocol (a stream socket: the worker serves its
  * commands there, and ends when the parent hangs up), fd 4 the remote
  * lines (sim chips named by --remote-chip), fd 5 the guest hand-over
- * socket (loop.h) and fd 6 its domain's policy (one [domain] section).
+ * socket (loop.h) and fd 6 the table socket (table.h: its domain's table
+ * and the request fds of its real lines; later tables are policy
+ * changes).
  * The worker builds its daemon on these, enters its sandbox
  * (sandbox.h) before it reads anything a guest sent, and serves the
  * domain's guests handed to it, one at a time, until the parent asks it

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include "daemon-priv.h"
 #include "loop.h"
-#include "sim.h"
 #include "spawn.h"
+#include "table.h"
 #include "worker.h"
 
 struct vg_worker {
@@ -29,6 +29,7 @@ struct vg_worker {
 	struct vg_spawn sp;
 	int ctl; /* the control protocol, the worker serving (stream) */
 	int handoff; /* guests handed over (seqpacket) */
+	int table; /* its domain's table and real lines (table.h) */
 	struct vg_remote_server *rs; /* its sim lines */
 };
 
@@ -64,19 +65,26 @@ static void worker_free(struct vg_worker *w)
 {
 	struct vg_daemon *d = w->d;
 	struct vg_worker **pp;
+	struct vg_dom *dom;
 
 	for (pp = &d->workers; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
 			break;
 		}
+	if (w->sp.pidfd >= 0)
+		vg_evloop_del(d->ev, w->sp.pidfd);
+	/* Dead before its lines come back: it can no longer touch them. */
+	vg_spawn_release(&w->sp);
 	if (w->rs) {
 		vg_evloop_del(d->ev, vg_remote_server_fd(w->rs));
 		vg_remote_server_free(w->rs);
 	}
-	if (w->sp.pidfd >= 0)
-		vg_evloop_del(d->ev, w->sp.pidfd);
-	vg_spawn_release(&w->sp);
+	dom = vg_doms_find(&d->doms, w->domain);
+	if (dom)
+		vg_dom_remote_end(dom);
+	if (w->table >= 0)
+		close(w->table);
 	if (w->ctl >= 0)
 		close(w->ctl);
 	if (w->handoff >= 0)
@@ -131,37 +139,33 @@ static void remote_event(void *arg, uint32_t events)
 	(void)vg_spawn_kill(&w->sp, SIGKILL);
 }
 
-/* The worker's policy: its domain's table now, in a sealed memfd. */
-static int policy_fd(struct vg_dom *dom)
+/*
+ * Tell the worker its domain's table (the one waiting for a reset, if
+ * any) and lend it the real lines it does not have yet (table.h).
+ */
+static int send_table(struct vg_worker *w, struct vg_dom *dom)
 {
-	size_t len, at = 0;
+	struct vg_dom_fd fds[VG_TABLE_FDS_MAX];
+	unsigned int n;
+	size_t len;
 	char *text;
-	ssize_t r;
-	int fd, rc;
+	int rc;
 
-	rc = vg_dom_policy(dom, &text, &len);
+	rc = vg_dom_policy_next(dom, &text, &len);
 	if (rc)
 		return rc;
-	fd = memfd_create("vgpio-policy", MFD_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		free(text);
-		return rc;
-	}
-	while (at < len && (r = write(fd, text + at, len - at)) > 0)
-		at += (size_t)r;
+	rc = vg_dom_lend_fds(dom, fds, VG_TABLE_FDS_MAX, &n);
+	if (!rc)
+		rc = vg_table_send(w->table, text, len, fds, n);
 	free(text);
-	if (at < len || lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		return -EIO;
-	}
-	return fd;
+	return rc;
 }
 
 static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 			struct vg_worker **out)
 {
-	int ctl[2] = {-1, -1}, rem[2] = {-1, -1}, ho[2] = {-1, -1}, pol = -1;
+	int ctl[2] = {-1, -1}, rem[2] = {-1, -1}, ho[2] = {-1, -1};
+	int tab[2] = {-1, -1};
 	const char **argv;
 	char budget[16];
 	struct vg_worker *w;
@@ -172,17 +176,13 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 	if (!w)
 		return -ENOMEM;
 	w->d = d;
-	w->ctl = w->handoff = w->sp.pidfd = -1;
+	w->ctl = w->handoff = w->table = w->sp.pidfd = -1;
 	snprintf(w->domain, sizeof(w->domain), "%s", dom->name);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rem) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ho) < 0) {
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ho) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tab) < 0) {
 		rc = -errno;
-		goto err;
-	}
-	pol = policy_fd(dom);
-	if (pol < 0) {
-		rc = pol;
 		goto err;
 	}
 	argv = calloc(16 + 2 * (size_t)d->cfg->nsims, sizeof(*argv));
@@ -211,7 +211,7 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 	fds[0] = ctl[1];
 	fds[1] = rem[1];
 	fds[2] = ho[1];
-	fds[3] = pol;
+	fds[3] = tab[1];
 	rc = vg_spawn_start(
 		&(struct vg_spawn_params){
 			.path = d->worker_exe,
@@ -227,10 +227,17 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 	close(ctl[1]);
 	close(rem[1]);
 	close(ho[1]);
-	close(pol);
-	ctl[1] = rem[1] = ho[1] = pol = -1;
+	close(tab[1]);
+	ctl[1] = rem[1] = ho[1] = tab[1] = -1;
 	w->ctl = ctl[0];
 	w->handoff = ho[0];
+	w->table = tab[0];
+	w->next = d->workers; /* worker_free unlinks it */
+	d->workers = w;
+	vg_dom_remote_begin(dom);
+	rc = send_table(w, dom);
+	if (rc)
+		goto err_spawned;
 	rc = vg_remote_server_new(
 		&(struct vg_remote_server_params){
 			.fd = rem[0],
@@ -250,15 +257,11 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 			   remote_event, w);
 	if (rc)
 		goto err_spawned;
-	w->next = d->workers;
-	d->workers = w;
 	vg_log_info(&d->log, "domain %s: worker pid %ld serves its guests",
 		    w->domain, (long)w->sp.pid);
 	*out = w;
 	return 0;
 err_spawned:
-	w->next = d->workers; /* worker_free unlinks it */
-	d->workers = w;
 	worker_free(w);
 	return rc;
 err:
@@ -269,9 +272,9 @@ err:
 			close(rem[i]);
 		if (ho[i] >= 0)
 			close(ho[i]);
+		if (tab[i] >= 0)
+			close(tab[i]);
 	}
-	if (pol >= 0)
-		close(pol);
 	free(w);
 	return rc;
 }
@@ -293,18 +296,6 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 		snprintf(reason, reason_len,
 			 "domain '%s' has no lines assigned", domain);
 		return ENOENT;
-	}
-	for (unsigned int i = 0; i < vg_dom_acl(dom)->n; i++) {
-		const char *chip, *line;
-
-		vg_dom_line_host(dom, i, &chip, &line);
-		if (!vg_sim_has_chip(d->sim, chip)) {
-			snprintf(reason, reason_len,
-				 "domain '%s' has host line %s:%s; workers "
-				 "serve simulated lines only so far",
-				 domain, chip, line);
-			return EOPNOTSUPP;
-		}
 	}
 	/*
 	 * A domain's worker serves its loop guests one after another, as
@@ -345,4 +336,25 @@ void vg_workers_stop(struct vg_daemon *d)
 	/* Custody is the parent's: killing loses nothing, lines go safe. */
 	while (d->workers)
 		worker_free(d->workers);
+}
+
+void vg_workers_tables(struct vg_daemon *d)
+{
+	struct vg_worker *w, *next;
+	struct vg_dom *dom;
+	int rc;
+
+	for (w = d->workers; w; w = next) {
+		next = w->next;
+		dom = vg_doms_find(&d->doms, w->domain);
+		rc = dom ? send_table(w, dom) : -ENOENT;
+		if (!rc)
+			continue;
+		/* A worker that cannot get its table must not serve. */
+		vg_log_warnx(&d->log,
+			     "domain %s: worker (pid %ld) cannot get its new "
+			     "table (%s); ending it",
+			     w->domain, (long)w->sp.pid, strerror(-rc));
+		(void)vg_spawn_kill(&w->sp, SIGKILL);
+	}
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@
 #include "linefd.h"
 #include "prov-gpiod.h"
 #include "shim.h"
+#include "slurp.h"
 
 #define LABEL "vgpio-sim"
 #define NO_EVENT_MS 200
@@ -166,6 +168,25 @@ static int run_setup(void **state)
 	for (i = 0; i < NLINES; i++)
 		sim_pull(offset[i], 0);
 	if (vg_drun_start(policy, NULL, &run->r)) {
+		free(run);
+		return -1;
+	}
+	*state = run;
+	return 0;
+}
+
+/* The same, with every guest served by a worker process (--workers). */
+static int run_setup_workers(void **state)
+{
+	static const char *const extra[] = {"--workers", NULL};
+	struct run *run = calloc(1, sizeof(*run));
+	unsigned int i;
+
+	if (!run)
+		return -1;
+	for (i = 0; i < NLINES; i++)
+		sim_pull(offset[i], 0);
+	if (vg_drun_start(policy, extra, &run->r)) {
 		free(run);
 		return -1;
 	}
@@ -950,9 +971,81 @@ static void vm_lend_lines_to_a_worker_and_back(void **state)
 	gpiod_line_info_free(li);
 }
 
+/* The same requests and interrupts with the guest in a worker process. */
+static void vm_workers_drive_and_read_host_lines(void **state)
+{
+	vm_requests_drive_and_read_host_lines(state);
+}
+
+static void vm_workers_edge_irq_from_pull(void **state)
+{
+	vm_edge_irq_from_pull(state);
+}
+
+static void vm_workers_level_irq_refires_while_held(void **state)
+{
+	vm_level_irq_refires_while_held(state);
+}
+
+/* The newest worker's pid, from the daemon's log. */
+static pid_t worker_pid(struct run *run)
+{
+	static const char key[] = "domain guest: worker pid ";
+	char *log = vg_slurp(vg_drun_log(run->r), NULL), *p, *last = NULL;
+	long pid = -1;
+
+	for (p = log ? strstr(log, key) : NULL; p; p = strstr(p + 1, key))
+		last = p;
+	if (last)
+		pid = strtol(last + strlen(key), NULL, 10);
+	free(log);
+	return (pid_t)pid;
+}
+
+/*
+ * A worker drives the host lines through the request fds its parent
+ * lent it; killed, its lines never leave the parent (no release gap:
+ * still requested as vgpio:guest) and go back to their safe values.
+ */
+static void vm_workers_killed_worker_lines_stay_held(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *s = guest(run);
+	struct gpiod_line_info *li;
+	pid_t w = worker_pid(run);
+	int i;
+
+	assert_true(w > 0 && w != vg_drun_pid(run->r));
+	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
+	assert_int_equal(sim_value(offset[LED]), 0);
+	assert_int_equal(kill(w, SIGKILL), 0);
+	for (i = 0; i < 1000 && sim_value(offset[LED]) != 1; i++) {
+		li = line_info(offset[LED]);
+		/* Held all along, by the parent once the worker is gone. */
+		assert_true(gpiod_line_info_is_used(li));
+		assert_string_equal(gpiod_line_info_get_consumer(li),
+				    "vgpio:guest");
+		gpiod_line_info_free(li);
+		usleep(10000);
+	}
+	assert_int_equal(sim_value(offset[LED]), 1); /* safe=high */
+	li = line_info(offset[LED]);
+	assert_true(gpiod_line_info_is_used(li));
+	gpiod_line_info_free(li);
+	/* The next guest gets a new worker and the lines again. */
+	vg_shim_free(run->g);
+	run->g = NULL;
+	s = guest(run);
+	assert_true(worker_pid(run) != w);
+	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
+	assert_int_equal(sim_value(offset[LED]), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
+#define TW(f) \
+	cmocka_unit_test_setup_teardown(f, run_setup_workers, run_teardown)
 	const struct CMUnitTest tests[] = {
 		T(vm_requests_drive_and_read_host_lines),
 		T(vm_bias_active_low_debounce_applied),
@@ -968,6 +1061,10 @@ int main(void)
 		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),
 		cmocka_unit_test(vm_open_drain_releases_high),
 		cmocka_unit_test(vm_lend_lines_to_a_worker_and_back),
+		TW(vm_workers_drive_and_read_host_lines),
+		TW(vm_workers_edge_irq_from_pull),
+		TW(vm_workers_level_irq_refires_while_held),
+		TW(vm_workers_killed_worker_lines_stay_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
