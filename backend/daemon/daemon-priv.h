@@ -53,7 +53,6 @@ struct vg_daemon {
 	const char *worker_exe; /* NULL: guests served in this process */
 	const char *worker_user;
 	struct vg_worker *workers;
-	bool one_guest; /* a worker: stop when its guest goes */
 	bool work_pending; /* a guest has queue work left after its budget */
 	bool stop;
 };

@@ -143,8 +143,6 @@ static void guest_detach(void *arg, void *conn)
 
 	if (dom)
 		vg_dom_detach(dom);
-	if (d->one_guest)
-		d->stop = true;
 }
 
 static const struct vg_guest_hooks guest_hooks = {
@@ -372,7 +370,6 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	d->cfg_path = p->cfg_path;
 	d->worker_exe = p->worker_exe;
 	d->worker_user = p->worker_user;
-	d->one_guest = p->one_guest;
 	d->sigfd = -1;
 	for (i = 0; i < VG_DAEMON_MAX_PROVIDERS; i++)
 		d->prov_fd[i] = -1;

@@ -82,8 +82,6 @@ struct vg_daemon_params {
 	 */
 	const char *worker_exe;
 	const char *worker_user;
-	/* A worker: stop once the guest it serves is gone. */
-	bool one_guest;
 };
 
 /* Start every stage. 0 or -errno (logged). Sockets listen on return. */
