@@ -157,7 +157,8 @@ static struct gpiod_line_request *take_line(unsigned int off)
 
 /* --- fixture ---------------------------------------------------------------- */
 
-static int run_setup(void **state)
+/* vgpiod on the policy, with @extra arguments (NULL: none). */
+static int start(void **state, const char *const *extra)
 {
 	struct run *run = calloc(1, sizeof(*run));
 	unsigned int i;
@@ -167,7 +168,7 @@ static int run_setup(void **state)
 	/* Every test starts with the outside world pulling low. */
 	for (i = 0; i < NLINES; i++)
 		sim_pull(offset[i], 0);
-	if (vg_drun_start(policy, NULL, &run->r)) {
+	if (vg_drun_start(policy, extra, &run->r)) {
 		free(run);
 		return -1;
 	}
@@ -175,23 +176,17 @@ static int run_setup(void **state)
 	return 0;
 }
 
+static int run_setup(void **state)
+{
+	return start(state, NULL);
+}
+
 /* The same, with every guest served by a worker process (--workers). */
 static int run_setup_workers(void **state)
 {
 	static const char *const extra[] = {"--workers", NULL};
-	struct run *run = calloc(1, sizeof(*run));
-	unsigned int i;
 
-	if (!run)
-		return -1;
-	for (i = 0; i < NLINES; i++)
-		sim_pull(offset[i], 0);
-	if (vg_drun_start(policy, extra, &run->r)) {
-		free(run);
-		return -1;
-	}
-	*state = run;
-	return 0;
+	return start(state, extra);
 }
 
 static int run_teardown(void **state)
