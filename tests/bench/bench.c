@@ -437,9 +437,16 @@ static void idle_start(struct idle_run *ir, bool workers)
 static void idle_ctxt(struct idle_run *ir, unsigned int secs, double *rate)
 {
 	unsigned long long c0[1 + MEM_DOMAINS], c1;
+	struct timespec settle = {0, 200 * 1000 * 1000};
 	struct timespec ts = {.tv_sec = secs};
 	int i, rc;
 
+	/*
+	 * The daemon answers a guest's last request before it goes back to
+	 * sleep: that switch is not an idle wake-up. Let it get there first.
+	 */
+	while (nanosleep(&settle, &settle) && errno == EINTR)
+		;
 	for (i = 0; i < ir->npids; i++)
 		if ((rc = vg_pmem_ctxt(ir->pid[i], &c0[i])))
 			die("/proc/PID/task/TID/status", rc);
