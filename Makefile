@@ -373,7 +373,7 @@ $(ASSIGN): $(call obj,$(ASSIGN_SRCS)) $(GPIOD_OBJ) $(LIBCTLC) $(LAYER_LIBS)
 $(CTL): $(B)/tools/vgpio-ctl.o $(LIBCTLC) $(call layer_lib,base)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
-$(BENCH): $(B)/tests/bench/bench.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
+$(BENCH): $(B)/tests/bench/bench.o $(B)/tests/bench/procmem.o $(LIBTEST) $(LIBSHIM) $(LAYER_LIBS)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
 
