@@ -27,10 +27,11 @@
 #include "json.h"
 
 /*
- * Lines a worker may report: what one worker can hold (its remote
- * lines). Not the parent's table size: a worker's device keeps a revoked
- * line in its table until the guest's next reset, while the parent's
- * table (no guest of its own) has dropped it already.
+ * Lines a worker may report: as many as it may hold as remote lines
+ * (VG_REMOTE_LINES_MAX); its whole reply is bounded anyway
+ * (VG_CTL_PEER_LINE_MAX). Not the parent's table size: a worker's device
+ * keeps its old table, revoked lines included, until the guest's next
+ * reset, while the parent's table has changed already.
  */
 #define VG_WSTATUS_LINES_MAX 512u
 /* Device windows one worker may report (it serves one guest at a time). */
