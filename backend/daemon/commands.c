@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "acl.h"
 #include "ctl.h"
@@ -14,81 +15,127 @@
 #include "dom.h"
 #include "gpio.h"
 #include "sim.h"
+#include "wstatus.h"
 
 /* --- status --------------------------------------------------------------- */
 
-static const char *dir_str(unsigned int dir)
-{
-	switch (dir) {
-	case VG_GPIO_DIRECTION_IN:
-		return "in";
-	case VG_GPIO_DIRECTION_OUT:
-		return "out";
-	default:
-		return "none";
-	}
-}
-
-static void status_counters(struct vg_jw *w, const struct vg_gpio_stats *st)
-{
-	vg_jw_kobj(w, "counters");
-	vg_jw_ku64(w, "requests", st->requests);
-	vg_jw_ku64(w, "errors", st->errors);
-	vg_jw_ku64(w, "events", st->events);
-	vg_jw_ku64(w, "invalid", st->invalid);
-	vg_jw_ku64(w, "resets", st->resets);
-	vg_jw_ku64(w, "broken", st->broken);
-	vg_jw_ku64(w, "interrupts", st->interrupts);
-	vg_jw_obj_end(w);
-}
-
-static void status_line(struct vg_jw *w, struct vg_dom *dom, unsigned int i)
-{
-	const struct vg_acl_line *al = &vg_dom_acl(dom)->lines[i];
-	const char *chip, *line;
-	unsigned int dir = VG_GPIO_DIRECTION_NONE;
-	char allow[32];
-	int v;
-
-	vg_dom_line_host(dom, i, &chip, &line);
-	if (dom->gpio)
-		dir = vg_gpio_line_direction(dom->gpio, i);
-	vg_jw_obj(w);
-	vg_jw_ku64(w, "index", i);
-	vg_jw_kstr(w, "name", al->name);
-	vg_jw_kstr(w, "chip", chip);
-	vg_jw_kstr(w, "line", line);
-	vg_jw_key(w, "allow");
-	vg_jw_words(w, vg_acl_allow_str(al->allow, allow, sizeof(allow)), ',');
-	vg_jw_kstr(w, "direction", dir_str(dir));
-	vg_jw_kbool(w, "revoked", al->revoked);
-	if (al->line && !al->prov.ops->get_value(al->prov.ctx, al->line, &v))
-		vg_jw_ku64(w, "value", v != 0);
-	else
-		vg_jw_knull(w, "value");
-	vg_jw_obj_end(w);
-}
-
-static void status_dom(struct vg_daemon *d, struct vg_jw *w, struct vg_dom *dom)
+/* The parent's own view of @dom (wstatus.h). 0 or -ENOMEM. */
+static int own_view(struct vg_dom *dom, struct vg_status_dom *v)
 {
 	const struct vg_acl *acl = vg_dom_acl(dom);
-	struct vg_gpio_stats st;
+	const char *chip, *line;
 	unsigned int i;
-	long pid;
+	int val;
 
-	vg_dom_stats(dom, &st);
-	vg_jw_obj(w);
-	vg_jw_kstr(w, "name", dom->name);
-	vg_jw_kbool(w, "connected", dom->gpio != NULL);
-	vg_jw_kbool(w, "pending", vg_dom_pending(dom));
-	if (vg_workers_has(d, dom->name, &pid))
-		vg_jw_ku64(w, "worker", (uint64_t)pid);
-	status_counters(w, &st);
-	vg_jw_karr(w, "lines");
-	for (i = 0; i < acl->n; i++)
-		status_line(w, dom, i);
-	vg_jw_arr_end(w);
-	vg_jw_obj_end(w);
+	memset(v, 0, sizeof(*v));
+	v->connected = dom->gpio != NULL;
+	v->pending = vg_dom_pending(dom);
+	vg_dom_stats(dom, &v->st);
+	if (!acl->n)
+		return 0;
+	v->lines = calloc(acl->n, sizeof(*v->lines));
+	if (!v->lines)
+		return -ENOMEM;
+	v->nlines = acl->n;
+	for (i = 0; i < acl->n; i++) {
+		const struct vg_acl_line *al = &acl->lines[i];
+		struct vg_status_line *l = &v->lines[i];
+
+		vg_dom_line_host(dom, i, &chip, &line);
+		snprintf(l->name, sizeof(l->name), "%s", al->name);
+		snprintf(l->chip, sizeof(l->chip), "%s", chip);
+		snprintf(l->line, sizeof(l->line), "%s", line);
+		l->allow = al->allow;
+		l->dir = dom->gpio ? vg_gpio_line_direction(dom->gpio, i)
+				   : VG_GPIO_DIRECTION_NONE;
+		l->revoked = al->revoked;
+		l->value = -1;
+		if (al->line &&
+		    !al->prov.ops->get_value(al->prov.ctx, al->line, &val))
+			l->value = val != 0;
+	}
+	return 0;
+}
+
+/* Out of memory: the writer fails, so does the command ("internal"). */
+static void jw_nomem(struct vg_jw *w)
+{
+	if (!w->rc)
+		w->rc = -ENOMEM;
+}
+
+/*
+ * A status being gathered from the workers (docs/vgpiod.8.md, WORKER
+ * PROCESSES): one slot per worker asked, answered once every slot has
+ * its reply or its failure.
+ */
+struct status_gather;
+
+struct status_slot {
+	struct status_gather *g;
+	char domain[VG_CONFIG_NAME_MAX + 1];
+	long pid;
+	bool ok; /* @view is the worker's, checked */
+	struct vg_status_dom view;
+	char why[VG_WSTATUS_WHY_MAX]; /* not ok: for "worker_error" */
+};
+
+struct status_gather {
+	struct vg_daemon *d;
+	struct vg_ctl_defer *defer; /* NULL: nobody to answer */
+	unsigned int waiting; /* calls on their way */
+	unsigned int n;
+	struct status_slot slot[];
+};
+
+static struct status_slot *gather_slot(struct status_gather *g,
+				       const char *domain)
+{
+	unsigned int i;
+
+	for (i = 0; g && i < g->n; i++)
+		if (!strcmp(g->slot[i].domain, domain))
+			return &g->slot[i];
+	return NULL;
+}
+
+/*
+ * Domain @dom's entry: the view of the worker serving it, if one answered
+ * and still serves it, else the parent's own (with "worker_error" when a
+ * worker serves it). Its worker's view goes to *@used (NULL: none).
+ */
+static void status_dom(struct vg_daemon *d, struct vg_jw *w, struct vg_dom *dom,
+		       struct status_gather *g, struct vg_status_dom **used)
+{
+	struct status_slot *s = gather_slot(g, dom->name);
+	struct vg_status_dom own;
+	struct vg_gpio_stats done;
+	const char *why = NULL;
+	long pid = 0;
+
+	*used = NULL;
+	if (vg_workers_has(d, dom->name, &pid)) {
+		if (!s)
+			why = "the worker started after the status call";
+		else if (s->pid != pid)
+			why = "the worker ended before the status was complete";
+		else if (!s->ok)
+			why = s->why;
+	}
+	if (pid > 0 && !why) {
+		/* The domain's earlier workers: what the parent kept. */
+		vg_dom_stats(dom, &done);
+		vg_status_dom_add(&s->view, &done);
+		vg_status_write_dom(w, dom->name, &s->view, pid, NULL);
+		*used = &s->view;
+		return;
+	}
+	if (own_view(dom, &own)) {
+		jw_nomem(w);
+		return;
+	}
+	vg_status_write_dom(w, dom->name, &own, pid, why);
+	vg_status_dom_dispose(&own);
 }
 
 struct status_devs {
@@ -96,71 +143,46 @@ struct status_devs {
 	struct vg_jw *w;
 };
 
-/* A key whose value is a string, or null when there is none. */
-static void kstr_or_null(struct vg_jw *w, const char *key, const char *s)
-{
-	if (s)
-		vg_jw_kstr(w, key, s);
-	else
-		vg_jw_knull(w, key);
-}
-
 /* One device window a transport serves (guest.h, devices()). */
 static void status_device(void *arg, void *conn, const char *domain,
 			  const struct vg_guest_info *info, bool attached)
 {
 	struct status_devs *sd = arg;
-	struct vg_jw *w = sd->w;
 	struct vg_dom *dom =
 		attached ? vg_doms_find_conn(&sd->d->doms, conn) : NULL;
-	struct vg_gpio_stats st;
+	struct vg_status_device dev = {
+		.info = *info,
+		.attached = attached,
+		.has_counters = dom != NULL,
+	};
 
-	vg_jw_obj(w);
-	kstr_or_null(w, "transport", info->transport);
-	kstr_or_null(w, "domain", domain);
-	vg_jw_kbool(w, "attached", attached);
-	vg_jw_key(w, "domid");
-	if (info->domid >= 0)
-		vg_jw_u64(w, (uint64_t)info->domid);
-	else
-		vg_jw_null(w);
-	vg_jw_key(w, "devid");
-	if (info->devid >= 0)
-		vg_jw_u64(w, (uint64_t)info->devid);
-	else
-		vg_jw_null(w);
-	vg_jw_ku64(w, "base", info->base);
-	vg_jw_ku64(w, "size", info->size);
-	if (info->irq)
-		vg_jw_ku64(w, "irq", info->irq);
-	else
-		vg_jw_knull(w, "irq");
-	kstr_or_null(w, "irq_kind", info->irq_kind);
-	kstr_or_null(w, "memory", info->memory);
-	kstr_or_null(w, "state", info->state);
-	if (dom) {
-		vg_dom_stats(dom, &st);
-		status_counters(w, &st);
-	} else {
-		vg_jw_knull(w, "counters");
-	}
-	vg_jw_obj_end(w);
+	if (dom)
+		vg_dom_stats(dom, &dev.st);
+	vg_status_write_device(sd->w, domain, &dev);
 }
 
-static int cmd_status(void *arg, struct vg_ctl_call *call)
+/* The status result: the parent's view, with what the workers sent in @g. */
+static void status_write(struct vg_daemon *d, struct vg_jw *w,
+			 struct status_gather *g)
 {
-	struct vg_daemon *d = arg;
-	struct vg_jw *w = vg_ctl_result(call);
+	struct vg_status_dom **used = NULL;
 	struct status_devs sd = {d, w};
 	struct vg_ctl_stats cs;
 	const char *chip, *line;
-	unsigned int i;
+	unsigned int i, j;
 	int v;
 
+	if (d->doms.n) {
+		used = calloc(d->doms.n, sizeof(*used));
+		if (!used) {
+			jw_nomem(w);
+			return;
+		}
+	}
 	vg_jw_obj(w);
 	vg_jw_karr(w, "domains");
 	for (i = 0; i < d->doms.n; i++)
-		status_dom(d, w, d->doms.v[i]);
+		status_dom(d, w, d->doms.v[i], g, &used[i]);
 	vg_jw_arr_end(w);
 	vg_jw_karr(w, "parked");
 	for (i = 0; i < d->doms.nparked; i++) {
@@ -177,6 +199,11 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 		if (d->tp[i].cls->devices)
 			d->tp[i].cls->devices(d->tp[i].handle, status_device,
 					      &sd);
+	/* The windows the workers serve: theirs, checked. */
+	for (i = 0; i < d->doms.n; i++)
+		for (j = 0; used[i] && j < used[i]->ndevices; j++)
+			vg_status_write_device(w, d->doms.v[i]->name,
+					       &used[i]->devices[j]);
 	vg_jw_arr_end(w);
 	vg_ctl_stats(d->ctl, &cs);
 	vg_jw_kobj(w, "control");
@@ -184,7 +211,98 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 	vg_jw_ku64(w, "evicted", cs.evicted);
 	vg_jw_obj_end(w);
 	vg_jw_obj_end(w);
-	return 0;
+	free(used);
+}
+
+static void gather_free(struct status_gather *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n; i++)
+		vg_status_dom_dispose(&g->slot[i].view);
+	free(g);
+}
+
+/* Every worker has answered or failed: answer the client. */
+static void gather_finish(struct status_gather *g)
+{
+	if (g->defer && vg_ctl_defer_wanted(g->defer))
+		status_write(g->d, vg_ctl_defer_result(g->defer), g);
+	vg_ctl_defer_done(g->defer);
+	gather_free(g);
+}
+
+/* A worker's status reply (ctl-peer.h): checked, kept in its slot. */
+static void gather_reply(void *arg, int rc, const struct vg_ctl_peer_reply *r)
+{
+	struct status_slot *s = arg;
+	struct status_gather *g = s->g;
+
+	if (!rc) {
+		s->ok = !vg_wstatus_check(r->result, s->domain,
+					  VG_WSTATUS_LINES_MAX, &s->view,
+					  s->why, sizeof(s->why));
+		if (s->ok)
+			vg_workers_note_counters(g->d, s->domain, s->pid,
+						 &s->view.st);
+	} else if (rc == -EREMOTEIO) {
+		snprintf(s->why, sizeof(s->why), "status failed: %s: %s",
+			 r->code, r->message);
+	} else if (rc == -ECANCELED) {
+		snprintf(s->why, sizeof(s->why),
+			 "the worker ended before it answered");
+	} else {
+		snprintf(s->why, sizeof(s->why), "no answer: %s",
+			 strerror(-rc));
+	}
+	if (!--g->waiting)
+		gather_finish(g);
+}
+
+static int cmd_status(void *arg, struct vg_ctl_call *call)
+{
+	struct vg_daemon *d = arg;
+	struct status_gather *g;
+	unsigned int i;
+	long pid;
+	int rc;
+
+	if (!d->workers) {
+		status_write(d, vg_ctl_result(call), NULL);
+		return 0;
+	}
+	g = calloc(1, sizeof(*g) + d->doms.n * sizeof(g->slot[0]));
+	if (!g)
+		return vg_ctl_fail(call, VG_CTL_E_INTERNAL, "out of memory");
+	g->d = d;
+	for (i = 0; i < d->doms.n; i++) {
+		struct status_slot *s = &g->slot[g->n];
+
+		if (!vg_workers_has(d, d->doms.v[i]->name, &pid))
+			continue;
+		s->g = g;
+		s->pid = pid;
+		snprintf(s->domain, sizeof(s->domain), "%s",
+			 d->doms.v[i]->name);
+		g->n++;
+		rc = vg_workers_status(d, s->domain, gather_reply, s);
+		if (rc)
+			snprintf(s->why, sizeof(s->why), "cannot ask: %s",
+				 strerror(-rc));
+		else
+			g->waiting++;
+	}
+	if (!g->waiting) {
+		/* Nobody asked (each one failed): the answer is known now. */
+		status_write(d, vg_ctl_result(call), g);
+		gather_free(g);
+		return 0;
+	}
+	/* The replies come from the event loop, after this returns. */
+	g->defer = vg_ctl_defer(call);
+	if (!g->defer)
+		return vg_ctl_fail(call, VG_CTL_E_INTERNAL, "out of memory");
+	return VG_CTL_DEFERRED;
 }
 
 /* "in,out,irq" of a line's "allow" array. */

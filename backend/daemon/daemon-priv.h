@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include "ctl-peer.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "dom.h"
@@ -68,6 +69,24 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid);
 /* After a policy change: every worker gets its domain's table. */
 void vg_workers_tables(struct vg_daemon *d);
+/*
+ * Ask the worker serving @domain for its status over its control channel
+ * (the JSON "status" command, ctl-peer.h): 0 and @done(@arg) is called
+ * once, later, from the event loop (-ECANCELED when the worker ends
+ * first), or -errno and it is never called: -ENOENT (no worker), -EPIPE
+ * (its channel is gone), or what vg_ctl_peer_call() returns.
+ */
+int vg_workers_status(struct vg_daemon *d, const char *domain,
+		      vg_ctl_peer_done_fn done, void *arg);
+/*
+ * Worker @pid of @domain reported these counters (its own, cumulative
+ * over the guests it served). When it ends, the last ones reported are
+ * added to the domain's counters (vg_dom.done), so status stays
+ * cumulative across workers; what it counted after its last report is
+ * lost with it.
+ */
+void vg_workers_note_counters(struct vg_daemon *d, const char *domain, long pid,
+			      const struct vg_gpio_stats *st);
 /* End every worker; their lines go back to their safe state. */
 void vg_workers_stop(struct vg_daemon *d);
 

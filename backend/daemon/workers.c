@@ -21,6 +21,7 @@
 #include "spawn.h"
 #include "table.h"
 #include "worker.h"
+#include "wstatus.h"
 
 struct vg_worker {
 	struct vg_daemon *d;
@@ -31,7 +32,16 @@ struct vg_worker {
 	int handoff; /* guests handed over (seqpacket) */
 	int table; /* its domain's table and real lines (table.h) */
 	struct vg_remote_server *rs; /* its sim lines */
+	/* The control channel's client end (on @ctl), its log, and the
+	 * counters of its last status (workers_ctl_*, at the end). */
+	struct vg_ctl_peer *peer;
+	struct vg_log log;
+	bool has_last;
+	struct vg_gpio_stats last;
 };
+
+static int worker_ctl_open(struct vg_worker *w);
+static void worker_ctl_close(struct vg_worker *w);
 
 static struct vg_worker *find(struct vg_daemon *d, const char *domain)
 {
@@ -83,6 +93,7 @@ static void worker_free(struct vg_worker *w)
 	dom = vg_doms_find(&d->doms, w->domain);
 	if (dom)
 		vg_dom_remote_end(dom);
+	worker_ctl_close(w);
 	if (w->table >= 0)
 		close(w->table);
 	if (w->ctl >= 0)
@@ -257,6 +268,9 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 			   remote_event, w);
 	if (rc)
 		goto err_spawned;
+	rc = worker_ctl_open(w);
+	if (rc)
+		goto err_spawned;
 	vg_log_info(&d->log, "domain %s: worker pid %ld serves its guests",
 		    w->domain, (long)w->sp.pid);
 	*out = w;
@@ -357,4 +371,71 @@ void vg_workers_tables(struct vg_daemon *d)
 			     w->domain, (long)w->sp.pid, strerror(-rc));
 		(void)vg_spawn_kill(&w->sp, SIGKILL);
 	}
+}
+
+/* --- the control channel ---------------------------------------------- */
+
+/* The worker broke its channel (ctl-peer.h): it misbehaves, or is gone. */
+static void worker_ctl_broken(void *arg, int rc)
+{
+	struct vg_worker *w = arg;
+
+	if (rc != -ECONNRESET)
+		vg_log_warnx(&w->log,
+			     "(pid %ld) broke its control channel (%s); "
+			     "ending it",
+			     (long)w->sp.pid, strerror(-rc));
+	vg_ctl_peer_free(w->peer);
+	w->peer = NULL;
+	/* The pidfd reports the end; a worker already gone is no matter. */
+	(void)vg_spawn_kill(&w->sp, SIGKILL);
+}
+
+/* The parent's end of the worker's control channel, on @w->ctl. */
+static int worker_ctl_open(struct vg_worker *w)
+{
+	int rc;
+
+	vg_log_init(&w->log, w->d->sink, "domain %s: worker", w->domain);
+	rc = vg_ctl_peer_new(w->d->ev, w->ctl, &w->log, worker_ctl_broken, w,
+			     &w->peer);
+	if (!rc)
+		w->ctl = -1; /* the peer's now */
+	return rc;
+}
+
+/* Unlinked already: the last counters it reported go to its domain. */
+static void worker_ctl_close(struct vg_worker *w)
+{
+	struct vg_dom *dom = vg_doms_find(&w->d->doms, w->domain);
+
+	if (dom && w->has_last)
+		vg_status_stats_add(&dom->done, &w->last);
+	w->has_last = false;
+	/* Status calls still on their way end here (-ECANCELED). */
+	vg_ctl_peer_free(w->peer);
+	w->peer = NULL;
+}
+
+int vg_workers_status(struct vg_daemon *d, const char *domain,
+		      vg_ctl_peer_done_fn done, void *arg)
+{
+	struct vg_worker *w = find(d, domain);
+
+	if (!w)
+		return -ENOENT;
+	if (!w->peer)
+		return -EPIPE;
+	return vg_ctl_peer_call(w->peer, "status", NULL, done, arg);
+}
+
+void vg_workers_note_counters(struct vg_daemon *d, const char *domain, long pid,
+			      const struct vg_gpio_stats *st)
+{
+	struct vg_worker *w = find(d, domain);
+
+	if (!w || (long)w->sp.pid != pid)
+		return;
+	w->last = *st;
+	w->has_last = true;
 }

@@ -52,6 +52,7 @@ enum { B_OUT1, B_IN1, B_N };
 struct run {
 	struct vg_drun *r;
 	struct vg_shim *g[MAX_GUESTS];
+	const char *dom[MAX_GUESTS]; /* g[i]'s domain */
 };
 
 static int run_setup(void **state)
@@ -102,18 +103,28 @@ static struct vg_shim *guest(struct run *run, const char *domain,
 		;
 	assert_true(i < MAX_GUESTS);
 	assert_int_equal(vg_drun_guest(run->r, domain, o, &run->g[i]), 0);
+	run->dom[i] = domain;
 	return run->g[i];
 }
 
-/* Disconnect a guest made by guest() now. */
+/*
+ * Disconnect a guest made by guest() now, and wait until the daemon has
+ * seen it go (with --workers, its worker does that, after the guest has
+ * gone).
+ */
 static void guest_free(struct run *run, struct vg_shim *s)
 {
+	const char *domain = NULL;
 	unsigned int i;
 
 	for (i = 0; i < MAX_GUESTS; i++)
-		if (run->g[i] == s)
+		if (run->g[i] == s) {
 			run->g[i] = NULL;
+			domain = run->dom[i];
+		}
 	vg_shim_free(s);
+	if (domain)
+		assert_int_equal(vg_drun_wait_disconnected(run->r, domain), 0);
 }
 
 /* The level of a sim line, read from outside ("vgpio-ctl sim get"). */

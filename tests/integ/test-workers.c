@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "ctlclient.h"
 #include "daemon-run.h"
+#include "json.h"
 #include "shim.h"
 #include "slurp.h"
 
@@ -264,6 +266,176 @@ static void workers_filter_kill_is_reported(void **state)
 	assert_int_not_equal(vg_shim_get_value(run->alpha, 0, &v), 0);
 }
 
+/* The JSON status, its result in @r (the caller frees it). */
+static const struct vg_json *status_json(struct run *run,
+					 struct vg_ctlc_reply *r)
+{
+	struct vg_ctlc c = {.fd = -1, .timeout_ms = WAIT_MS};
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(vg_ctlc_connect(&c, vg_drun_control(run->r)), 0);
+	assert_int_equal(vg_ctlc_call(&c, "status", NULL, r), 0);
+	vg_ctlc_close(&c);
+	assert_true(r->ok);
+	assert_non_null(r->result);
+	return r->result;
+}
+
+/* Domain @name of a status result. */
+static const struct vg_json *status_dom(const struct vg_json *res,
+					const char *name)
+{
+	const struct vg_json *doms = vg_json_get_arr(res, "domains");
+	unsigned int i;
+
+	assert_non_null(doms);
+	for (i = 0; i < doms->n; i++)
+		if (!strcmp(vg_json_get_str(&doms->v[i], "name", ""), name))
+			return &doms->v[i];
+	fail_msg("no domain %s in status", name);
+	return NULL;
+}
+
+static uint64_t requests(const struct vg_json *obj)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(vg_json_u64(vg_json_get(vg_json_get(obj, "counters"),
+						 "requests"),
+				     &v),
+			 0);
+	return v;
+}
+
+/* The loop device window of @domain in a status result, or NULL. */
+static const struct vg_json *status_device(const struct vg_json *res,
+					   const char *domain)
+{
+	const struct vg_json *devs = vg_json_get_arr(res, "devices");
+	unsigned int i;
+
+	assert_non_null(devs);
+	for (i = 0; i < devs->n; i++)
+		if (!strcmp(vg_json_get_str(&devs->v[i], "domain", ""), domain))
+			return &devs->v[i];
+	return NULL;
+}
+
+/*
+ * status shows a worker-served domain as its worker sees it: connected,
+ * the worker's counters and the values its guest set, its loop window;
+ * in JSON and in text.
+ */
+static void workers_status_shows_the_workers_view(void **state)
+{
+	struct run *run = *state;
+	const struct vg_json *res, *dom, *lines, *dev;
+	struct vg_ctlc_reply r;
+	struct vg_drun_dom st;
+	uint64_t before, v;
+	pid_t a;
+	int i;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 1), 0);
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0);
+	res = status_json(run, &r);
+	dom = status_dom(res, "alpha");
+	assert_true(vg_json_true(vg_json_get(dom, "connected")));
+	assert_null(vg_json_get(dom, "worker_error"));
+	assert_int_equal(vg_json_u64(vg_json_get(dom, "worker"), &v), 0);
+	assert_int_equal(v, a);
+	before = requests(dom);
+	assert_true(before >= 2); /* SET_VALUE, SET_DIRECTION at least */
+	lines = vg_json_get_arr(dom, "lines");
+	assert_non_null(lines);
+	assert_int_equal(lines->n, 2);
+	assert_string_equal(vg_json_get_str(&lines->v[0], "direction", ""),
+			    "out");
+	assert_int_equal(vg_json_u64(vg_json_get(&lines->v[0], "value"), &v),
+			 0);
+	assert_int_equal(v, 1);
+	assert_string_equal(vg_json_get_str(&lines->v[0], "chip", ""), "board");
+	assert_string_equal(vg_json_get_str(&lines->v[0], "line", ""), "out0");
+	/* Its window, from the worker, with the domain's counters. */
+	dev = status_device(res, "alpha");
+	assert_non_null(dev);
+	assert_string_equal(vg_json_get_str(dev, "transport", ""), "loop");
+	assert_true(vg_json_true(vg_json_get(dev, "attached")));
+	assert_int_equal(requests(dev), before);
+	/* beta has no guest, so no worker: the parent's view. */
+	dom = status_dom(res, "beta");
+	assert_false(vg_json_true(vg_json_get(dom, "connected")));
+	assert_null(vg_json_get(dom, "worker"));
+	assert_null(status_device(res, "beta"));
+	vg_ctlc_reply_free(&r);
+
+	/* Each request the guest makes is counted by its worker. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(vg_shim_set_value(run->alpha, 0, i & 1), 0);
+	res = status_json(run, &r);
+	dom = status_dom(res, "alpha");
+	assert_int_equal(requests(dom), before + 10);
+	lines = vg_json_get_arr(dom, "lines");
+	assert_int_equal(vg_json_u64(vg_json_get(&lines->v[0], "value"), &v),
+			 0);
+	assert_int_equal(v, 1); /* the last one set: 9 & 1 */
+	vg_ctlc_reply_free(&r);
+
+	/* The text form, made from the same result. */
+	assert_int_equal(vg_drun_status(run->r, "alpha", &st), 0);
+	assert_true(st.connected);
+	assert_int_equal(st.requests, before + 10);
+	assert_int_equal(st.lines, 2);
+}
+
+/*
+ * A killed worker's domain reads disconnected, keeps the counters its
+ * worker last reported, and the next worker's add to them.
+ */
+static void workers_status_after_a_worker_is_killed(void **state)
+{
+	struct run *run = *state;
+	const struct vg_json *dom;
+	struct vg_ctlc_reply r;
+	struct vg_drun_dom st;
+	uint64_t seen;
+	int i;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(vg_shim_set_value(run->alpha, 0, 1), 0);
+	dom = status_dom(status_json(run, &r), "alpha");
+	assert_true(vg_json_true(vg_json_get(dom, "connected")));
+	seen = requests(dom);
+	assert_true(seen >= 5);
+	vg_ctlc_reply_free(&r);
+
+	assert_int_equal(kill(worker_pid(run, "alpha"), SIGKILL), 0);
+	assert_true(wait_log(run, "killed by signal 9"));
+	dom = status_dom(status_json(run, &r), "alpha");
+	assert_false(vg_json_true(vg_json_get(dom, "connected")));
+	assert_null(vg_json_get(dom, "worker"));
+	assert_null(vg_json_get(dom, "worker_error"));
+	assert_int_equal(requests(dom), seen);
+	assert_null(status_device(r.result, "alpha"));
+	vg_ctlc_reply_free(&r);
+	assert_int_equal(vg_drun_status(run->r, "alpha", &st), 0);
+	assert_false(st.connected);
+	assert_int_equal(st.requests, seen);
+
+	/* A new worker: its counters add to what the domain had. */
+	vg_shim_free(run->alpha);
+	run->alpha = NULL;
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_set_value(run->alpha, 0, 0), 0);
+	dom = status_dom(status_json(run, &r), "alpha");
+	assert_true(vg_json_true(vg_json_get(dom, "connected")));
+	assert_true(requests(dom) > seen);
+	vg_ctlc_reply_free(&r);
+}
+
 /* Workers as another user (root only: the parent must be able to). */
 static int setup_user(void **state)
 {
@@ -308,6 +480,11 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(workers_filter_kill_is_reported,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_status_shows_the_workers_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_status_after_a_worker_is_killed, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(workers_run_as_the_worker_user,
 						setup_user, teardown),
 	};

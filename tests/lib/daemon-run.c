@@ -476,6 +476,20 @@ int vg_drun_status(struct vg_drun *r, const char *domain,
 	return rc;
 }
 
+int vg_drun_wait_disconnected(struct vg_drun *r, const char *domain)
+{
+	struct vg_drun_dom st;
+	int i, rc;
+
+	for (i = 0; i < VG_DRUN_READY_TIMEOUT_MS / 10; i++) {
+		rc = vg_drun_status(r, domain, &st);
+		if (rc || !st.connected)
+			return rc;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 int vg_drun_sim_get(struct vg_drun *r, const char *chip, const char *line,
 		    int *value)
 {

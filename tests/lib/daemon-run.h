@@ -62,6 +62,15 @@ struct vg_drun_dom {
 int vg_drun_status(struct vg_drun *r, const char *domain,
 		   struct vg_drun_dom *st);
 
+/*
+ * Wait until @domain's status reads not connected: its guest's hang-up
+ * handled, its lines back at their safe values. With --workers that
+ * happens in another process, after the guest has gone; status shows the
+ * worker's view. Polls, bounded by VG_DRUN_READY_TIMEOUT_MS. 0, or
+ * -ETIMEDOUT, or what vg_drun_status() returns.
+ */
+int vg_drun_wait_disconnected(struct vg_drun *r, const char *domain);
+
 /* `sim get CHIP LINE`: the line's physical level to *value. 0 or -errno. */
 int vg_drun_sim_get(struct vg_drun *r, const char *chip, const char *line,
 		    int *value);
