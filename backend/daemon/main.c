@@ -44,9 +44,8 @@ static const char usage[] =
 	"SPEC is\n"
 	"                       domid=N,base=ADDR,irq=N[,grants=0|1]"
 	"[,irqtype=spi|isa]\n"
-	"      --workers        serve each loop guest in a worker process of "
-	"its "
-	"own\n"
+	"      --in-process     serve loop guests in this process, not in "
+	"workers\n"
 	"      --worker-user UID:GID  run workers as this user (default: "
 	"as vgpiod)\n"
 	"  -v, --verbose        debug messages\n"
@@ -58,7 +57,7 @@ enum {
 	OPT_READY_FD,
 	OPT_XEN,
 	OPT_DEVICE,
-	OPT_WORKERS,
+	OPT_IN_PROCESS,
 	OPT_WORKER_USER,
 };
 
@@ -71,7 +70,7 @@ static const struct option long_opts[] = {
 	{"ready-fd", required_argument, NULL, OPT_READY_FD},
 	{"xen", required_argument, NULL, OPT_XEN},
 	{"device", required_argument, NULL, OPT_DEVICE},
-	{"workers", no_argument, NULL, OPT_WORKERS},
+	{"in-process", no_argument, NULL, OPT_IN_PROCESS},
 	{"worker-user", required_argument, NULL, OPT_WORKER_USER},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -154,6 +153,9 @@ int main(int argc, char **argv)
 	struct vg_daemon_transport tp[VG_DAEMON_MAX_TRANSPORTS];
 	const char *xen_mode = "auto";
 	char exe[PATH_MAX];
+	bool in_process = false;
+	uid_t wuid;
+	gid_t wgid;
 	ssize_t n;
 
 	/* The parent starts its workers as this program: vgpiod --worker. */
@@ -207,15 +209,14 @@ int main(int argc, char **argv)
 				bad_usage("--device %s: %s", optarg, err);
 			xcfg.ndevices++;
 			break;
-		case OPT_WORKERS:
-			n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-			if (n <= 0)
-				bad_usage("%s", "--workers: cannot find this "
-						"program in /proc/self/exe");
-			exe[n] = '\0';
-			p.worker_exe = exe;
+		case OPT_IN_PROCESS:
+			in_process = true;
 			break;
 		case OPT_WORKER_USER:
+			if (vg_worker_parse_user(optarg, &wuid, &wgid))
+				bad_usage("--worker-user: '%s' is not "
+					  "UID:GID (numbers, neither 0)",
+					  optarg);
 			p.worker_user = optarg;
 			break;
 		case 'v':
@@ -233,8 +234,23 @@ int main(int argc, char **argv)
 		bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config == !demo)
 		bad_usage("%s", "need exactly one of --config FILE or --demo");
-	if (p.worker_user && !p.worker_exe)
-		bad_usage("%s", "--worker-user needs --workers");
+	if (p.worker_user && in_process)
+		bad_usage("%s",
+			  "--worker-user needs workers, not --in-process");
+	/* Workers are this very program, started as vgpiod --worker. */
+	if (!in_process) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0) {
+			fprintf(stderr,
+				"vgpiod: cannot find this program in "
+				"/proc/self/exe to start workers (%s); "
+				"--in-process serves guests without them\n",
+				n < 0 ? strerror(errno) : "empty");
+			return 1;
+		}
+		exe[n] = '\0';
+		p.worker_exe = exe;
+	}
 	if (xcfg.ndevices && !strcmp(xen_mode, "off"))
 		bad_usage("%s", "--device needs the Xen transport, not --xen "
 				"off");

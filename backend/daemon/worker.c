@@ -58,8 +58,7 @@ static int usage(const char *why, const char *what)
 	return 2;
 }
 
-/* "UID:GID", both decimal and not 0. */
-static int parse_user(const char *s, struct args *a)
+int vg_worker_parse_user(const char *s, uid_t *uid, gid_t *gid)
 {
 	char buf[32];
 	char *colon;
@@ -75,9 +74,8 @@ static int parse_user(const char *s, struct args *a)
 	if (vg_num(buf, 0, 0xfffffffe, &u) ||
 	    vg_num(colon + 1, 0, 0xfffffffe, &g) || !u || !g)
 		return -EINVAL;
-	a->uid = (uid_t)u;
-	a->gid = (gid_t)g;
-	a->user = true;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
 	return 0;
 }
 
@@ -108,9 +106,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->budget = (unsigned int)v;
 			break;
 		case 'u':
-			if (parse_user(optarg, a))
+			if (vg_worker_parse_user(optarg, &a->uid, &a->gid))
 				return usage("--user wants UID:GID, not 0",
 					     optarg);
+			a->user = true;
 			break;
 		case 'r':
 			if (a->nchips == CHIPS_MAX)

@@ -25,6 +25,11 @@
 
 #define VG_WORKER_ARG "--worker" /* argv[1] of a worker */
 
+#include <sys/types.h>
+
+/* "UID:GID", decimal, neither 0. 0 or -EINVAL. */
+int vg_worker_parse_user(const char *s, uid_t *uid, gid_t *gid);
+
 /* The worker's main(). */
 int vg_worker_main(int argc, char **argv);
 

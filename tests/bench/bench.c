@@ -9,7 +9,7 @@
  *  (d) edge -> eventq completion latency on a sim line, p50/p99, from the
  *      control socket's "sim set" to the shim seeing the VALID buffer;
  *  (e) the worker model: (b), (c) and (d) against `vgpiod` and
- *      `vgpiod --workers` side by side, in alternating rounds (medians), and
+ *      `vgpiod --in-process` side by side, in alternating rounds (medians), and
  *      their ratio. A worker reaches sim lines through remote calls to the
  *      parent (one message round trip per line op); host lines it would
  *      drive itself, but there is no GPIO hardware here to measure them;
@@ -228,9 +228,9 @@ static void bench_loop(unsigned long n, double inproc_ns)
 /* --- (e) the worker model next to one process ---------------------------- */
 
 #define ROUNDS 5
-#define MODELS 2 /* [0] one process, [1] --workers */
+#define MODELS 2 /* [0] one process (--in-process), [1] workers */
 
-static const char *const workers_args[] = {"--workers", NULL};
+static const char *const in_process_args[] = {"--in-process", NULL};
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -268,8 +268,8 @@ static void bench_workers(unsigned long n)
 	int m, r, rc;
 
 	for (m = 0; m < MODELS; m++) {
-		if ((rc = vg_drun_start(bench_config, m ? workers_args : NULL,
-					&d[m])))
+		if ((rc = vg_drun_start(bench_config,
+					m ? NULL : in_process_args, &d[m])))
 			die("start vgpiod", rc);
 		if ((rc = vg_shim_new(&o, &s[m])) ||
 		    (rc = vg_shim_connect_loop(s[m], vg_drun_socket(d[m]),
@@ -296,10 +296,11 @@ static void bench_workers(unsigned long n)
 	for (m = 0; m < MODELS; m++)
 		qsort(lat[m], nlat * ROUNDS, sizeof(*lat[m]), cmp_u64);
 
-	printf("(e) worker model: vgpiod and vgpiod --workers, %d alternating "
+	printf("(e) worker model: vgpiod --in-process and vgpiod, %d "
+	       "alternating "
 	       "rounds, medians\n",
 	       ROUNDS);
-	printf("    %-34s %12s %12s %8s\n", "", "one process", "--workers",
+	printf("    %-34s %12s %12s %8s\n", "", "one process", "workers",
 	       "ratio");
 	row("GET_VALUE on a sim line", median(req[0], ROUNDS),
 	    median(req[1], ROUNDS), "ns/req");
@@ -311,7 +312,7 @@ static void bench_workers(unsigned long n)
 	row("edge -> eventq completion p99",
 	    (double)lat[0][nlat * ROUNDS * 99 / 100] / 1e3,
 	    (double)lat[1][nlat * ROUNDS * 99 / 100] / 1e3, "us");
-	printf("    with --workers, each sim line op (GET_VALUE, SET_VALUE, "
+	printf("    with workers, each sim line op (GET_VALUE, SET_VALUE, "
 	       "SET_DIRECTION,\n"
 	       "    irq type) is a message round trip from the worker to the "
 	       "parent, which\n"
@@ -399,7 +400,7 @@ struct idle_run {
 };
 
 /*
- * vgpiod on mem_config, with --workers or not; then a guest per domain,
+ * vgpiod on mem_config, with workers or --in-process; then a guest per domain,
  * each with its input armed for a rising edge (a guest waiting for an
  * interrupt), then left idle.
  */
@@ -410,7 +411,7 @@ static void idle_start(struct idle_run *ir, bool workers)
 	int rc;
 
 	memset(ir, 0, sizeof(*ir));
-	if ((rc = vg_drun_start(mem_config, workers ? workers_args : NULL,
+	if ((rc = vg_drun_start(mem_config, workers ? NULL : in_process_args,
 				&ir->d)))
 		die("start vgpiod", rc);
 	ir->pid[ir->npids++] = vg_drun_pid(ir->d);
@@ -502,9 +503,9 @@ static void bench_memory(unsigned int idle_s)
 	mem_row("one process, a guest per domain", &one.after);
 	printf("      per idle guest: %.0f kB private dirty\n",
 	       growth(&one.before, &one.after, MEM_DOMAINS));
-	mem_row("--workers: parent, no guest", &wk.before);
-	mem_row("--workers: parent, a worker per domain", &wk.after);
-	mem_row("--workers: worker, one idle guest (mean)", &wmean);
+	mem_row("workers: parent, no guest", &wk.before);
+	mem_row("workers: parent, a worker per domain", &wk.after);
+	mem_row("workers: worker, one idle guest (mean)", &wmean);
 	printf("      parent per worker: %.0f kB private dirty; per idle "
 	       "guest: worker + parent\n"
 	       "      = %.0f kB private dirty (goal <= 2048 kB: %s)\n",
@@ -520,7 +521,7 @@ static void bench_memory(unsigned int idle_s)
 	printf("(g) idle CPU, %d idle guests (interrupts armed), over %u s: "
 	       "context switches/s\n",
 	       MEM_DOMAINS, idle_s);
-	printf("    one process %.1f; --workers: parent %.1f, workers",
+	printf("    one process %.1f; workers: parent %.1f, workers",
 	       rate_one[0], rate_wk[0]);
 	for (i = 1; i < wk.npids; i++)
 		printf(" %.1f", rate_wk[i]);
@@ -559,7 +560,7 @@ int main(void)
 	double inproc_ns;
 
 	/* Which model each daemon runs is the bench's choice, per run. */
-	unsetenv("VGPIO_WORKERS");
+	unsetenv("VGPIO_IN_PROCESS");
 	place();
 	printf("vgpio-bench: %lu requests per figure\n", n);
 	inproc_ns = bench_inproc(n * 10);

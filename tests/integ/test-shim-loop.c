@@ -109,7 +109,7 @@ static struct vg_shim *guest(struct run *run, const char *domain,
 
 /*
  * Disconnect a guest made by guest() now, and wait until the daemon has
- * seen it go (with --workers, its worker does that, after the guest has
+ * seen it go (with workers, its worker does that, after the guest has
  * gone).
  */
 static void guest_free(struct run *run, struct vg_shim *s)

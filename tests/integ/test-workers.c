@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Integration: `vgpiod --workers`, each domain's guests served by a worker
+ * Integration: `vgpiod`'s workers, each domain's guests served by a worker
  * process of its own (docs/architecture.md, "Parent and workers";
  * docs/security.md). Real vgpiod, real workers, shim guests over the loop
  * transport, the parent's sim lines lent to the workers.
@@ -62,9 +62,7 @@ static int start(void **state, const char *const *extra)
 
 static int setup(void **state)
 {
-	static const char *const extra[] = {"--workers", NULL};
-
-	return start(state, extra);
+	return start(state, NULL);
 }
 
 static int teardown(void **state)
@@ -400,6 +398,7 @@ static void workers_status_after_a_worker_is_killed(void **state)
 	const struct vg_json *dom;
 	struct vg_ctlc_reply r;
 	struct vg_drun_dom st;
+	pid_t a;
 	uint64_t seen;
 	int i;
 
@@ -412,7 +411,9 @@ static void workers_status_after_a_worker_is_killed(void **state)
 	assert_true(seen >= 5);
 	vg_ctlc_reply_free(&r);
 
-	assert_int_equal(kill(worker_pid(run, "alpha"), SIGKILL), 0);
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0); /* never kill(-1) */
+	assert_int_equal(kill(a, SIGKILL), 0);
 	assert_true(wait_log(run, "killed by signal 9"));
 	dom = status_dom(status_json(run, &r), "alpha");
 	assert_false(vg_json_true(vg_json_get(dom, "connected")));
@@ -439,8 +440,8 @@ static void workers_status_after_a_worker_is_killed(void **state)
 /* Workers as another user (root only: the parent must be able to). */
 static int setup_user(void **state)
 {
-	static const char *const extra[] = {"--workers", "--worker-user",
-					    "65534:65534", NULL};
+	static const char *const extra[] = {"--worker-user", "65534:65534",
+					    NULL};
 
 	return start(state, extra);
 }
@@ -471,6 +472,8 @@ static void workers_run_as_the_worker_user(void **state)
 
 int main(void)
 {
+	/* These tests are about workers: never the in-process mode. */
+	unsetenv("VGPIO_IN_PROCESS");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			workers_serve_each_domain_in_its_own_process, setup,

@@ -147,9 +147,10 @@ static _Noreturn void child(struct vg_drun *r, int ready_fd,
 	argv[n++] = r->control;
 	argv[n++] = "--ready-fd";
 	argv[n++] = fdstr;
-	/* The worker model for every test (VGPIO_WORKERS=1). */
-	if (getenv("VGPIO_WORKERS") && !strcmp(getenv("VGPIO_WORKERS"), "1"))
-		argv[n++] = "--workers";
+	/* Guests served in the daemon itself (VGPIO_IN_PROCESS=1). */
+	if (getenv("VGPIO_IN_PROCESS") &&
+	    !strcmp(getenv("VGPIO_IN_PROCESS"), "1"))
+		argv[n++] = "--in-process";
 	while (extra && *extra && n < DRUN_ARGS_MAX + 10)
 		argv[n++] = *extra++;
 	argv[n] = NULL;

@@ -64,7 +64,7 @@ int vg_drun_status(struct vg_drun *r, const char *domain,
 
 /*
  * Wait until @domain's status reads not connected: its guest's hang-up
- * handled, its lines back at their safe values. With --workers that
+ * handled, its lines back at their safe values. With workers that
  * happens in another process, after the guest has gone; status shows the
  * worker's view. Polls, bounded by VG_DRUN_READY_TIMEOUT_MS. 0, or
  * -ETIMEDOUT, or what vg_drun_status() returns.

@@ -181,14 +181,6 @@ static int run_setup(void **state)
 	return start(state, NULL);
 }
 
-/* The same, with every guest served by a worker process (--workers). */
-static int run_setup_workers(void **state)
-{
-	static const char *const extra[] = {"--workers", NULL};
-
-	return start(state, extra);
-}
-
 static int run_teardown(void **state)
 {
 	struct run *run = *state;
@@ -966,22 +958,6 @@ static void vm_lend_lines_to_a_worker_and_back(void **state)
 	gpiod_line_info_free(li);
 }
 
-/* The same requests and interrupts with the guest in a worker process. */
-static void vm_workers_drive_and_read_host_lines(void **state)
-{
-	vm_requests_drive_and_read_host_lines(state);
-}
-
-static void vm_workers_edge_irq_from_pull(void **state)
-{
-	vm_edge_irq_from_pull(state);
-}
-
-static void vm_workers_level_irq_refires_while_held(void **state)
-{
-	vm_level_irq_refires_while_held(state);
-}
-
 /* The newest worker's pid, from the daemon's log. */
 static pid_t worker_pid(struct run *run)
 {
@@ -1056,10 +1032,7 @@ int main(void)
 		cmocka_unit_test(vm_chip_by_path_and_line_by_offset),
 		cmocka_unit_test(vm_open_drain_releases_high),
 		cmocka_unit_test(vm_lend_lines_to_a_worker_and_back),
-		TW(vm_workers_drive_and_read_host_lines),
-		TW(vm_workers_edge_irq_from_pull),
-		TW(vm_workers_level_irq_refires_while_held),
-		TW(vm_workers_killed_worker_lines_stay_held),
+		T(vm_workers_killed_worker_lines_stay_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
