@@ -317,6 +317,7 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 		.nprov = d->nprov,
 		.sink = d->sink,
 		.log = &d->log,
+		.lent = p->lines_lent,
 	};
 	vg_doms_init(&d->doms, &dp);
 	rc = vg_doms_apply(&d->doms, d->cfg, NULL, err, sizeof(err));

@@ -82,6 +82,8 @@ struct vg_daemon_params {
 	 */
 	const char *worker_exe;
 	const char *worker_user;
+	/* A worker: its lines are lent by its parent (dom.h, lent). */
+	bool lines_lent;
 };
 
 /* Start every stage. 0 or -errno (logged). Sockets listen on return. */

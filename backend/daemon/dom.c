@@ -168,7 +168,7 @@ static void dl_drop(struct vg_doms *ds, struct dom_line *dl, enum vg_safe safe)
 {
 	struct dom_line **v;
 
-	if (safe != VG_SAFE_INPUT) {
+	if (safe != VG_SAFE_INPUT && !ds->p.lent) {
 		v = realloc(ds->parked, (ds->nparked + 1) * sizeof(*v));
 		if (v) {
 			dl_unlend(dl);

@@ -61,6 +61,12 @@ struct vg_doms_params {
 	unsigned int nprov;
 	const struct vg_log_sink *sink;
 	struct vg_log *log;
+	/*
+	 * The lines are lent by a parent that keeps custody (a worker): a
+	 * line taken away is released, never parked (its parent parks it),
+	 * so the worker keeps no copy of a line it no longer has.
+	 */
+	bool lent;
 };
 
 struct vg_doms {

@@ -12,6 +12,7 @@
  *   fds      SCM_RIGHTS, nfds of them (at most VG_TABLE_FDS_MAX)
  *
  * The first table starts the worker; each later one is a policy change
+ * (an empty text: the domain has no line left)
  * (applied as a reload: revocations at once, additions at the guest's
  * next device reset) and carries only the fds of lines not lent before.
  */

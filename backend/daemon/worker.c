@@ -180,8 +180,10 @@ static int take_table(struct worker *wk, bool wait, struct vg_config **cfg)
 		vg_log_warnx(&wk->log, "table from the parent: %s", err);
 		return rc;
 	}
-	if ((*cfg)->ndomains != 1 ||
-	    strcmp((*cfg)->domains[0].name, wk->domain)) {
+	/* A later table may be empty: every line taken away. */
+	if ((wait || (*cfg)->ndomains) &&
+	    ((*cfg)->ndomains != 1 ||
+	     strcmp((*cfg)->domains[0].name, wk->domain))) {
 		vg_log_warnx(&wk->log, "the parent's table is not domain %s's",
 			     wk->domain);
 		vg_config_free(*cfg);
@@ -283,6 +285,7 @@ int vg_worker_main(int argc, char **argv)
 			.signals = true,
 			.transports = &tp,
 			.ntransports = 1,
+			.lines_lent = true,
 		},
 		&d);
 	if (rc)

@@ -163,6 +163,12 @@ static int send_table(struct vg_worker *w, struct vg_dom *dom)
 	int rc;
 
 	rc = vg_dom_policy_next(dom, &text, &len);
+	/* No line left: an empty policy, which revokes all the worker has. */
+	if (rc == -EINVAL) {
+		text = strdup("");
+		len = 0;
+		rc = text ? 0 : -ENOMEM;
+	}
 	if (rc)
 		return rc;
 	rc = vg_dom_lend_fds(dom, fds, VG_TABLE_FDS_MAX, &n);

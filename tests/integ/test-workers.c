@@ -247,6 +247,49 @@ static void workers_killed_worker_takes_only_its_guest_down(void **state)
 	assert_int_equal(vg_shim_get_value(run->beta, 0, &v), 0);
 }
 
+/*
+ * A policy that takes every line from a domain: its worker gets an empty
+ * table, keeps serving (its guest's requests fail, as for any revoked
+ * line), and the lines are back at their safe values.
+ */
+static void workers_domain_emptied_by_policy(void **state)
+{
+	static const char beta_only[] = "[sim board]\n"
+					"lines = 4\n"
+					"names = out0 out1 in0 in1\n"
+					"\n"
+					"[domain beta]\n"
+					"lines = board out1 in1\n"
+					"line out1 = allow=in,out safe=low\n"
+					"line in1 = allow=in,irq\n";
+	struct run *run = *state;
+	char *reply = NULL;
+	FILE *f;
+	pid_t a;
+	int v;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0);
+	f = fopen(vg_drun_config(run->r), "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(beta_only, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(vg_drun_ctl(run->r, "reload", &reply), 0);
+	free(reply);
+	/* At once: out0 at its safe value, the guest refused. */
+	assert_true(wait_sim(run, "out0", 1));
+	assert_int_equal(vg_shim_set_value(run->alpha, 0, 0), -EIO);
+	assert_int_equal(vg_shim_get_value(run->alpha, 0, &v), -EIO);
+	assert_int_equal(vg_drun_sim_get(run->r, "board", "out0", &v), 0);
+	assert_int_equal(v, 1);
+	/* The same worker, still serving its guest's connection. */
+	assert_int_equal(kill(a, 0), 0);
+	assert_false(log_has(run, "ending it"));
+}
+
 /* A worker ended by the syscall filter is reported as such. */
 static void workers_filter_kill_is_reported(void **state)
 {
@@ -481,6 +524,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			workers_killed_worker_takes_only_its_guest_down, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_domain_emptied_by_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(workers_filter_kill_is_reported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
