@@ -253,6 +253,19 @@ vgpio-shim -d $D set --hold-ms 600000 sd-out=0 >/run/shim.out 2>&1 &
 SHIM=$!
 low() { [ "$(sim 0)" = 0 ]; }
 ok "the guest drove sd-out to 0 (gpio-sim reads 0)" until_ok 30 low
+# The guest is served by its domain's worker: a child of MainPID, in the
+# unit's cgroup, sandboxed (docs/security.md).
+W=$(pgrep -P "$PID" -f -- '--worker' | head -1)
+check "the guest's worker is a child of MainPID" 1 "$([ -n "$W" ] && echo 1 || echo 0)"
+if [ -n "$W" ]; then
+	ws=/proc/$W/status
+	check "worker NoNewPrivs" 1 "$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' $ws)"
+	check "worker Seccomp mode (filter)" 2 "$(sed -n 's/^Seccomp:[[:space:]]*//p' $ws)"
+	check "worker CapEff (none)" 0000000000000000 "$(sed -n 's/^CapEff:[[:space:]]*//p' $ws)"
+	check "worker in the unit's cgroup" "$(cat /proc/$PID/cgroup)" "$(cat /proc/$W/cgroup)"
+fi
+ok "journal: the worker entered its sandbox" eval \
+	"journalctl -q -u $U -o cat | grep -q 'sandbox: filesystem'"
 ok "systemctl stop" systemctl stop $U
 echo 0 >$TR/tracing_on
 # line0: what happened to line 0, in order: each value written, "free".
