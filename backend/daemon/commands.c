@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include "acl.h"
 #include "ctl.h"
 #include "daemon-priv.h"
@@ -75,6 +78,7 @@ struct status_slot {
 	struct status_gather *g;
 	char domain[VG_CONFIG_NAME_MAX + 1];
 	long pid;
+	bool asking; /* its call is on its way */
 	bool ok; /* @view is the worker's, checked */
 	struct vg_status_dom view;
 	char why[VG_WSTATUS_WHY_MAX]; /* not ok: for "worker_error" */
@@ -83,6 +87,7 @@ struct status_slot {
 struct status_gather {
 	struct vg_daemon *d;
 	struct vg_ctl_defer *defer; /* NULL: nobody to answer */
+	int tfd; /* timerfd: the workers' time to answer, or -1 */
 	unsigned int waiting; /* calls on their way */
 	unsigned int n;
 	struct status_slot slot[];
@@ -218,6 +223,10 @@ static void gather_free(struct status_gather *g)
 {
 	unsigned int i;
 
+	if (g->tfd >= 0) {
+		vg_evloop_del(g->d->ev, g->tfd);
+		close(g->tfd);
+	}
 	for (i = 0; i < g->n; i++)
 		vg_status_dom_dispose(&g->slot[i].view);
 	free(g);
@@ -238,6 +247,7 @@ static void gather_reply(void *arg, int rc, const struct vg_ctl_peer_reply *r)
 	struct status_slot *s = arg;
 	struct status_gather *g = s->g;
 
+	s->asking = false;
 	if (!rc) {
 		s->ok = !vg_wstatus_check(r->result, s->domain,
 					  VG_WSTATUS_LINES_MAX, &s->view,
@@ -248,6 +258,8 @@ static void gather_reply(void *arg, int rc, const struct vg_ctl_peer_reply *r)
 	} else if (rc == -EREMOTEIO) {
 		snprintf(s->why, sizeof(s->why), "status failed: %s: %s",
 			 r->code, r->message);
+	} else if (rc == -ECANCELED && s->why[0]) {
+		/* Ended as hung (gather_timeout): the reason is set. */
 	} else if (rc == -ECANCELED) {
 		snprintf(s->why, sizeof(s->why),
 			 "the worker ended before it answered");
@@ -257,6 +269,55 @@ static void gather_reply(void *arg, int rc, const struct vg_ctl_peer_reply *r)
 	}
 	if (!--g->waiting)
 		gather_finish(g);
+}
+
+/*
+ * The workers' time is up: each that has not answered is hung; ending it
+ * cancels its call, whose -ECANCELED completes the gathering.
+ */
+static void gather_timeout(void *arg, uint32_t events)
+{
+	struct status_gather *g = arg;
+	unsigned int i, n = g->n;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(g->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		vg_log_warn(&g->d->log, "status timer");
+	for (i = 0; i < n; i++) {
+		struct status_slot *s = &g->slot[i];
+
+		if (!s->asking)
+			continue;
+		snprintf(s->why, sizeof(s->why), "no answer within %u ms",
+			 VG_WORKER_REPLY_MS);
+		/* May finish and free @g: read nothing of it afterwards. */
+		if (g->waiting == 1) {
+			vg_workers_hung(g->d, s->domain, s->pid);
+			return;
+		}
+		vg_workers_hung(g->d, s->domain, s->pid);
+	}
+}
+
+/* A timerfd that fires once after @ms, watched by the event loop. */
+static int gather_timer(struct status_gather *g, unsigned int ms)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_sec = ms / 1000,
+			     .tv_nsec = (long)(ms % 1000) * 1000000},
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0 ||
+	    vg_evloop_add(g->d->ev, fd, EPOLLIN, gather_timeout, g)) {
+		close(fd);
+		return -EIO;
+	}
+	g->tfd = fd;
+	return 0;
 }
 
 static int cmd_status(void *arg, struct vg_ctl_call *call)
@@ -275,6 +336,7 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 	if (!g)
 		return vg_ctl_fail(call, VG_CTL_E_INTERNAL, "out of memory");
 	g->d = d;
+	g->tfd = -1;
 	for (i = 0; i < d->doms.n; i++) {
 		struct status_slot *s = &g->slot[g->n];
 
@@ -289,8 +351,10 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 		if (rc)
 			snprintf(s->why, sizeof(s->why), "cannot ask: %s",
 				 strerror(-rc));
-		else
+		else {
+			s->asking = true;
 			g->waiting++;
+		}
 	}
 	if (!g->waiting) {
 		/* Nobody asked (each one failed): the answer is known now. */
@@ -302,6 +366,11 @@ static int cmd_status(void *arg, struct vg_ctl_call *call)
 	g->defer = vg_ctl_defer(call);
 	if (!g->defer)
 		return vg_ctl_fail(call, VG_CTL_E_INTERNAL, "out of memory");
+	/* Without a timer a hung worker would hold this answer forever. */
+	rc = gather_timer(g, VG_WORKER_REPLY_MS);
+	if (rc)
+		vg_log_warnx(&d->log, "status: no timer for the workers: %s",
+			     strerror(-rc));
 	return VG_CTL_DEFERRED;
 }
 

@@ -89,6 +89,14 @@ void vg_workers_note_counters(struct vg_daemon *d, const char *domain, long pid,
 			      const struct vg_gpio_stats *st);
 /* End every worker; their lines go back to their safe state. */
 void vg_workers_stop(struct vg_daemon *d);
+/*
+ * How long a worker may take to answer its parent. A worker's event loop
+ * answers at once; one that has not answered in this time is hung (or
+ * stopped, or compromised), and vg_workers_hung() ends it (its lines go
+ * back to their safe state) so that a `status` never waits on it longer.
+ */
+#define VG_WORKER_REPLY_MS 5000u
+void vg_workers_hung(struct vg_daemon *d, const char *domain, long pid);
 
 /* The control commands the daemon serves, for vg_ctl_new(). */
 extern const struct vg_ctl_cmd vg_daemon_cmds[];

@@ -445,3 +445,18 @@ void vg_workers_note_counters(struct vg_daemon *d, const char *domain, long pid,
 	w->last = *st;
 	w->has_last = true;
 }
+
+void vg_workers_hung(struct vg_daemon *d, const char *domain, long pid)
+{
+	struct vg_worker *w = find(d, domain);
+
+	if (!w || (long)w->sp.pid != pid || !w->peer)
+		return;
+	vg_log_warnx(&w->log,
+		     "(pid %ld) did not answer within %u ms; ending it", pid,
+		     VG_WORKER_REPLY_MS);
+	/* Its calls end now (-ECANCELED); the pidfd reports the end. */
+	vg_ctl_peer_free(w->peer);
+	w->peer = NULL;
+	(void)vg_spawn_kill(&w->sp, SIGKILL);
+}

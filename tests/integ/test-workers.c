@@ -290,6 +290,32 @@ static void workers_domain_emptied_by_policy(void **state)
 	assert_false(log_has(run, "ending it"));
 }
 
+/*
+ * A worker that does not answer (stopped here) holds no `status` for
+ * long: after VG_WORKER_REPLY_MS the parent answers with worker_error,
+ * ends the worker and puts its lines back at their safe values.
+ */
+static void workers_hung_worker_ended_by_status(void **state)
+{
+	struct run *run = *state;
+	char *reply = NULL;
+	pid_t a;
+
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+	a = worker_pid(run, "alpha");
+	assert_true(a > 0);
+	assert_int_equal(kill(a, SIGSTOP), 0);
+	/* Answers, in about 5 s, with the parent's view of alpha. */
+	assert_int_equal(vg_drun_ctl(run->r, "status", &reply), 0);
+	assert_non_null(strstr(reply, "domain alpha connected no"));
+	free(reply);
+	assert_true(wait_log(run, "did not answer within 5000 ms; ending it"));
+	assert_true(wait_log(run, "killed by signal 9"));
+	assert_true(wait_sim(run, "out0", 1));
+}
+
 /* A worker ended by the syscall filter is reported as such. */
 static void workers_filter_kill_is_reported(void **state)
 {
@@ -526,6 +552,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			workers_domain_emptied_by_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_hung_worker_ended_by_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(workers_filter_kill_is_reported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
