@@ -87,6 +87,8 @@ int vg_workers_status(struct vg_daemon *d, const char *domain,
  */
 void vg_workers_note_counters(struct vg_daemon *d, const char *domain, long pid,
 			      const struct vg_gpio_stats *st);
+/* dom.h's before_commit: end workers whose lent lines must reopen. */
+void vg_workers_before_commit(void *arg, const struct vg_config *cfg);
 /* End every worker; their lines go back to their safe state. */
 void vg_workers_stop(struct vg_daemon *d);
 /*

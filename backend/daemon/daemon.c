@@ -318,6 +318,9 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 		.sink = d->sink,
 		.log = &d->log,
 		.lent = p->lines_lent,
+		.before_commit =
+			p->worker_exe ? vg_workers_before_commit : NULL,
+		.arg = d,
 	};
 	vg_doms_init(&d->doms, &dp);
 	rc = vg_doms_apply(&d->doms, d->cfg, NULL, err, sizeof(err));

@@ -522,9 +522,39 @@ static struct dom_line *set_match(const struct vg_dom_set *s,
 	return NULL;
 }
 
+_Static_assert(VG_ALLOW_IN == VG_REMOTE_ALLOW_IN &&
+		       VG_ALLOW_OUT == VG_REMOTE_ALLOW_OUT &&
+		       VG_ALLOW_IRQ == VG_REMOTE_ALLOW_IRQ,
+	       "the remote rights are the ACL's");
+
+/*
+ * The rights the domain's tables give @dl (the waiting one's too), and
+ * the safe value it may always be driven to.
+ */
+static unsigned int dl_allow(const struct vg_dom *dom,
+			     const struct dom_line *dl)
+{
+	const struct vg_dom_set *sets[2] = {dom->cur, dom->next};
+	unsigned int k, i, allow = 0;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; sets[k] && i < sets[k]->acl.n; i++) {
+			const struct vg_acl_line *al = &sets[k]->acl.lines[i];
+
+			if (sets[k]->dl[i] != dl || al->revoked)
+				continue;
+			allow |= al->allow;
+			if (al->safe == VG_SAFE_LOW)
+				allow |= VG_REMOTE_SAFE_LOW;
+			if (al->safe == VG_SAFE_HIGH)
+				allow |= VG_REMOTE_SAFE_HIGH;
+		}
+	return allow;
+}
+
 int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
 		struct vg_remote_lent *cookie, struct vg_provider *prov,
-		struct vg_line **line, void **token)
+		struct vg_line **line, unsigned int *allow, void **token)
 {
 	struct dom_line *dl = set_match(dom->cur, spec);
 
@@ -532,6 +562,8 @@ int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
 		dl = set_match(dom->next, spec);
 	if (!dl)
 		return -EACCES;
+	/* acl.h's rights are the remote ones, bit for bit. */
+	*allow = dl_allow(dom, dl);
 	if (dl->lent)
 		return -EBUSY;
 	dl->lent = cookie;
@@ -638,6 +670,36 @@ int vg_dom_policy_next(const struct vg_dom *dom, char **out, size_t *len)
 	if (dom->next)
 		tmp.cur = dom->next;
 	return vg_dom_policy(&tmp, out, len);
+}
+
+bool vg_dom_lent_reopened(const struct vg_dom *dom, const struct vg_config *cfg)
+{
+	const struct vg_dom_set *sets[2] = {dom->cur, dom->next};
+	unsigned int k, i, j, l;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; sets[k] && i < sets[k]->acl.n; i++) {
+			const struct dom_line *dl = sets[k]->dl[i];
+
+			if (!dl || !dl->fd_lent)
+				continue;
+			for (j = 0; j < cfg->ndomains; j++)
+				for (l = 0; l < cfg->domains[j].nlines; l++) {
+					const struct vg_config_line *cl =
+						&cfg->domains[j].lines[l];
+					struct vg_line_spec sp;
+
+					if (strcmp(cl->chip, dl->chip) ||
+					    strcmp(cl->line, dl->line))
+						continue;
+					spec_of(cl, &sp);
+					if (strcmp(cfg->domains[j].name,
+						   dom->name) ||
+					    !spec_same(&dl->spec, &sp))
+						return true;
+				}
+		}
+	return false;
 }
 
 int vg_dom_policy(const struct vg_dom *dom, char **out, size_t *len)
@@ -858,6 +920,13 @@ int vg_doms_apply(struct vg_doms *ds, const struct vg_config *cfg,
 		plans_free(pl, cfg->ndomains, true);
 		return rc;
 	}
+
+	/*
+	 * The plan holds: let the owner end workers whose lent request fds
+	 * the commit must reopen (dom.h, before_commit).
+	 */
+	if (ds->p.before_commit)
+		ds->p.before_commit(ds->p.arg, cfg);
 
 	/* Commit: nothing below can fail but a moved line's reopening. */
 	for (i = 0; i < ds->n; i++) {

@@ -67,6 +67,14 @@ struct vg_doms_params {
 	 * so the worker keeps no copy of a line it no longer has.
 	 */
 	bool lent;
+	/*
+	 * Optional: called by vg_doms_apply() once the plan holds, before
+	 * anything changes, with the new policy: the owner ends the workers
+	 * for which vg_dom_lent_reopened() is true (their copies of request
+	 * fds would keep the kernel from reopening those lines).
+	 */
+	void (*before_commit)(void *arg, const struct vg_config *cfg);
+	void *arg;
 };
 
 struct vg_doms {
@@ -142,12 +150,13 @@ void vg_doms_parked(const struct vg_doms *ds, unsigned int i, const char **chip,
  * the held line of the domain's table (or of the table waiting for the
  * next reset) whose host line and electrical options and safe state
  * match @spec exactly; -EACCES if there is none, -EBUSY if it is lent.
- * While lent, its edges go to @cookie. A policy change that takes the
+ * *@allow: the line's rights in the domain's tables. While lent, its
+ * edges go to @cookie. A policy change that takes the
  * line away revokes it from the worker first (vg_remote_server_revoke).
  */
 int vg_dom_lend(struct vg_dom *dom, const struct vg_line_spec *spec,
 		struct vg_remote_lent *cookie, struct vg_provider *prov,
-		struct vg_line **line, void **token);
+		struct vg_line **line, unsigned int *allow, void **token);
 /* For vg_remote_server_params.give_back: back to its safe state, held. */
 void vg_dom_give_back(void *token);
 
@@ -175,6 +184,14 @@ int vg_dom_lend_fds(struct vg_dom *dom, struct vg_dom_fd *out, unsigned int max,
  */
 void vg_dom_remote_begin(struct vg_dom *dom);
 void vg_dom_remote_end(struct vg_dom *dom);
+/*
+ * True if @cfg moves one of the domain's lent host lines to another
+ * domain or changes its electrical options: applying it must reopen a
+ * line whose request fd a worker holds (the kernel keeps the request
+ * until every copy is closed). A line @cfg merely takes away is not.
+ */
+bool vg_dom_lent_reopened(const struct vg_dom *dom,
+			  const struct vg_config *cfg);
 /* As vg_dom_policy(), of the table waiting for a reset if there is one. */
 int vg_dom_policy_next(const struct vg_dom *dom, char **out, size_t *len);
 

@@ -25,10 +25,12 @@
 #define FD_TABLE 6
 #define CHIPS_MAX 64u
 /*
- * Open files: the event loop, signalfd, the three parent sockets, the
- * remote provider's two, a guest connection with its memory, and room.
+ * Open files: the event loop, signalfd, the four parent sockets, the
+ * remote and linefd providers' own, a guest connection with its memory
+ * and a hand-over in flight (about 16), plus every host line the parent
+ * may lend (VG_TABLE_FDS_MAX), with room.
  */
-#define WORKER_MAX_FILES 64u
+#define WORKER_MAX_FILES (32u + VG_TABLE_FDS_MAX)
 /*
  * Address space: the loop transport maps at most 1 GiB of guest RAM; the
  * rest is the program and its heap. A sanitizer build reserves terabytes
@@ -132,6 +134,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 /* What a worker runs on, for the table socket's callback. */
 struct worker {
+	bool failed; /* a table could not be taken: exit non-zero */
 	struct vg_log log;
 	struct vg_daemon *d;
 	struct vg_linefd *lines;
@@ -204,23 +207,29 @@ static void table_event(void *arg, uint32_t events)
 
 	(void)events;
 	rc = take_table(wk, false, &cfg);
-	if (rc == -EPIPE) {
+	if (!rc)
+		return;
+	if (rc > 0) {
+		rc = vg_daemon_apply(wk->d, cfg, &chg, err, sizeof(err));
+		vg_config_free(cfg);
+		if (rc)
+			vg_log_warnx(&wk->log, "new table not applied: %s",
+				     err);
+	}
+	/*
+	 * The parent gone, or a table not taken: serving the old one would
+	 * keep lines the parent took away. End; the parent takes the lines
+	 * back and the domain's next guest gets a new worker.
+	 */
+	if (rc < 0) {
+		wk->failed = rc != -EPIPE;
 		vg_evloop_del(vg_daemon_evloop(wk->d), FD_TABLE);
 		vg_daemon_stop(wk->d);
 		return;
 	}
-	if (rc <= 0)
-		return;
-	rc = vg_daemon_apply(wk->d, cfg, &chg, err, sizeof(err));
-	vg_config_free(cfg);
-	if (rc)
-		vg_log_warnx(&wk->log, "new table not applied: %s", err);
-	else
-		vg_log_info(&wk->log,
-			    "new table: %u line(s) added, %u revoked, %s",
-			    chg.added, chg.revoked,
-			    chg.deferred ? "the rest at the next reset"
-					 : "in effect");
+	vg_log_info(&wk->log, "new table: %u line(s) added, %u revoked, %s",
+		    chg.added, chg.revoked,
+		    chg.deferred ? "the rest at the next reset" : "in effect");
 }
 
 /* The hand-over socket hung up: the parent is gone, so are we. */
@@ -317,6 +326,8 @@ int vg_worker_main(int argc, char **argv)
 		goto out;
 	}
 	rc = vg_daemon_run(d);
+	if (!rc && wk.failed)
+		rc = -EPROTO;
 out:
 	vg_daemon_free(d);
 	vg_remote_free(remote);

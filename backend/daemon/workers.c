@@ -55,12 +55,12 @@ static struct vg_worker *find(struct vg_daemon *d, const char *domain)
 
 static int lend(void *arg, const struct vg_line_spec *spec,
 		struct vg_remote_lent *cookie, struct vg_provider *prov,
-		struct vg_line **line, void **token)
+		struct vg_line **line, unsigned int *allow, void **token)
 {
 	struct vg_worker *w = arg;
 	struct vg_dom *dom = vg_doms_find(&w->d->doms, w->domain);
 
-	return dom ? vg_dom_lend(dom, spec, cookie, prov, line, token)
+	return dom ? vg_dom_lend(dom, spec, cookie, prov, line, allow, token)
 		   : -EACCES;
 }
 
@@ -253,8 +253,10 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 	d->workers = w;
 	vg_dom_remote_begin(dom);
 	rc = send_table(w, dom);
-	if (rc)
+	if (rc) {
+		close(rem[0]);
 		goto err_spawned;
+	}
 	rc = vg_remote_server_new(
 		&(struct vg_remote_server_params){
 			.fd = rem[0],
@@ -459,4 +461,25 @@ void vg_workers_hung(struct vg_daemon *d, const char *domain, long pid)
 	vg_ctl_peer_free(w->peer);
 	w->peer = NULL;
 	(void)vg_spawn_kill(&w->sp, SIGKILL);
+}
+
+void vg_workers_before_commit(void *arg, const struct vg_config *cfg)
+{
+	struct vg_daemon *d = arg;
+	struct vg_worker *w, *next;
+	struct vg_dom *dom;
+
+	for (w = d->workers; w; w = next) {
+		next = w->next;
+		dom = vg_doms_find(&d->doms, w->domain);
+		if (!dom || !vg_dom_lent_reopened(dom, cfg))
+			continue;
+		vg_log_warnx(&w->log,
+			     "(pid %ld) holds host lines the new policy moves "
+			     "or changes; ending it (its guest reconnects to a "
+			     "new worker)",
+			     (long)w->sp.pid);
+		/* Waits until it is gone, its fds with it; lines come back. */
+		worker_free(w);
+	}
 }

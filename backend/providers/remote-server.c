@@ -16,6 +16,7 @@ struct vg_remote_lent {
 	struct vg_provider prov;
 	struct vg_line *line;
 	void *token; /* the owner's */
+	unsigned int allow; /* VG_REMOTE_ALLOW_* */
 	uint32_t handle;
 };
 
@@ -79,7 +80,8 @@ static int do_open(struct vg_remote_server *s, const struct vg_remote_msg *m,
 		return -ENOMEM;
 	sl->s = s;
 	sl->handle = h;
-	rc = s->p.lend(s->p.arg, &spec, sl, &sl->prov, &sl->line, &sl->token);
+	rc = s->p.lend(s->p.arg, &spec, sl, &sl->prov, &sl->line, &sl->allow,
+		       &sl->token);
 	if (rc) {
 		free(sl);
 		return rc;
@@ -108,6 +110,14 @@ void vg_remote_server_revoke(struct vg_remote_lent *sl)
 	sl->token = NULL;
 }
 
+/* May a line with rights @allow drive @value? */
+static bool may_drive(unsigned int allow, uint32_t value)
+{
+	return allow & VG_REMOTE_ALLOW_OUT ||
+	       (value == 0 && allow & VG_REMOTE_SAFE_LOW) ||
+	       (value == 1 && allow & VG_REMOTE_SAFE_HIGH);
+}
+
 /*
  * Run one checked call @m; its results go into @ret, which holds only
  * what the op returns (nothing of the call is echoed back).
@@ -131,6 +141,14 @@ static int serve(struct vg_remote_server *s, const struct vg_remote_msg *m,
 	if (!sl->line)
 		return -EACCES; /* revoked */
 	pv = &sl->prov;
+	/* The policy's rights, checked here too: the worker is not trusted. */
+	if ((op == VG_REMOTE_SET_DIRECTION && vg_le32_get(m->a) == VG_DIR_OUT &&
+	     !may_drive(sl->allow, vg_le32_get(m->b))) ||
+	    (op == VG_REMOTE_SET_VALUE &&
+	     !may_drive(sl->allow, vg_le32_get(m->a))) ||
+	    (op == VG_REMOTE_SET_EDGE && vg_le32_get(m->a) &&
+	     !(sl->allow & VG_REMOTE_ALLOW_IRQ)))
+		return -EPERM;
 	switch (op) {
 	case VG_REMOTE_SET_DIRECTION:
 		return pv->ops->set_direction(pv->ctx, sl->line,

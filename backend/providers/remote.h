@@ -41,6 +41,18 @@
 #define VG_REMOTE_LINES_MAX 512 /* lines one peer may hold at once */
 #define VG_REMOTE_EVENTS_MAX 256 /* edges a client queues during calls */
 
+/*
+ * What a lent line may do: the policy's rights (acl.h's VG_ALLOW_*, bit
+ * for bit) and its safe state, which the worker must be able to apply
+ * whatever the rights. Becoming an input is always allowed (it drives
+ * nothing).
+ */
+#define VG_REMOTE_ALLOW_IN 0x1u /* be read as an input */
+#define VG_REMOTE_ALLOW_OUT 0x2u /* be an output at any value */
+#define VG_REMOTE_ALLOW_IRQ 0x4u /* detect edges */
+#define VG_REMOTE_SAFE_LOW 0x8u /* be an output at 0: its safe state */
+#define VG_REMOTE_SAFE_HIGH 0x10u /* be an output at 1: its safe state */
+
 enum vg_remote_op {
 	VG_REMOTE_OPEN = 1, /* spec -> handle, name */
 	VG_REMOTE_CLOSE, /* handle */
@@ -94,14 +106,16 @@ struct vg_remote_server_params {
 	 * The peer opens @spec: find the line the owner holds for it, if
 	 * the peer's domain may have it with exactly these options, and
 	 * lend it. 0 with the provider and line the server then drives, or
-	 * -errno (-EACCES not allowed, -EBUSY already lent). @cookie is the
+	 * -errno (-EACCES not allowed, -EBUSY already lent), and in *@allow
+	 * what the domain may do with it (VG_REMOTE_ALLOW_*): the server
+	 * refuses the rest with -EPERM. @cookie is the
 	 * server's for this line: the owner passes it to
 	 * vg_remote_server_event() for the line's edges while lent.
 	 * Required.
 	 */
 	int (*lend)(void *arg, const struct vg_line_spec *spec,
 		    struct vg_remote_lent *cookie, struct vg_provider *prov,
-		    struct vg_line **line, void **token);
+		    struct vg_line **line, unsigned int *allow, void **token);
 	/*
 	 * The peer closed the line, or is gone: the owner takes it back
 	 * (its safe state is the owner's business). Required.

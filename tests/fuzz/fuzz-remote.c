@@ -47,7 +47,7 @@ static void held_event(void *arg, unsigned int edge)
 
 static int lend(void *arg, const struct vg_line_spec *spec,
 		struct vg_remote_lent *cookie, struct vg_provider *prov,
-		struct vg_line **line, void **token)
+		struct vg_line **line, unsigned int *allow, void **token)
 {
 	struct owner *o = arg;
 	unsigned int i;
@@ -63,6 +63,10 @@ static int lend(void *arg, const struct vg_line_spec *spec,
 		o->lent++;
 		*prov = o->prov;
 		*line = o->h[i];
+		/* "led" may do anything, "in" only be read, safe low. */
+		*allow = i ? VG_REMOTE_ALLOW_IN | VG_REMOTE_SAFE_LOW
+			   : VG_REMOTE_ALLOW_IN | VG_REMOTE_ALLOW_OUT |
+					 VG_REMOTE_ALLOW_IRQ;
 		*token = &o->cookie[i];
 		return 0;
 	}
@@ -158,6 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VG_FUZZ_CHECK(!fp->lines[1].open);
 		VG_FUZZ_CHECK(fp->lines[0].open && fp->lines[2].open);
 		VG_FUZZ_CHECK(vg_remote_server_lines(s) == o.lent);
+		/* "in" (fake line 2) is never driven high nor gets edges. */
+		VG_FUZZ_CHECK(!(fp->lines[2].dir == VG_DIR_OUT &&
+				fp->lines[2].out == 1));
+		VG_FUZZ_CHECK(!fp->lines[2].edges);
 	}
 	vg_remote_server_free(s);
 	VG_FUZZ_CHECK(o.lent == 0);

@@ -30,6 +30,7 @@ struct held {
 	struct vg_line *h;
 	enum vg_dir dir0; /* its safe state */
 	int v0;
+	unsigned int allow; /* its rights, VG_REMOTE_* */
 	struct vg_remote_lent *cookie; /* non-NULL while lent */
 	unsigned int given_back;
 };
@@ -65,7 +66,7 @@ static void held_event(void *arg, unsigned int edge)
 /* The domain may have board:led and board:in, push-pull, no bias. */
 static int lend(void *arg, const struct vg_line_spec *spec,
 		struct vg_remote_lent *cookie, struct vg_provider *prov,
-		struct vg_line **line, void **token)
+		struct vg_line **line, unsigned int *allow, void **token)
 {
 	struct t *t = arg;
 	unsigned int i;
@@ -83,6 +84,7 @@ static int lend(void *arg, const struct vg_line_spec *spec,
 		hl->cookie = cookie;
 		*prov = t->prov;
 		*line = hl->h;
+		*allow = hl->allow;
 		*token = hl;
 		return 0;
 	}
@@ -118,6 +120,8 @@ static void hold(struct t *t, struct vg_provider prov)
 		hl->t = t;
 		hl->name = names[i];
 		hl->dir0 = spec.initial_dir;
+		hl->allow = VG_REMOTE_ALLOW_IN | VG_REMOTE_ALLOW_OUT |
+			    VG_REMOTE_ALLOW_IRQ;
 		assert_int_equal(prov.ops->line_open(prov.ctx, &spec,
 						     "vgpio:dom1", held_event,
 						     hl, &hl->h),
@@ -325,6 +329,33 @@ static void remote_open_refuses_lines_not_allowed(void **state)
 	/* One borrower at a time. */
 	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
 	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l2), -EBUSY);
+	t->cli.ops->line_close(t->cli.ctx, l);
+}
+
+/*
+ * The parent enforces the line's rights itself: an input-only line is
+ * never driven except to its safe value, nor gets edges without irq.
+ */
+static void remote_rights_enforced_by_the_server(void **state)
+{
+	struct t *t = *state;
+	struct vg_line *l;
+
+	t->held[0].allow = VG_REMOTE_ALLOW_IN | VG_REMOTE_SAFE_LOW;
+	assert_int_equal(open_line(t, "led", VG_DIR_OUT, 0, &l), 0);
+	assert_int_equal(
+		t->cli.ops->set_direction(t->cli.ctx, l, VG_DIR_OUT, 1),
+		-EPERM);
+	assert_int_equal(t->cli.ops->set_value(t->cli.ctx, l, 1), -EPERM);
+	assert_int_equal(sim_state(t, "led").value, 0);
+	/* Its safe state stays reachable; an input always. */
+	assert_int_equal(
+		t->cli.ops->set_direction(t->cli.ctx, l, VG_DIR_OUT, 0), 0);
+	assert_int_equal(t->cli.ops->set_direction(t->cli.ctx, l, VG_DIR_IN, 0),
+			 0);
+	assert_int_equal(t->cli.ops->set_edge(t->cli.ctx, l, VG_EDGE_BOTH),
+			 -EPERM);
+	assert_int_equal(t->cli.ops->set_edge(t->cli.ctx, l, VG_EDGE_NONE), 0);
 	t->cli.ops->line_close(t->cli.ctx, l);
 }
 
@@ -585,6 +616,9 @@ int main(void)
 			remote_open_drives_the_lent_line, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(
 			remote_open_refuses_lines_not_allowed, setup_sim,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			remote_rights_enforced_by_the_server, setup_sim,
 			teardown),
 		cmocka_unit_test_setup_teardown(remote_revoked_line_refuses_ops,
 						setup_sim, teardown),

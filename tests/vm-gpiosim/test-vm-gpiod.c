@@ -958,6 +958,16 @@ static void vm_lend_lines_to_a_worker_and_back(void **state)
 	gpiod_line_info_free(li);
 }
 
+/* True if the daemon's log holds @what. */
+static bool log_has(struct run *run, const char *what)
+{
+	char *log = vg_slurp(vg_drun_log(run->r), NULL);
+	bool has = log && strstr(log, what);
+
+	free(log);
+	return has;
+}
+
 /* The newest worker's pid, from the daemon's log. */
 static pid_t worker_pid(struct run *run)
 {
@@ -1012,6 +1022,44 @@ static void vm_workers_killed_worker_lines_stay_held(void **state)
 	assert_int_equal(sim_value(offset[LED]), 0);
 }
 
+/*
+ * A reload moves a host line the worker holds to another domain: the
+ * kernel cannot reopen a request while the worker has a copy of its fd,
+ * so the parent ends that worker first; the move succeeds and the other
+ * domain's guest drives the line.
+ */
+static void vm_workers_move_a_lent_line(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *s = guest(run), *o = NULL;
+	pid_t w = worker_pid(run);
+	char *reply = NULL;
+	FILE *f;
+
+	assert_true(w > 0);
+	assert_int_equal(vg_shim_direction_output(s, SPARE, 1), 0);
+	assert_int_equal(sim_value(offset[SPARE]), 1);
+	f = fopen(vg_drun_config(run->r), "w");
+	assert_non_null(f);
+	fputs("[domain guest]\n"
+	      "lines = " LABEL " vg-a vg-b vg-c vg-d\n" POLICY_OPTS
+	      "\n[domain other]\n"
+	      "lines = " LABEL " vg-e\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(vg_drun_ctl(run->r, "reload", &reply), 0);
+	assert_non_null(strstr(reply, "failed 0"));
+	free(reply);
+	assert_true(log_has(run, "holds host lines the new policy moves"));
+	/* The other domain has it now, through a worker of its own. */
+	assert_int_equal(vg_drun_guest(run->r, "other", NULL, &o), 0);
+	assert_int_equal(vg_shim_direction_output(o, 0, 0), 0);
+	assert_int_equal(sim_value(offset[SPARE]), 0);
+	assert_int_equal(vg_shim_set_value(o, 0, 1), 0);
+	assert_int_equal(sim_value(offset[SPARE]), 1);
+	vg_shim_free(o);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
@@ -1033,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(vm_open_drain_releases_high),
 		cmocka_unit_test(vm_lend_lines_to_a_worker_and_back),
 		T(vm_workers_killed_worker_lines_stay_held),
+		T(vm_workers_move_a_lent_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
