@@ -366,6 +366,12 @@ int vg_ctl_peer_call(struct vg_ctl_peer *p, const char *cmd,
 		return -EINVAL;
 	if (p->n == VG_CTL_PEER_CALLS_MAX)
 		return -EBUSY;
+	/*
+	 * Watch for room first: once the call is queued nothing may fail,
+	 * or its done() would run inside this call.
+	 */
+	if (vg_evloop_mod(p->ev, p->fd, EPOLLIN | EPOLLOUT))
+		return -ENOMEM;
 	vg_jw_init(&w, &b);
 	vg_jw_obj(&w);
 	vg_jw_ku64(&w, "v", VG_CTL_VERSION);
@@ -395,7 +401,9 @@ int vg_ctl_peer_call(struct vg_ctl_peer *p, const char *cmd,
 	 * (or EPOLLERR) then breaks the peer, outside the caller's call.
 	 */
 	output_flush(p);
-	peer_watch(p);
+	/* Failing leaves a spurious EPOLLOUT, which peer_event ignores. */
+	if (!p->out.len)
+		(void)vg_evloop_mod(p->ev, p->fd, EPOLLIN);
 	return 0;
 }
 

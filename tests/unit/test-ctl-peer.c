@@ -627,6 +627,26 @@ static void ctlpeer_requests_queued_never_block(void **state)
 	assert_int_equal(x->ended, 0);
 }
 
+/*
+ * The event loop cannot watch the socket for room (played by taking the
+ * watch away): the call fails at once, and its done() never runs, not
+ * even from inside the call.
+ */
+static void ctlpeer_call_fails_cleanly_when_unwatchable(void **state)
+{
+	struct fx *x = *state;
+	int fd = x->near;
+
+	peer_open(x);
+	vg_evloop_del(x->ev, fd);
+	assert_int_equal(
+		vg_ctl_peer_call(x->peer, "status", NULL, on_done, &x->seen[0]),
+		-ENOMEM);
+	assert_int_equal(x->seen[0].n, 0);
+	assert_int_equal(vg_ctl_peer_pending(x->peer), 0);
+	assert_int_equal(x->broken, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_raw, teardown)
@@ -644,6 +664,9 @@ int main(void)
 		T(ctlpeer_call_limits),
 		cmocka_unit_test_setup_teardown(
 			ctlpeer_requests_queued_never_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			ctlpeer_call_fails_cleanly_when_unwatchable, setup,
+			teardown),
 	};
 #undef T
 
