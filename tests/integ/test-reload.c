@@ -216,6 +216,8 @@ static void reload_moves_line_and_adds_domain(void **state)
 	assert_int_equal(vg_shim_direction_output(g2, 0, 0), 0);
 	assert_int_equal(sim_get(run->r, "l1"), 0);
 	vg_shim_free(g2);
+	/* Its worker puts the lines back once it has seen the hang-up. */
+	assert_int_equal(vg_drun_wait_disconnected(run->r, "gamma"), 0);
 	assert_int_equal(sim_get(run->r, "l1"), 1);
 	/* alpha had no guest: its new table applies at once. */
 	assert_int_equal(vg_drun_status(run->r, "alpha", &st), 0);

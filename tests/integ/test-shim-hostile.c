@@ -366,6 +366,8 @@ static void hostile_disconnect_during_request(void **state)
 	vg_hostile_notify(run->bad, 0);
 	vg_shim_free(run->bad);
 	run->bad = NULL;
+	/* Its worker puts the lines back once it has seen the hang-up. */
+	assert_int_equal(vg_drun_wait_disconnected(run->r, "bad"), 0);
 	assert_int_equal(sim_get(run->r, "a1"), 0); /* safe=low */
 	good_works(run);
 	assert_int_equal(vg_drun_guest(run->r, "bad", NULL, &run->bad), 0);

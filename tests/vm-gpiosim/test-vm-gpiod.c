@@ -385,6 +385,8 @@ static void vm_safe_value_after_disconnect(void **state)
 	assert_int_equal(sim_value(offset[INV]), 0);
 	vg_shim_free(s);
 	run->g = NULL;
+	/* The worker sets them once it has seen the hang-up. */
+	assert_int_equal(vg_drun_wait_disconnected(run->r, "guest"), 0);
 	/* safe=high; safe=low on an active-low line is physical high. */
 	assert_int_equal(sim_value(offset[LED]), 1);
 	assert_int_equal(sim_value(offset[INV]), 1);
