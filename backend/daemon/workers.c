@@ -330,7 +330,11 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 		rc = worker_start(d, dom, &w);
 		if (rc) {
 			snprintf(reason, reason_len,
-				 "cannot start a worker: %s", strerror(-rc));
+				 "cannot start a worker: %s",
+				 rc == -E2BIG ? "table too large (over 64 host "
+						"lines or 64 KiB); try "
+						"--in-process"
+					      : strerror(-rc));
 			return EIO;
 		}
 	}

@@ -9,6 +9,7 @@
  * process saw first (a worker's death, lines given back): each polls the
  * condition, bounded, and fails if it never comes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -26,6 +27,7 @@
 #include "json.h"
 #include "shim.h"
 #include "slurp.h"
+#include "strbuf.h"
 
 static const char config[] = "[sim board]\n"
 			     "lines = 4\n"
@@ -48,16 +50,21 @@ struct run {
 	struct vg_shim *alpha, *beta;
 };
 
-static int start(void **state, const char *const *extra)
+static int start_text(void **state, const char *text, const char *const *extra)
 {
 	struct run *run = calloc(1, sizeof(*run));
 
-	if (!run || vg_drun_start(config, extra, &run->r)) {
+	if (!run || vg_drun_start(text, extra, &run->r)) {
 		free(run);
 		return -1;
 	}
 	*state = run;
 	return 0;
+}
+
+static int start(void **state, const char *const *extra)
+{
+	return start_text(state, config, extra);
 }
 
 static int setup(void **state)
@@ -316,6 +323,94 @@ static void workers_hung_worker_ended_by_status(void **state)
 	assert_true(wait_sim(run, "out0", 1));
 }
 
+/* Open fds of process @pid. */
+static int fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * A domain whose table does not fit the table message (three 512-line
+ * sim chips: over 64 KiB of policy text) cannot get a worker: its guests
+ * are refused saying why, and each refusal leaves nothing behind in the
+ * parent.
+ */
+static void workers_table_too_large_refused_cleanly(void **state)
+{
+	struct run *run = *state;
+	struct vg_shim *g = NULL;
+	int before, i;
+
+	(void)state;
+	before = fd_count(vg_drun_pid(run->r));
+	assert_true(before > 0);
+	for (i = 0; i < 3; i++)
+		assert_int_not_equal(vg_drun_guest(run->r, "huge", NULL, &g),
+				     0);
+	assert_true(wait_log(run,
+			     "table too large (over 64 host lines or 64 KiB)"));
+	assert_int_equal(fd_count(vg_drun_pid(run->r)), before);
+	/* The other domains are served as ever. */
+	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
+	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
+	assert_true(wait_sim(run, "out0", 0));
+}
+
+/* Line @l of chip @c's name: 30 characters, unique across the chips. */
+static void huge_name(char *buf, size_t len, int c, int l)
+{
+	snprintf(buf, len, "h%d-line-%04d-xxxxxxxxxxxxxxxxx", c, l);
+}
+
+static int setup_huge(void **state)
+{
+	struct vg_strbuf b = {0};
+	char name[32];
+	int rc, c, l;
+
+	vg_strbuf_addf(&b, "%s", config);
+	for (c = 0; c < 3; c++) {
+		vg_strbuf_addf(&b, "\n[sim h%d]\nlines = 512\nnames =", c);
+		for (l = 0; l < 512; l++) {
+			huge_name(name, sizeof(name), c, l);
+			vg_strbuf_addf(&b, " %s", name);
+		}
+		vg_strbuf_addf(&b, "\n");
+	}
+	vg_strbuf_addf(&b, "\n[domain huge]\nlines =");
+	for (c = 0; c < 3; c++) {
+		vg_strbuf_addf(&b, "%s h%d", c ? "," : "", c);
+		for (l = 0; l < 512; l++) {
+			huge_name(name, sizeof(name), c, l);
+			vg_strbuf_addf(&b, " %s", name);
+		}
+	}
+	vg_strbuf_addf(&b, "\n");
+	/* A right per line: the worker's table then takes over 64 KiB. */
+	for (c = 0; c < 3; c++)
+		for (l = 0; l < 512; l++) {
+			huge_name(name, sizeof(name), c, l);
+			vg_strbuf_addf(&b, "line %s = allow=in\n", name);
+		}
+	if (b.rc)
+		return -1;
+	rc = start_text(state, b.s, NULL);
+	free(b.s);
+	return rc;
+}
+
 /* A worker ended by the syscall filter is reported as such. */
 static void workers_filter_kill_is_reported(void **state)
 {
@@ -554,6 +649,9 @@ int main(void)
 			workers_domain_emptied_by_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			workers_hung_worker_ended_by_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			workers_table_too_large_refused_cleanly, setup_huge,
+			teardown),
 		cmocka_unit_test_setup_teardown(workers_filter_kill_is_reported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
