@@ -28,6 +28,7 @@
 #include "evloop.h"
 #include "loopfix.h"
 #include "tmpdir.h"
+#include "logcheck.h"
 
 struct cfx {
 	struct vg_loopfix *f;
@@ -717,22 +718,6 @@ static void ctl_text_status_unchanged_from_json(void **state)
 
 /* --- eviction --------------------------------------------------------------- */
 
-static uint64_t fixed_now(void *arg)
-{
-	return *(const uint64_t *)arg;
-}
-
-static unsigned int count_str(const char *s, const char *what)
-{
-	unsigned int n = 0;
-
-	while ((s = strstr(s, what))) {
-		n++;
-		s += strlen(what);
-	}
-	return n;
-}
-
 /*
  * A connect flood evicts the oldest clients, but never silently: each is
  * told so in the protocol it spoke, status counts them, and the log says
@@ -754,7 +739,7 @@ static void ctl_connect_flood_evictions_told_counted_logged(void **state)
 
 	vg_loopfix_free(x->f);
 	x->f = f = vg_loopfix_new("ctl", true);
-	f->sink.now_ns = fixed_now;
+	f->sink.now_ns = vg_test_clock;
 	f->sink.now_arg = &now;
 	vg_loopfix_settle(f);
 	vg_loopfix_log_take(f, log, sizeof(log));
@@ -799,7 +784,7 @@ static void ctl_connect_flood_evictions_told_counted_logged(void **state)
 	vg_json_free(r);
 	/* Within the window the rest waits: it is not lost. */
 	vg_loopfix_log_take(f, log, sizeof(log));
-	assert_int_equal(count_str(log, "evicted"), 0);
+	assert_int_equal(vg_test_count(log, "evicted"), 0);
 
 	now += VG_LOG_GUEST_WINDOW_NS;
 	vg_loopfix_ctl(f, "status\n", out, sizeof(out));

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "drain.h"
 #include "log.h"
+#include "logcheck.h"
 
 struct fixture {
 	int fds[2]; /* pipe: [0] read back, [1] the sink's fd */
@@ -20,11 +21,6 @@ struct fixture {
 	struct vg_log log;
 	char out[8192];
 };
-
-static uint64_t fake_now(void *arg)
-{
-	return *(uint64_t *)arg;
-}
 
 static int setup(void **state)
 {
@@ -35,7 +31,7 @@ static int setup(void **state)
 	f->now = 1000;
 	f->sink.level = VG_LOG_DEBUG;
 	f->sink.fd = f->fds[1];
-	f->sink.now_ns = fake_now;
+	f->sink.now_ns = vg_test_clock;
 	f->sink.now_arg = &f->now;
 	vg_log_init(&f->log, &f->sink, "dom%d/%s", 3, "gpio");
 	*state = f;

@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "loopfix.h"
 #include "shim.h"
+#include "logcheck.h"
 
 #define RAM_SIZE VG_LOOPFIX_RAM_SIZE
 
@@ -177,22 +178,6 @@ static void looproute_bad_domain_never_routed(void **state)
 	assert_int_equal(vg_loopfix_count_fds(), before);
 }
 
-static uint64_t fixed_now(void *arg)
-{
-	return *(const uint64_t *)arg;
-}
-
-static unsigned int count_str(const char *s, const char *what)
-{
-	unsigned int n = 0;
-
-	while ((s = strstr(s, what))) {
-		n++;
-		s += strlen(what);
-	}
-	return n;
-}
-
 /* Refused guests in route mode log through the rate-limited source. */
 static void looproute_route_refusals_rate_limited(void **state)
 {
@@ -202,7 +187,7 @@ static void looproute_route_refusals_rate_limited(void **state)
 	struct vg_loop_hello h;
 	int i;
 
-	f->sink.now_ns = fixed_now;
+	f->sink.now_ns = vg_test_clock;
 	f->sink.now_arg = &now;
 	vg_loopfix_settle(f);
 	vg_loopfix_log_take(f, log, sizeof(log));
@@ -216,7 +201,7 @@ static void looproute_route_refusals_rate_limited(void **state)
 	}
 	vg_loopfix_log_take(f, log, sizeof(log));
 	assert_int_equal(f->routes, 3 * VG_LOG_GUEST_BURST);
-	assert_int_equal(count_str(log, "loop: refusing guest: "),
+	assert_int_equal(vg_test_count(log, "loop: refusing guest: "),
 			 VG_LOG_GUEST_BURST);
 }
 

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loopfix.h"
+#include "logcheck.h"
 
 #define RAM_SIZE VG_LOOPFIX_RAM_SIZE
 
@@ -28,15 +29,6 @@ static int setup(void **state)
 {
 	*state = vg_loopfix_new("sec", true);
 	return 0;
-}
-
-static unsigned int count_lines(const char *s)
-{
-	unsigned int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /* --- connection slots ------------------------------------------------------ */
@@ -257,7 +249,7 @@ static void sec_loop_reconnect_loop_logs_rate_limited(void **state)
 		vg_loopfix_settle(f);
 	}
 	vg_loopfix_log_take(f, log, sizeof(log));
-	assert_true(count_lines(log) <= 2 * VG_LOG_GUEST_BURST);
+	assert_true(vg_test_count(log, "\n") <= 2 * VG_LOG_GUEST_BURST);
 }
 
 /* Refused HELLOs in a loop: rate-limited as well. */
@@ -282,24 +274,7 @@ static void sec_loop_refusal_loop_logs_rate_limited(void **state)
 	}
 	vg_loopfix_settle(f);
 	vg_loopfix_log_take(f, log, sizeof(log));
-	assert_true(count_lines(log) <= 2 * VG_LOG_GUEST_BURST);
-}
-
-/* The log's clock in these tests: it moves only when the test says so. */
-static uint64_t fixed_now(void *arg)
-{
-	return *(const uint64_t *)arg;
-}
-
-static unsigned int count_str(const char *s, const char *what)
-{
-	unsigned int n = 0;
-
-	while ((s = strstr(s, what))) {
-		n++;
-		s += strlen(what);
-	}
-	return n;
+	assert_true(vg_test_count(log, "\n") <= 2 * VG_LOG_GUEST_BURST);
 }
 
 /*
@@ -315,7 +290,7 @@ static void sec_loop_noisy_guest_does_not_silence_another_domain(void **state)
 	static char log[1 << 16];
 	int i, a, b;
 
-	f->sink.now_ns = fixed_now;
+	f->sink.now_ns = vg_test_clock;
 	f->sink.now_arg = &now;
 	vg_loopfix_settle(f);
 	vg_loopfix_log_take(f, log, sizeof(log));
@@ -327,15 +302,15 @@ static void sec_loop_noisy_guest_does_not_silence_another_domain(void **state)
 	for (i = 0; i < 10; i++)
 		assert_int_equal(vg_loopfix_read32(f, a, 0x1000), 0);
 	vg_loopfix_log_take(f, log, sizeof(log));
-	assert_int_equal(count_lines(log), VG_LOG_GUEST_BURST);
-	assert_int_equal(count_str(log, "alpha/0: "), VG_LOG_GUEST_BURST);
+	assert_int_equal(vg_test_count(log, "\n"), VG_LOG_GUEST_BURST);
+	assert_int_equal(vg_test_count(log, "alpha/0: "), VG_LOG_GUEST_BURST);
 
 	/* The quiet domain's guest is heard; alpha's next line is not. */
 	b = vg_loopfix_guest_connect(f, "beta", NULL);
 	assert_int_equal(vg_loopfix_read32(f, a, 0x1000), 0);
 	vg_loopfix_log_take(f, log, sizeof(log));
 	assert_non_null(strstr(log, "beta/0: loop guest connected"));
-	assert_int_equal(count_str(log, "alpha/0"), 0);
+	assert_int_equal(vg_test_count(log, "alpha/0"), 0);
 
 	/*
 	 * A window later alpha is heard again, with what it lost: 10
@@ -364,7 +339,7 @@ static void sec_loop_refused_hellos_do_not_silence_domains(void **state)
 	struct vg_loop_hello h;
 	int i, sock;
 
-	f->sink.now_ns = fixed_now;
+	f->sink.now_ns = vg_test_clock;
 	f->sink.now_arg = &now;
 	vg_loopfix_settle(f);
 	vg_loopfix_log_take(f, log, sizeof(log));
@@ -380,7 +355,7 @@ static void sec_loop_refused_hellos_do_not_silence_domains(void **state)
 	}
 	sock = vg_loopfix_guest_connect(f, "alpha", NULL);
 	vg_loopfix_log_take(f, log, sizeof(log));
-	assert_int_equal(count_str(log, "loop: refusing guest: "),
+	assert_int_equal(vg_test_count(log, "loop: refusing guest: "),
 			 VG_LOG_GUEST_BURST);
 	assert_non_null(strstr(log, "alpha/0: loop guest connected"));
 	close(sock);
