@@ -43,7 +43,6 @@
 #include "procmem.h"
 #include "shim.h"
 #include "sim.h"
-#include "slurp.h"
 
 static const char bench_config[] = "[sim bench]\n"
 				   "lines = 2\n"
@@ -349,25 +348,19 @@ static const char mem_config[] = "[sim mem]\n"
 				 "[domain d3]\n"
 				 "lines = mem o3 i3\n";
 
-/* The pid of @domain's worker, from the parent's log ("worker pid N"). */
+/* The pid of @domain's worker, once the parent has logged it. */
 static pid_t worker_pid(struct vg_drun *d, const char *domain)
 {
-	char key[64], *log, *p;
-	long pid = -1;
+	pid_t pid = -1;
 
-	snprintf(key, sizeof(key), "domain %s: worker pid ", domain);
-	for (int i = 0; i < 500 && pid < 0; i++) {
-		log = vg_slurp(vg_drun_log(d), NULL);
-		p = log ? strstr(log, key) : NULL;
-		if (p)
-			pid = strtol(p + strlen(key), NULL, 10);
-		free(log);
-		if (pid < 0)
+	for (int i = 0; i < 500 && pid <= 0; i++) {
+		pid = vg_drun_worker_pid(d, domain);
+		if (pid <= 0)
 			usleep(10000);
 	}
 	if (pid <= 0)
 		die("worker pid not in the daemon's log", -ESRCH);
-	return (pid_t)pid;
+	return pid;
 }
 
 static void pmem(pid_t pid, struct vg_pmem *m)

@@ -26,7 +26,6 @@
 #include "daemon-run.h"
 #include "json.h"
 #include "shim.h"
-#include "slurp.h"
 #include "strbuf.h"
 
 static const char config[] = "[sim board]\n"
@@ -84,44 +83,13 @@ static int teardown(void **state)
 	return rc ? -1 : 0;
 }
 
-/* True once the daemon's log holds @what. */
-static bool log_has(struct run *run, const char *what)
-{
-	char *log = vg_slurp(vg_drun_log(run->r), NULL);
-	bool has;
-
-	if (!log)
-		return false;
-	has = strstr(log, what) != NULL;
-	free(log);
-	return has;
-}
-
 static bool wait_log(struct run *run, const char *what)
 {
 	int i;
 
-	for (i = 0; i < WAIT_MS / 10 && !log_has(run, what); i++)
+	for (i = 0; i < WAIT_MS / 10 && !vg_drun_log_has(run->r, what); i++)
 		usleep(10000);
-	return log_has(run, what);
-}
-
-/* The pid of @domain's newest worker, from the parent's log. */
-static pid_t worker_pid(struct run *run, const char *domain)
-{
-	char *log, key[64], *p, *last = NULL;
-	long pid = -1;
-
-	snprintf(key, sizeof(key), "domain %s: worker pid ", domain);
-	log = vg_slurp(vg_drun_log(run->r), NULL);
-	if (!log)
-		return -1;
-	for (p = strstr(log, key); p; p = strstr(p + 1, key))
-		last = p;
-	if (last)
-		pid = strtol(last + strlen(key), NULL, 10);
-	free(log);
-	return (pid_t)pid;
+	return vg_drun_log_has(run->r, what);
 }
 
 static bool wait_sim(struct run *run, const char *line, int want)
@@ -197,8 +165,8 @@ static void workers_serve_each_domain_in_its_own_process(void **state)
 	assert_int_equal(vg_drun_sim_set(run->r, "board", "in0", 1), 0);
 	assert_int_equal(vg_shim_get_value(run->alpha, 1, &v), 0);
 	assert_int_equal(v, 1);
-	a = worker_pid(run, "alpha");
-	b = worker_pid(run, "beta");
+	a = vg_drun_worker_pid(run->r, "alpha");
+	b = vg_drun_worker_pid(run->r, "beta");
 	assert_true(a > 0 && b > 0 && a != b && a != daemon && b != daemon);
 	/* Children of the parent, sandboxed. */
 	assert_true(proc_field(a, "PPid", buf, sizeof(buf)));
@@ -226,7 +194,7 @@ static void workers_killed_worker_takes_only_its_guest_down(void **state)
 	assert_int_equal(vg_drun_guest(run->r, "beta", NULL, &run->beta), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
 	assert_true(wait_sim(run, "out0", 0));
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0);
 	for (i = 0; i < 50; i++)
 		assert_int_equal(vg_shim_direction_output(run->beta, 0, i & 1),
@@ -247,7 +215,7 @@ static void workers_killed_worker_takes_only_its_guest_down(void **state)
 	run->alpha = NULL;
 	/* And the domain is served again, by a new worker. */
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
-	a2 = worker_pid(run, "alpha");
+	a2 = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a2 > 0 && a2 != a);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
 	assert_true(wait_sim(run, "out0", 0));
@@ -278,7 +246,7 @@ static void workers_domain_emptied_by_policy(void **state)
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
 	assert_true(wait_sim(run, "out0", 0));
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0);
 	f = fopen(vg_drun_config(run->r), "w");
 	assert_non_null(f);
@@ -294,7 +262,7 @@ static void workers_domain_emptied_by_policy(void **state)
 	assert_int_equal(v, 1);
 	/* The same worker, still serving its guest's connection. */
 	assert_int_equal(kill(a, 0), 0);
-	assert_false(log_has(run, "ending it"));
+	assert_false(vg_drun_log_has(run->r, "ending it"));
 }
 
 /*
@@ -311,7 +279,7 @@ static void workers_hung_worker_ended_by_status(void **state)
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
 	assert_true(wait_sim(run, "out0", 0));
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0);
 	assert_int_equal(kill(a, SIGSTOP), 0);
 	/* Answers, in about 5 s, with the parent's view of alpha. */
@@ -419,7 +387,7 @@ static void workers_filter_kill_is_reported(void **state)
 	int v;
 
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0);
 	/* What the kernel sends a process that breaks its seccomp filter. */
 	assert_int_equal(kill(a, SIGSYS), 0);
@@ -500,7 +468,7 @@ static void workers_status_shows_the_workers_view(void **state)
 
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 1), 0);
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0);
 	res = status_json(run, &r);
 	dom = status_dom(res, "alpha");
@@ -575,7 +543,7 @@ static void workers_status_after_a_worker_is_killed(void **state)
 	assert_true(seen >= 5);
 	vg_ctlc_reply_free(&r);
 
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(a > 0); /* never kill(-1) */
 	assert_int_equal(kill(a, SIGKILL), 0);
 	assert_true(wait_log(run, "killed by signal 9"));
@@ -623,7 +591,7 @@ static void workers_run_as_the_worker_user(void **state)
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
 	assert_true(wait_sim(run, "out0", 0));
-	a = worker_pid(run, "alpha");
+	a = vg_drun_worker_pid(run->r, "alpha");
 	assert_true(proc_field(a, "Uid", buf, sizeof(buf)));
 	assert_string_equal(buf, "65534\t65534\t65534\t65534");
 	assert_true(proc_field(a, "Gid", buf, sizeof(buf)));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "daemon-run.h"
 #include "shim.h"
+#include "slurp.h"
 #include "tmpdir.h"
 
 #define DRUN_ARGS_MAX 32
@@ -564,4 +565,28 @@ void vg_drun_kill(struct vg_drun *r)
 	wait_child(r->pid, -1);
 	dump_log(r);
 	cleanup(r);
+}
+
+bool vg_drun_log_has(const struct vg_drun *r, const char *what)
+{
+	char *log = vg_slurp(vg_drun_log(r), NULL);
+	bool has = log && strstr(log, what);
+
+	free(log);
+	return has;
+}
+
+pid_t vg_drun_worker_pid(const struct vg_drun *r, const char *domain)
+{
+	char *log, key[80], *p, *last = NULL;
+	long pid = -1;
+
+	snprintf(key, sizeof(key), "domain %s: worker pid ", domain);
+	log = vg_slurp(vg_drun_log(r), NULL);
+	for (p = log ? strstr(log, key) : NULL; p; p = strstr(p + 1, key))
+		last = p;
+	if (last)
+		pid = strtol(last + strlen(key), NULL, 10);
+	free(log);
+	return (pid_t)pid;
 }

@@ -71,6 +71,14 @@ int vg_drun_status(struct vg_drun *r, const char *domain,
  */
 int vg_drun_wait_disconnected(struct vg_drun *r, const char *domain);
 
+/* True if the daemon's log holds @what so far. */
+bool vg_drun_log_has(const struct vg_drun *r, const char *what);
+/*
+ * The pid of @domain's newest worker, from the daemon's log ("domain D:
+ * worker pid N"), or -1 if it has started none yet.
+ */
+pid_t vg_drun_worker_pid(const struct vg_drun *r, const char *domain);
+
 /* `sim get CHIP LINE`: the line's physical level to *value. 0 or -errno. */
 int vg_drun_sim_get(struct vg_drun *r, const char *chip, const char *line,
 		    int *value);

@@ -38,7 +38,6 @@
 #include "linefd.h"
 #include "prov-gpiod.h"
 #include "shim.h"
-#include "slurp.h"
 
 #define LABEL "vgpio-sim"
 #define NO_EVENT_MS 200
@@ -960,31 +959,6 @@ static void vm_lend_lines_to_a_worker_and_back(void **state)
 	gpiod_line_info_free(li);
 }
 
-/* True if the daemon's log holds @what. */
-static bool log_has(struct run *run, const char *what)
-{
-	char *log = vg_slurp(vg_drun_log(run->r), NULL);
-	bool has = log && strstr(log, what);
-
-	free(log);
-	return has;
-}
-
-/* The newest worker's pid, from the daemon's log. */
-static pid_t worker_pid(struct run *run)
-{
-	static const char key[] = "domain guest: worker pid ";
-	char *log = vg_slurp(vg_drun_log(run->r), NULL), *p, *last = NULL;
-	long pid = -1;
-
-	for (p = log ? strstr(log, key) : NULL; p; p = strstr(p + 1, key))
-		last = p;
-	if (last)
-		pid = strtol(last + strlen(key), NULL, 10);
-	free(log);
-	return (pid_t)pid;
-}
-
 /*
  * A worker drives the host lines through the request fds its parent
  * lent it; killed, its lines never leave the parent (no release gap:
@@ -995,7 +969,7 @@ static void vm_workers_killed_worker_lines_stay_held(void **state)
 	struct run *run = *state;
 	struct vg_shim *s = guest(run);
 	struct gpiod_line_info *li;
-	pid_t w = worker_pid(run);
+	pid_t w = vg_drun_worker_pid(run->r, "guest");
 	int i;
 
 	assert_true(w > 0 && w != vg_drun_pid(run->r));
@@ -1019,7 +993,7 @@ static void vm_workers_killed_worker_lines_stay_held(void **state)
 	vg_shim_free(run->g);
 	run->g = NULL;
 	s = guest(run);
-	assert_true(worker_pid(run) != w);
+	assert_true(vg_drun_worker_pid(run->r, "guest") != w);
 	assert_int_equal(vg_shim_direction_output(s, LED, 0), 0);
 	assert_int_equal(sim_value(offset[LED]), 0);
 }
@@ -1034,7 +1008,7 @@ static void vm_workers_move_a_lent_line(void **state)
 {
 	struct run *run = *state;
 	struct vg_shim *s = guest(run), *o = NULL;
-	pid_t w = worker_pid(run);
+	pid_t w = vg_drun_worker_pid(run->r, "guest");
 	char *reply = NULL;
 	FILE *f;
 
@@ -1052,7 +1026,8 @@ static void vm_workers_move_a_lent_line(void **state)
 	assert_int_equal(vg_drun_ctl(run->r, "reload", &reply), 0);
 	assert_non_null(strstr(reply, "failed 0"));
 	free(reply);
-	assert_true(log_has(run, "holds host lines the new policy moves"));
+	assert_true(vg_drun_log_has(run->r,
+				    "holds host lines the new policy moves"));
 	/* The other domain has it now, through a worker of its own. */
 	assert_int_equal(vg_drun_guest(run->r, "other", NULL, &o), 0);
 	assert_int_equal(vg_shim_direction_output(o, 0, 0), 0);
