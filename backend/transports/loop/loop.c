@@ -169,6 +169,18 @@ static void close_fds(struct packet *p)
 
 /* --- connections ---------------------------------------------------------- */
 
+/* Take @c out of its loop's list and free it. */
+static void conn_unlink_free(struct vg_loop_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->loop->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
 static void conn_drop(struct vg_loop_conn *c)
 {
 	struct vg_loop *loop = c->loop;
@@ -181,28 +193,14 @@ static void conn_drop(struct vg_loop_conn *c)
 	close(c->fd);
 	if (c->ram)
 		munmap(c->ram, c->ram_len);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		loop->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	free(c);
+	conn_unlink_free(c);
 }
 
 /* Unlink @c and free it; its fd is no longer ours nor watched. */
 static void conn_forget(struct vg_loop_conn *c)
 {
-	struct vg_loop *loop = c->loop;
-
-	loop->nidle--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		loop->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	free(c);
+	c->loop->nidle--;
+	conn_unlink_free(c);
 }
 
 static void evict_oldest_idle(struct vg_loop *loop);
