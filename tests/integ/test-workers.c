@@ -310,10 +310,28 @@ static int fd_count(pid_t pid)
 }
 
 /*
+ * Whether @pid's open fds come down to at most @most within WAIT_MS: the
+ * parent may still hold a connection it has not yet seen closed (the
+ * baseline can include one such fd too), so a single reading is racy.
+ */
+static bool wait_fds_at_most(pid_t pid, int most)
+{
+	int i;
+
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		if (fd_count(pid) <= most)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
  * A domain whose table does not fit the table message (three 512-line
  * sim chips: over 64 KiB of policy text) cannot get a worker: its guests
  * are refused saying why, and each refusal leaves nothing behind in the
- * parent.
+ * parent. Three refusals: a leak of one fd each (three in all) cannot hide
+ * behind a transient fd counted in the baseline.
  */
 static void workers_table_too_large_refused_cleanly(void **state)
 {
@@ -329,7 +347,7 @@ static void workers_table_too_large_refused_cleanly(void **state)
 				     0);
 	assert_true(wait_log(run,
 			     "table too large (over 64 host lines or 64 KiB)"));
-	assert_int_equal(fd_count(vg_drun_pid(run->r)), before);
+	assert_true(wait_fds_at_most(vg_drun_pid(run->r), before));
 	/* The other domains are served as ever. */
 	assert_int_equal(vg_drun_guest(run->r, "alpha", NULL, &run->alpha), 0);
 	assert_int_equal(vg_shim_direction_output(run->alpha, 0, 0), 0);
