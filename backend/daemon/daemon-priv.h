@@ -65,6 +65,21 @@ struct vg_daemon {
 int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 		     size_t len, const int *fds, unsigned int nfds,
 		     char *reason, size_t reason_len);
+/*
+ * For the Xen transport's spawn hook (guest.h): start a worker serving
+ * device window @conn of @domain with the transport options @wargs, and
+ * wait (at most VG_WORKER_START_MS) until it says it serves it.
+ */
+int vg_workers_spawn(void *arg, void *conn, const char *domain,
+		     const char *const *wargs, char *reason, size_t reason_len);
+/*
+ * The window @conn is gone: its worker is asked to stop (it releases what
+ * it set up in Xen) and killed after VG_WORKER_STOP_MS. No-op for a @conn
+ * no worker serves.
+ */
+void vg_workers_detach(struct vg_daemon *d, void *conn);
+#define VG_WORKER_START_MS 20000
+#define VG_WORKER_STOP_MS 5000u
 /* True (and its pid) if a worker serves @domain's guest now. */
 bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid);
 /* After a policy change: every worker gets its domain's table. */

@@ -143,6 +143,8 @@ static void guest_detach(void *arg, void *conn)
 
 	if (dom)
 		vg_dom_detach(dom);
+	else if (d->worker_exe)
+		vg_workers_detach(d, conn);
 }
 
 static const struct vg_guest_hooks guest_hooks = {
@@ -150,11 +152,12 @@ static const struct vg_guest_hooks guest_hooks = {
 	.detach = guest_detach,
 };
 
-/* Guests go to workers: transports that can hand one over do. */
+/* Guests go to workers: loop connections handed over, Xen windows spawned. */
 static const struct vg_guest_hooks worker_hooks = {
 	.attach = guest_attach,
 	.detach = guest_detach,
 	.route = vg_workers_route,
+	.spawn = vg_workers_spawn,
 };
 
 /* Give every guest with queue work its budget; true if any has more. */

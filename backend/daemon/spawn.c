@@ -2,6 +2,7 @@
 /* Starting and reaping worker processes (spawn.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -106,6 +107,18 @@ int vg_spawn_kill(const struct vg_spawn *s, int sig)
 	if (s->pidfd < 0)
 		return -ESRCH;
 	return pidfd_send_signal(s->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+bool vg_spawn_wait(const struct vg_spawn *s, int ms)
+{
+	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
+	int r;
+
+	if (s->pidfd < 0)
+		return true;
+	while ((r = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+		;
+	return r > 0;
 }
 
 void vg_spawn_release(struct vg_spawn *s)

@@ -18,6 +18,7 @@
 #ifndef VGPIO_SPAWN_H
 #define VGPIO_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #define VG_SPAWN_FDS_MAX 8u
@@ -44,6 +45,11 @@ int vg_spawn_start(const struct vg_spawn_params *p, struct vg_spawn *out);
 int vg_spawn_reap(struct vg_spawn *s, int *status);
 /* Signal it (through the pidfd). 0 or -errno (-ESRCH once exited). */
 int vg_spawn_kill(const struct vg_spawn *s, int sig);
+/*
+ * Wait up to @ms milliseconds for it to exit (without reaping it). true
+ * once it has exited (or was released), false if it still runs.
+ */
+bool vg_spawn_wait(const struct vg_spawn *s, int ms);
 /*
  * Kill (SIGKILL) and reap a child that is still running, then close the
  * pidfd. For teardown; a reaped child is only closed. Safe twice.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "config.h"
 #include "daemon.h"
@@ -18,6 +19,7 @@
 #include "sandbox.h"
 #include "table.h"
 #include "worker.h"
+#include "xen.h"
 
 #define FD_CTL 3
 #define FD_REMOTE 4
@@ -51,6 +53,9 @@ struct args {
 	gid_t gid;
 	const char *chips[CHIPS_MAX];
 	unsigned int nchips;
+	/* A Xen device window to serve (--xen-device and friends). */
+	bool xen;
+	struct vg_xen_one_config xcfg;
 };
 
 static int usage(const char *why, const char *what)
@@ -89,9 +94,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"budget", required_argument, NULL, 'b'},
 		{"user", required_argument, NULL, 'u'},
 		{"remote-chip", required_argument, NULL, 'r'},
+		{"xen-device", required_argument, NULL, 'X'},
+		{"xen-devid", required_argument, NULL, 'I'},
+		{"xen-discovered", no_argument, NULL, 'D'},
 		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
+	char err[160];
 	uint64_t v;
 	int c;
 
@@ -118,6 +127,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return usage("too many --remote-chip", NULL);
 			a->chips[a->nchips++] = optarg;
 			break;
+		case 'X':
+			if (vg_devspec_parse(optarg, &a->xcfg.dev, err,
+					     sizeof(err)))
+				return usage("bad --xen-device", err);
+			a->xen = true;
+			break;
+		case 'I':
+			if (vg_num(optarg, 0, UINT16_MAX, &v))
+				return usage("bad --xen-devid", optarg);
+			a->xcfg.devid = (unsigned int)v;
+			break;
+		case 'D':
+			a->xcfg.discovered = true;
+			break;
 		case 'v':
 			a->verbose = true;
 			break;
@@ -129,6 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage("unexpected argument", argv[optind]);
 	if (!a->domain)
 		return usage("--domain is required", NULL);
+	a->xcfg.domain = a->domain;
 	return 0;
 }
 
@@ -232,6 +256,22 @@ static void table_event(void *arg, uint32_t events)
 		    chg.deferred ? "the rest at the next reset" : "in effect");
 }
 
+/*
+ * A Xen worker's lifeline (the hand-over socket, which carries no guest):
+ * the parent hangs up to stop it, or is gone.
+ */
+static void lifeline_event(void *arg, uint32_t events)
+{
+	struct vg_daemon *d = arg;
+	char c;
+
+	(void)events;
+	if (recv(FD_HANDOFF, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN)
+		return;
+	vg_evloop_del(vg_daemon_evloop(d), FD_HANDOFF);
+	vg_daemon_stop(d);
+}
+
 /* The hand-over socket hung up: the parent is gone, so are we. */
 static void parent_gone(void *arg)
 {
@@ -253,6 +293,7 @@ int vg_worker_main(int argc, char **argv)
 		.handoff_arg = &d,
 	};
 	struct vg_daemon_transport tp = {.cls = &vg_loop_class, .cfg = &lcfg};
+	static const char ready = 'R';
 	struct vg_config *cfg = NULL;
 	struct vg_remote *remote = NULL;
 	struct vg_provider prov[2];
@@ -266,6 +307,10 @@ int vg_worker_main(int argc, char **argv)
 	if (a.verbose)
 		sink.level = VG_LOG_DEBUG;
 	wk.domain = a.domain;
+	/* A Xen worker opens its own handles (xen.h, vg_xen_one_class). */
+	if (a.xen)
+		tp = (struct vg_daemon_transport){.cls = &vg_xen_one_class,
+						  .cfg = &a.xcfg};
 	vg_log_init(&wk.log, &sink, "worker %s", a.domain);
 	/* A parent that dies must not leave us writing into the void. */
 	signal(SIGPIPE, SIG_IGN);
@@ -307,6 +352,9 @@ int vg_worker_main(int argc, char **argv)
 	}
 	rc = vg_evloop_add(vg_daemon_evloop(d), FD_TABLE, EPOLLIN, table_event,
 			   &wk);
+	if (!rc && a.xen)
+		rc = vg_evloop_add(vg_daemon_evloop(d), FD_HANDOFF, EPOLLIN,
+				   lifeline_event, d);
 	if (rc) {
 		vg_log_warnx(&wk.log, "table socket: %s", strerror(-rc));
 		goto out;
@@ -323,6 +371,11 @@ int vg_worker_main(int argc, char **argv)
 		&wk.log, &fs);
 	if (rc) {
 		vg_log_warnx(&wk.log, "sandbox: %s", strerror(-rc));
+		goto out;
+	}
+	/* The parent waits for this before it tells the toolstack. */
+	if (a.xen && send(FD_HANDOFF, &ready, 1, MSG_NOSIGNAL) != 1) {
+		rc = -errno;
 		goto out;
 	}
 	rc = vg_daemon_run(d);

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "daemon-priv.h"
 #include "loop.h"
@@ -28,6 +30,12 @@ struct vg_worker {
 	struct vg_worker *next;
 	char domain[VG_CONFIG_NAME_MAX + 1];
 	struct vg_spawn sp;
+	/*
+	 * The Xen device window it serves (the transport's token), or NULL
+	 * for a worker of loop guests. Such a worker serves that one window
+	 * with handles of its own; @handoff is only its lifeline.
+	 */
+	void *conn;
 	int ctl; /* the control protocol, the worker serving (stream) */
 	int handoff; /* guests handed over (seqpacket) */
 	int table; /* its domain's table and real lines (table.h) */
@@ -133,6 +141,13 @@ static void worker_exited(void *arg, uint32_t events)
 	else
 		vg_log_info(&w->d->log, "domain %s: worker (pid %ld) done",
 			    w->domain, (long)w->sp.pid);
+	/* Recovery is not there yet: say what the guest sees. */
+	if (w->conn)
+		vg_log_warnx(&w->d->log,
+			     "domain %s: its Xen device window is not served "
+			     "any more; re-create the device (or the guest) "
+			     "to serve it again",
+			     w->domain);
 	worker_free(w);
 }
 
@@ -179,14 +194,14 @@ static int send_table(struct vg_worker *w, struct vg_dom *dom)
 }
 
 static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
-			struct vg_worker **out)
+			const char *const *wargs, struct vg_worker **out)
 {
 	int ctl[2] = {-1, -1}, rem[2] = {-1, -1}, ho[2] = {-1, -1};
 	int tab[2] = {-1, -1};
 	const char **argv;
 	char budget[16];
 	struct vg_worker *w;
-	unsigned int n = 0, i;
+	unsigned int n = 0, nw = 0, i;
 	int fds[4], rc;
 
 	w = calloc(1, sizeof(*w));
@@ -202,7 +217,9 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 		rc = -errno;
 		goto err;
 	}
-	argv = calloc(16 + 2 * (size_t)d->cfg->nsims, sizeof(*argv));
+	while (wargs && wargs[nw])
+		nw++;
+	argv = calloc(16 + nw + 2 * (size_t)d->cfg->nsims, sizeof(*argv));
 	if (!argv) {
 		rc = -ENOMEM;
 		goto err;
@@ -224,6 +241,8 @@ static int worker_start(struct vg_daemon *d, struct vg_dom *dom,
 		argv[n++] = "--remote-chip";
 		argv[n++] = d->cfg->sims[i].name;
 	}
+	for (i = 0; i < nw; i++)
+		argv[n++] = wargs[i];
 	argv[n] = NULL;
 	fds[0] = ctl[1];
 	fds[1] = rem[1];
@@ -301,24 +320,53 @@ err:
 	return rc;
 }
 
+/*
+ * The domain a guest of @domain may be served as: 0, or a positive errno
+ * with @reason (the same refusals as vg_dom_attach's).
+ */
+static int servable(struct vg_daemon *d, const char *domain,
+		    struct vg_dom **dom, char *reason, size_t reason_len)
+{
+	*dom = vg_doms_find(&d->doms, domain);
+	if (!*dom) {
+		snprintf(reason, reason_len, "unknown domain '%s'", domain);
+		return ENOENT;
+	}
+	if (!vg_dom_acl(*dom)->n) {
+		snprintf(reason, reason_len,
+			 "domain '%s' has no lines assigned", domain);
+		return ENOENT;
+	}
+	return 0;
+}
+
+/* worker_start() for a guest, its failure told in @reason. */
+static int start_for(struct vg_daemon *d, struct vg_dom *dom,
+		     const char *const *wargs, struct vg_worker **w,
+		     char *reason, size_t reason_len)
+{
+	int rc = worker_start(d, dom, wargs, w);
+
+	if (rc)
+		snprintf(reason, reason_len, "cannot start a worker: %s",
+			 rc == -E2BIG ? "table too large (over 64 host "
+					"lines or 64 KiB); try --in-process"
+				      : strerror(-rc));
+	return rc ? EIO : 0;
+}
+
 int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 		     size_t len, const int *fds, unsigned int nfds,
 		     char *reason, size_t reason_len)
 {
 	struct vg_daemon *d = arg;
-	struct vg_dom *dom = vg_doms_find(&d->doms, domain);
 	struct vg_worker *w = NULL;
+	struct vg_dom *dom;
 	int rc;
 
-	if (!dom) {
-		snprintf(reason, reason_len, "unknown domain '%s'", domain);
-		return ENOENT;
-	}
-	if (!vg_dom_acl(dom)->n) {
-		snprintf(reason, reason_len,
-			 "domain '%s' has no lines assigned", domain);
-		return ENOENT;
-	}
+	rc = servable(d, domain, &dom, reason, reason_len);
+	if (rc)
+		return rc;
 	/*
 	 * A domain's worker serves its loop guests one after another, as
 	 * the one-process daemon does: it refuses a second at once, and a
@@ -326,17 +374,15 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 	 * (the worker reads the hang-up before the hand-over behind it).
 	 */
 	w = find(d, domain);
+	if (w && w->conn) {
+		snprintf(reason, reason_len, "domain '%s' is already served",
+			 domain);
+		return EBUSY;
+	}
 	if (!w) {
-		rc = worker_start(d, dom, &w);
-		if (rc) {
-			snprintf(reason, reason_len,
-				 "cannot start a worker: %s",
-				 rc == -E2BIG ? "table too large (over 64 host "
-						"lines or 64 KiB); try "
-						"--in-process"
-					      : strerror(-rc));
-			return EIO;
-		}
+		rc = start_for(d, dom, NULL, &w, reason, reason_len);
+		if (rc)
+			return rc;
 	}
 	rc = vg_loop_handoff_send(w->handoff, fd, hello, len, fds, nfds);
 	if (rc) {
@@ -348,6 +394,82 @@ int vg_workers_route(void *arg, const char *domain, int fd, const void *hello,
 	return 0;
 }
 
+/*
+ * A Xen worker says it serves its window with one packet, "R", on its
+ * lifeline once its handles are restricted and its sandbox is on; a
+ * failed one exits instead. true if it said so within @ms.
+ */
+static bool worker_ready(struct vg_worker *w, int ms)
+{
+	struct pollfd pfd = {.fd = w->handoff, .events = POLLIN};
+	char c = 0;
+	int r;
+
+	while ((r = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+		;
+	return r > 0 && recv(w->handoff, &c, 1, MSG_DONTWAIT) == 1 && c == 'R';
+}
+
+int vg_workers_spawn(void *arg, void *conn, const char *domain,
+		     const char *const *wargs, char *reason, size_t reason_len)
+{
+	struct vg_daemon *d = arg;
+	struct vg_worker *w;
+	struct vg_dom *dom;
+	int rc;
+
+	rc = servable(d, domain, &dom, reason, reason_len);
+	if (rc)
+		return rc;
+	w = find(d, domain);
+	if (w) {
+		snprintf(reason, reason_len,
+			 "domain '%s' is already served (worker pid %ld)",
+			 domain, (long)w->sp.pid);
+		return EBUSY;
+	}
+	rc = start_for(d, dom, wargs, &w, reason, reason_len);
+	if (rc)
+		return rc;
+	w->conn = conn;
+	if (!worker_ready(w, VG_WORKER_START_MS)) {
+		snprintf(reason, reason_len,
+			 "its worker (pid %ld) could not serve it (its log "
+			 "says why)",
+			 (long)w->sp.pid);
+		worker_free(w);
+		return EIO;
+	}
+	return 0;
+}
+
+/* Ask @w to stop (its lifeline closes); true once it has exited. */
+static bool worker_ask_stop(struct vg_worker *w, int ms)
+{
+	if (w->handoff >= 0) {
+		close(w->handoff);
+		w->handoff = -1;
+	}
+	return vg_spawn_wait(&w->sp, ms);
+}
+
+void vg_workers_detach(struct vg_daemon *d, void *conn)
+{
+	struct vg_worker *w;
+
+	for (w = d->workers; w; w = w->next)
+		if (w->conn && w->conn == conn)
+			break;
+	if (!w)
+		return;
+	/* It tears its window down in Xen itself; killed if it hangs. */
+	if (!worker_ask_stop(w, VG_WORKER_STOP_MS))
+		vg_log_warnx(&w->log,
+			     "(pid %ld) did not stop within %u ms; killing it",
+			     (long)w->sp.pid, VG_WORKER_STOP_MS);
+	worker_free(w);
+}
+
 bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid)
 {
 	struct vg_worker *w = find(d, domain);
@@ -357,9 +479,37 @@ bool vg_workers_has(struct vg_daemon *d, const char *domain, long *pid)
 	return w != NULL;
 }
 
+/* Milliseconds from now until @end (CLOCK_MONOTONIC), 0 if past. */
+static int ms_until(const struct timespec *end)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(end->tv_sec - now.tv_sec) * 1000 +
+	     (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
 void vg_workers_stop(struct vg_daemon *d)
 {
-	/* Custody is the parent's: killing loses nothing, lines go safe. */
+	struct timespec end;
+	struct vg_worker *w;
+
+	/*
+	 * Custody is the parent's: killing loses nothing, lines go safe.
+	 * But a Xen worker asked first releases what it set up in Xen
+	 * (its IOREQ server) for a guest that lives on: all are asked at
+	 * once, then all share one wait of VG_WORKER_STOP_MS.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += VG_WORKER_STOP_MS / 1000;
+	for (w = d->workers; w; w = w->next)
+		if (w->conn)
+			(void)worker_ask_stop(w, 0);
+	for (w = d->workers; w; w = w->next)
+		if (w->conn)
+			(void)vg_spawn_wait(&w->sp, ms_until(&end));
 	while (d->workers)
 		worker_free(d->workers);
 }

@@ -12,7 +12,8 @@
  * Once a transport has checked a connection and knows which domain it is,
  * attach() asks the owner (the daemon) for the register file to feed; when
  * the guest goes away, detach() tells the owner to stop using the bus,
- * while guest memory is still mapped. @conn is the transport's opaque token
+ * while guest memory is still mapped (or, for a window spawn() gave a
+ * worker, to end that worker). @conn is the transport's opaque token
  * for the connection (one per device window); the owner only compares it.
  *
  * All calls come from the daemon's single event-loop thread.
@@ -75,6 +76,18 @@ struct vg_guest_hooks {
 	int (*route)(void *arg, const char *domain, int fd, const void *hello,
 		     size_t len, const int *fds, unsigned int nfds,
 		     char *reason, size_t reason_len);
+	/*
+	 * Optional, with route(): for a transport whose worker opens its
+	 * own handles to the guest (Xen) instead of taking a connection.
+	 * The owner starts a worker for device window @conn of @domain,
+	 * whose transport gets the options @wargs (NULL-terminated: the
+	 * window, for the transport's one-guest class), and returns once
+	 * that worker serves the window. 0: the worker serves @conn until
+	 * detach(@conn) ends it; else a positive errno and @reason, as for
+	 * attach() (nothing left running).
+	 */
+	int (*spawn)(void *arg, void *conn, const char *domain,
+		     const char *const *wargs, char *reason, size_t reason_len);
 };
 
 /* What the daemon gives every transport it starts. */

@@ -398,8 +398,8 @@ static int guest_start(struct vg_xen_guest *g, enum vg_irq_kind kind)
 	return 0;
 }
 
-/* @name (from @where) as the guest's name; -EINVAL (logged) if unusable. */
-static int set_name(struct vg_xen_guest *g, const char *name, const char *where)
+int vg_xen_name_set(char *dst, const char *name, const char *where,
+		    struct vg_log *log)
 {
 	size_t i;
 
@@ -407,28 +407,29 @@ static int set_name(struct vg_xen_guest *g, const char *name, const char *where)
 	for (i = 0; name[i]; i++)
 		if (name[i] < 0x21 || name[i] > 0x7e)
 			break;
-	if (name[i] || !i || i >= sizeof(g->name)) {
-		vg_log_warnx(&g->log, "%s: unusable domain name", where);
+	if (name[i] || !i || i >= VG_XEN_NAME_MAX) {
+		vg_log_warnx(log, "%s: unusable domain name", where);
 		return -EINVAL;
 	}
-	memcpy(g->name, name, i + 1);
+	memcpy(dst, name, i + 1);
 	return 0;
 }
 
-static int read_name(struct vg_xen_guest *g)
+int vg_xen_name_read(struct vg_xen *x, unsigned int domid, char *dst,
+		     struct vg_log *log)
 {
 	char path[64];
 	unsigned int len;
 	char *name;
 	int rc;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/name", g->domid);
-	name = xs_read(g->x->xs, XBT_NULL, path, &len);
+	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+	name = xs_read(x->xs, XBT_NULL, path, &len);
 	if (!name) {
-		vg_log_warnx(&g->log, "%s: not readable", path);
+		vg_log_warnx(log, "%s: not readable", path);
 		return -ENOENT;
 	}
-	rc = set_name(g, name, path);
+	rc = vg_xen_name_set(dst, name, path, log);
 	free(name);
 	return rc;
 }
@@ -454,7 +455,8 @@ struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
 	g->domid = (domid_t)domid;
 	g->evfd = -1;
 	vg_log_init(&g->log, x->sink, "dom%u", domid);
-	if ((name ? set_name(g, name, "configured name") : read_name(g)) ||
+	if ((name ? vg_xen_name_set(g->name, name, "configured name", &g->log)
+		  : vg_xen_name_read(x, domid, g->name, &g->log)) ||
 	    guest_start(g, kind)) {
 		guest_teardown(g);
 		free(g);
@@ -561,7 +563,8 @@ static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 
 struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 				  const struct vg_devspec *spec,
-				  unsigned int devid, const char *be_path)
+				  unsigned int devid, const char *be_path,
+				  const char *refused)
 {
 	struct vg_xen *x = g->x;
 	struct vg_xen_dev *d;
@@ -591,8 +594,13 @@ struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 		.memory = spec->grants ? "grant" : "foreign",
 		.state = be_path ? "connected" : "manual",
 	};
-	rc = x->hooks->attach(x->arg, d, g->name, &d->bus, &d->info, &d->mmio,
-			      reason, sizeof(reason));
+	if (refused) {
+		snprintf(reason, sizeof(reason), "%s", refused);
+		rc = EPERM;
+	} else {
+		rc = x->hooks->attach(x->arg, d, g->name, &d->bus, &d->info,
+				      &d->mmio, reason, sizeof(reason));
+	}
 	if (rc) {
 		d->info.state = "placeholder";
 		d->mmio = NULL;

@@ -30,7 +30,7 @@ static int one_start(const void *cfg, const struct vg_transport_env *env,
 		vg_log_warnx(&x->log, "dom%u: no domain name", c->dev.domid);
 		goto err;
 	}
-	d = vg_xen_dev_start(x, &c->dev, c->devid, NULL, c->domain);
+	d = vg_xen_dev_start(x, &c->dev, c->devid, NULL, c->domain, NULL);
 	if (!d)
 		goto err;
 	if (c->discovered)

@@ -40,6 +40,8 @@
 #define VG_XEN_MAX_DEVS 16u
 /* Largest buffer piece one map() maps (pages). */
 #define VG_XEN_MAP_MAX_PAGES 16u
+/* A domain's name, with its NUL. */
+#define VG_XEN_NAME_MAX 64u
 /* Largest ring area (pages): a 32768-entry descriptor table. */
 #define VG_XEN_RING_MAX_PAGES 128u
 
@@ -90,7 +92,7 @@ struct vg_xen_guest {
 	struct vg_xen_guest *next;
 	enum vg_xen_gstage stage;
 	domid_t domid;
-	char name[64]; /* /local/domain/<domid>/name */
+	char name[VG_XEN_NAME_MAX]; /* /local/domain/<domid>/name */
 	xendevicemodel_handle *dm;
 	xenforeignmemory_handle *fm;
 	xenevtchn_handle *xce;
@@ -104,6 +106,19 @@ struct vg_xen_guest {
 	struct vg_xen_dev *dev[VG_XEN_MAX_DEVS];
 	unsigned int ndev;
 	struct vg_log log; /* "dom<id>" */
+};
+
+/*
+ * A device window a worker serves (route mode: the owner's hooks have
+ * spawn()): the parent keeps only what the life cycle needs, and the
+ * window's token for the owner is this struct.
+ */
+struct vg_xen_far {
+	struct vg_xen_far *next;
+	unsigned int domid;
+	unsigned int devid;
+	char *be_path; /* xenstore backend directory; NULL in manual mode */
+	struct vg_log log; /* "dom<id>/<devid>" */
 };
 
 struct vg_xen {
@@ -125,6 +140,7 @@ struct vg_xen {
 	unsigned int self; /* our domid */
 	char be_root[64]; /* /local/domain/<self>/backend/virtio */
 	struct vg_xen_guest *guests;
+	struct vg_xen_far *far; /* windows workers serve */
 };
 
 /* xen.c */
@@ -134,12 +150,13 @@ struct vg_xen *vg_xen_alloc(struct vg_evloop *ev,
 			    const struct vg_log_sink *sink);
 /*
  * Bring up device window @s of its guest (vg_xen_guest_get with @name,
- * then vg_xen_dev_add). NULL on failure (logged), nothing left behind.
+ * then vg_xen_dev_add with @refused). NULL on failure (logged), nothing
+ * left behind.
  */
 struct vg_xen_dev *vg_xen_dev_start(struct vg_xen *x,
 				    const struct vg_devspec *s,
 				    unsigned int devid, const char *be_path,
-				    const char *name);
+				    const char *name, const char *refused);
 /* A transport class's devices() for a struct vg_xen handle. */
 void vg_xen_report(void *handle, vg_guest_device_fn fn, void *arg);
 
@@ -162,15 +179,27 @@ struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
  */
 int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
 			enum vg_irq_kind kind, struct vg_log *log);
+/*
+ * @name (from @where, for the message) into @dst (VG_XEN_NAME_MAX bytes)
+ * if usable as a domain's name: printable, 1..63 bytes. 0 or -EINVAL
+ * (logged to @log).
+ */
+int vg_xen_name_set(char *dst, const char *name, const char *where,
+		    struct vg_log *log);
+/* Domain @domid's name from xenstore into @dst. 0 or -errno (logged). */
+int vg_xen_name_read(struct vg_xen *x, unsigned int domid, char *dst,
+		     struct vg_log *log);
 /* Tear the guest down if it has no devices left. */
 void vg_xen_guest_put(struct vg_xen_guest *g);
 /*
  * Add a device window to @g: check it, register its MMIO range (last step
- * of bring-up) and attach it to the owner. NULL on failure (logged).
+ * of bring-up) and attach it to the owner, or, if @refused says why not,
+ * serve it as a placeholder without asking. NULL on failure (logged).
  */
 struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 				  const struct vg_devspec *spec,
-				  unsigned int devid, const char *be_path);
+				  unsigned int devid, const char *be_path,
+				  const char *refused);
 /* Detach, unmap, unregister and free one device (not the guest). */
 void vg_xen_dev_remove(struct vg_xen_dev *d);
 /* The interrupt kind a spec resolves to on this build. */

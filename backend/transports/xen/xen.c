@@ -95,7 +95,7 @@ static bool xs_move_state(struct vg_xen *x, const char *dir, const char *expect,
 
 /* --- devices ----------------------------------------------------------- */
 
-/* A discovered (xenstore) device, by its directory's ids. */
+/* A discovered (xenstore) device served here, by its directory's ids. */
 static struct vg_xen_dev *find_dev(struct vg_xen *x, unsigned int domid,
 				   unsigned int devid)
 {
@@ -109,6 +109,18 @@ static struct vg_xen_dev *find_dev(struct vg_xen *x, unsigned int domid,
 			if (g->dev[i]->devid == devid && g->dev[i]->be_path)
 				return g->dev[i];
 	}
+	return NULL;
+}
+
+/* A discovered device a worker serves, by its directory's ids. */
+static struct vg_xen_far *find_far(struct vg_xen *x, unsigned int domid,
+				   unsigned int devid)
+{
+	struct vg_xen_far *f;
+
+	for (f = x->far; f; f = f->next)
+		if (f->domid == domid && f->devid == devid && f->be_path)
+			return f;
 	return NULL;
 }
 
@@ -127,6 +139,27 @@ static void dev_release(struct vg_xen *x, struct vg_xen_dev *d)
 	free(path);
 }
 
+/*
+ * Tear down a window a worker serves: the owner ends the worker, which
+ * releases what it set up in Xen; a discovered one is then told Closed.
+ */
+static void far_release(struct vg_xen *x, struct vg_xen_far *f)
+{
+	struct vg_xen_far **pp;
+
+	for (pp = &x->far; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	x->hooks->detach(x->arg, f);
+	vg_log_info(&f->log, "released");
+	if (f->be_path)
+		xs_move_state(x, f->be_path, NULL, "6");
+	free(f->be_path);
+	free(f);
+}
+
 /* Release every device of @g, which frees @g with the last one. */
 static void guest_release(struct vg_xen *x, struct vg_xen_guest *g)
 {
@@ -141,7 +174,7 @@ static void guest_release(struct vg_xen *x, struct vg_xen_guest *g)
 struct vg_xen_dev *vg_xen_dev_start(struct vg_xen *x,
 				    const struct vg_devspec *s,
 				    unsigned int devid, const char *be_path,
-				    const char *name)
+				    const char *name, const char *refused)
 {
 	struct vg_xen_guest *g;
 	struct vg_xen_dev *d;
@@ -149,10 +182,97 @@ struct vg_xen_dev *vg_xen_dev_start(struct vg_xen *x,
 	g = vg_xen_guest_get(x, s->domid, vg_xen_irq_kind(s), name);
 	if (!g)
 		return NULL;
-	d = vg_xen_dev_add(g, s, devid, be_path);
+	d = vg_xen_dev_add(g, s, devid, be_path, refused);
 	if (!d)
 		vg_xen_guest_put(g);
 	return d;
+}
+
+/*
+ * Route mode: start a worker for window @s (the owner's spawn()), which
+ * opens its own handles, restricted to the guest. 1 if a worker serves
+ * it, 0 if the owner refused it (@reason says why: the caller serves a
+ * placeholder), -1 if the window cannot be served (logged).
+ */
+static int far_start(struct vg_xen *x, const struct vg_devspec *s,
+		     unsigned int devid, const char *be_path, char *reason,
+		     size_t reason_len)
+{
+	enum vg_irq_kind kind = vg_xen_irq_kind(s);
+	char name[VG_XEN_NAME_MAX], spec[160], id[16];
+	const char *wargs[6];
+	struct vg_xen_far *f;
+	unsigned int n = 0;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	f->domid = s->domid;
+	f->devid = devid;
+	vg_log_init(&f->log, x->sink, "dom%u/%u", s->domid, devid);
+	/* What the worker cannot check once confined (xen.h). */
+	if (vg_xen_domain_check(x->xc, s->domid, kind, &f->log) ||
+	    vg_xen_name_read(x, s->domid, name, &f->log) ||
+	    (be_path && !(f->be_path = strdup(be_path)))) {
+		free(f);
+		return -1;
+	}
+	/* vg_devspec_parse() reads it back in the worker. */
+	snprintf(spec, sizeof(spec),
+		 "domid=%u,base=%#llx,irq=%u,grants=%d,"
+		 "irqtype=%s",
+		 s->domid, (unsigned long long)s->base, s->irq, s->grants,
+		 kind == VG_IRQ_SPI ? "spi" : "isa");
+	snprintf(id, sizeof(id), "%u", devid);
+	wargs[n++] = "--xen-device";
+	wargs[n++] = spec;
+	wargs[n++] = "--xen-devid";
+	wargs[n++] = id;
+	if (be_path)
+		wargs[n++] = "--xen-discovered";
+	wargs[n] = NULL;
+	if (x->hooks->spawn(x->arg, f, name, wargs, reason, reason_len)) {
+		free(f->be_path);
+		free(f);
+		return 0;
+	}
+	f->next = x->far;
+	x->far = f;
+	vg_log_info(&f->log, "domain '%s': served by a worker", name);
+	return 1;
+}
+
+/*
+ * Serve window @s: by a worker in route mode, else here; a window the
+ * owner refuses is a placeholder served here. 0, or -1 (logged).
+ */
+static int dev_serve(struct vg_xen *x, const struct vg_devspec *s,
+		     unsigned int devid, const char *be_path)
+{
+	char reason[160] = "";
+	int rc = 0;
+
+	if (x->hooks->spawn) {
+		rc = far_start(x, s, devid, be_path, reason, sizeof(reason));
+		if (rc)
+			return rc > 0 ? 0 : -1;
+	}
+	return vg_xen_dev_start(x, s, devid, be_path, NULL,
+				x->hooks->spawn ? reason : NULL)
+		       ? 0
+		       : -1;
+}
+
+/* Release the discovered window (@domid, @devid), wherever it is served. */
+static void dev_forget(struct vg_xen *x, unsigned int domid, unsigned int devid)
+{
+	struct vg_xen_far *f = find_far(x, domid, devid);
+	struct vg_xen_dev *d = find_dev(x, domid, devid);
+
+	if (f)
+		far_release(x, f);
+	if (d)
+		dev_release(x, d);
 }
 
 /* --- discovery ----------------------------------------------------------- */
@@ -204,7 +324,6 @@ static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
 		     const char *dir)
 {
 	struct vg_devspec s;
-	struct vg_xen_dev *d;
 
 	/*
 	 * Claim: 1 -> 2 in one transaction that saw 1. Of several backends
@@ -214,14 +333,13 @@ static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
 	    !xs_is(x, dir, "state", "1") || !xs_move_state(x, dir, "1", "2"))
 		return;
 	vg_log_info(&x->log, "%s: claimed", dir);
-	if (!read_spec(x, dir, domid, &s) ||
-	    !(d = vg_xen_dev_start(x, &s, devid, dir, NULL))) {
+	if (!read_spec(x, dir, domid, &s) || dev_serve(x, &s, devid, dir)) {
 		xs_move_state(x, dir, "2", "6");
 		return;
 	}
 	/* The toolstack may have let go while we brought it up. */
 	if (!xs_move_state(x, dir, "2", "4"))
-		dev_release(x, d);
+		dev_forget(x, domid, devid);
 }
 
 static bool parse_id(const char *s, unsigned int max, unsigned int *out)
@@ -235,20 +353,21 @@ static bool parse_id(const char *s, unsigned int max, unsigned int *out)
 	return true;
 }
 
-/* Is a discovered device still wanted by its toolstack? */
-static bool dev_wanted(struct vg_xen *x, struct vg_xen_dev *d)
+/* Is the discovered device at @be_path still wanted by its toolstack? */
+static bool dev_wanted(struct vg_xen *x, const char *be_path,
+		       struct vg_log *log)
 {
-	char *st = xs_get(x, d->be_path, "state");
+	char *st = xs_get(x, be_path, "state");
 	bool gone;
 
 	/* Only a node that is not there is gone; other errors pass. */
 	if (!st && errno != ENOENT) {
-		vg_log_warn(&d->log, "cannot read the device's state");
+		vg_log_warn(log, "cannot read the device's state");
 		return true;
 	}
 	gone = !st || !strcmp(st, "5") || !strcmp(st, "6");
 	free(st);
-	return !gone && !xs_is(x, d->be_path, "online", "0");
+	return !gone && !xs_is(x, be_path, "online", "0");
 }
 
 static struct vg_xen_dev *unwanted(struct vg_xen *x)
@@ -258,20 +377,34 @@ static struct vg_xen_dev *unwanted(struct vg_xen *x)
 
 	for (g = x->guests; g; g = g->next)
 		for (i = 0; i < g->ndev; i++)
-			if (g->dev[i]->be_path && !dev_wanted(x, g->dev[i]))
+			if (g->dev[i]->be_path &&
+			    !dev_wanted(x, g->dev[i]->be_path, &g->dev[i]->log))
 				return g->dev[i];
+	return NULL;
+}
+
+static struct vg_xen_far *unwanted_far(struct vg_xen *x)
+{
+	struct vg_xen_far *f;
+
+	for (f = x->far; f; f = f->next)
+		if (f->be_path && !dev_wanted(x, f->be_path, &f->log))
+			return f;
 	return NULL;
 }
 
 static void rescan(struct vg_xen *x)
 {
 	struct vg_xen_dev *d;
+	struct vg_xen_far *f;
 	unsigned int nd, nv, i, j, domid, devid;
 	char **doms, **devs, dir[VG_XEN_PATH];
 
 	/* Known devices first: the toolstack may have let go of them. */
 	while ((d = unwanted(x)))
 		dev_release(x, d);
+	while ((f = unwanted_far(x)))
+		far_release(x, f);
 	doms = xs_directory(x->xs, XBT_NULL, x->be_root, &nd);
 	for (i = 0; doms && i < nd; i++) {
 		if (!parse_id(doms[i], VG_DEVSPEC_DOMID_MAX, &domid) || !domid)
@@ -284,6 +417,7 @@ static void rescan(struct vg_xen *x)
 
 			if (!parse_id(devs[j], UINT16_MAX, &devid) ||
 			    find_dev(x, domid, devid) ||
+			    find_far(x, domid, devid) ||
 			    !join(ddir, dir, devs[j]))
 				continue;
 			consider(x, domid, devid, ddir);
@@ -293,28 +427,40 @@ static void rescan(struct vg_xen *x)
 	free(doms);
 }
 
+/* Is domain @domid dead or dying? A failed lookup says no (logged). */
+static bool domain_gone(struct vg_xen *x, unsigned int domid,
+			struct vg_log *log)
+{
+	xc_domaininfo_t info;
+	int n = xc_domain_getinfolist(x->xc, domid, 1, &info);
+
+	if (n < 0) {
+		vg_log_warn(log, "cannot look the domain up");
+		return false;
+	}
+	if (n && info.domain == domid && !(info.flags & XEN_DOMINF_dying))
+		return false;
+	vg_log_info(log, "domain gone");
+	return true;
+}
+
 /* @releaseDomain: some domain died; release the devices of dead ones. */
 static void reap(struct vg_xen *x)
 {
 	struct vg_xen_guest *g = x->guests, *gn;
-	xc_domaininfo_t info;
+	struct vg_xen_far *f = x->far, *fn;
 
 	while (g) {
-		int n = xc_domain_getinfolist(x->xc, g->domid, 1, &info);
-
 		gn = g->next;
-		/* A failed lookup says nothing about the guest: keep it. */
-		if (n < 0) {
-			vg_log_warn(&g->log, "cannot look the domain up");
-			g = gn;
-			continue;
-		}
-		if (n == 0 || info.domain != g->domid ||
-		    (info.flags & XEN_DOMINF_dying)) {
-			vg_log_info(&g->log, "domain gone");
+		if (domain_gone(x, g->domid, &g->log))
 			guest_release(x, g);
-		}
 		g = gn;
+	}
+	while (f) {
+		fn = f->next;
+		if (domain_gone(x, f->domid, &f->log))
+			far_release(x, f);
+		f = fn;
 	}
 }
 
@@ -390,6 +536,8 @@ void vg_xen_free(struct vg_xen *x)
 		return;
 	if (x->xsfd >= 0)
 		vg_evloop_del(x->ev, x->xsfd);
+	while (x->far)
+		far_release(x, x->far);
 	while (x->guests)
 		guest_release(x, x->guests);
 	if (x->xc)
@@ -428,7 +576,7 @@ int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out)
 	x->discover = p->discover;
 	rc = open_store(x);
 	for (i = 0; !rc && i < p->ndevices; i++) {
-		if (!vg_xen_dev_start(x, &p->devices[i], i, NULL, NULL)) {
+		if (dev_serve(x, &p->devices[i], i, NULL)) {
 			vg_log_warnx(&x->log,
 				     "device %u (domid %u) could not "
 				     "be set up",
@@ -451,10 +599,13 @@ int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out)
 unsigned int vg_xen_devices(const struct vg_xen *x)
 {
 	const struct vg_xen_guest *g;
+	const struct vg_xen_far *f;
 	unsigned int n = 0;
 
 	for (g = x->guests; g; g = g->next)
 		n += g->ndev;
+	for (f = x->far; f; f = f->next)
+		n++;
 	return n;
 }
 
