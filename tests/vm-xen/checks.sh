@@ -265,6 +265,68 @@ destroyed_checks() {
 		fail "after xl destroy: led $(sim 0), relay $(sim 2) (want 0 and 1)"
 	fi
 	check "vgpiod still running" 0 "$(kill -0 "$VGPIOD"; echo $?)"
+	worker_gone
 }
+# The worker model (vgpiod started with --worker-user 65534:65534): the
+# guest's window is served by a worker, a child of vgpiod (pid VGPIOD).
+# worker_pid: its pid, or nothing.
+worker_pid() {
+	for s in /proc/[0-9]*/status; do
+		if grep -q "^PPid:[[:space:]]*$VGPIOD\$" "$s" 2>/dev/null; then
+			p=${s%/status}
+			echo "${p#/proc/}"
+			return
+		fi
+	done
+}
+
+# status_field PID NAME: a field of /proc/PID/status, blanks squeezed.
+status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
+
+# worker_checks: a worker of its own serves domain $D's window, as user
+# 65534 with no capability, no_new_privs and the syscall filter; its
+# Xen handles refuse another domain (the worker checks it and says so);
+# and vgpiod itself maps no guest memory. Sets WORKER.
+worker_checks() {
+	WORKER=$(worker_pid)
+	check "domain $D: a worker serves the guest" 1 "$([ -n "$WORKER" ] && echo 1)"
+	[ -n "$WORKER" ] || return 1
+	echo "INFO: worker pid $WORKER: $(tr '\0' ' ' </proc/$WORKER/cmdline)"
+	check "worker: runs as user 65534" "65534 65534 65534 65534" "$(status_field "$WORKER" Uid)"
+	check "worker: no capability" 0000000000000000 "$(status_field "$WORKER" CapEff)"
+	check "worker: no bounding set" 0000000000000000 "$(status_field "$WORKER" CapBnd)"
+	check "worker: no_new_privs" 1 "$(status_field "$WORKER" NoNewPrivs)"
+	check "worker: syscall filter on (seccomp mode 2)" 2 "$(status_field "$WORKER" Seccomp)"
+	check "worker: its Xen handles refuse another domain" 1 \
+		"$(grep -c "dom$D: Xen handles restricted to the domain (checked: domain [0-9]* refused)" /run/vgpiod.log)"
+	check "vgpiod itself maps nothing through gntdev or privcmd" 0 \
+		"$(grep -c ' /dev/xen/\(gntdev\|privcmd\)' /proc/$VGPIOD/maps)"
+}
+
+# worker_gone: after the guest's window went away, so did its worker.
+worker_gone() {
+	if until_ok 10 test ! -e "/proc/$WORKER"; then
+		pass "domain $D: its worker ended with the guest's window"
+	else
+		fail "domain $D: worker $WORKER still runs"
+	fi
+}
+
+# maps_check grant|foreign: what the worker's /proc/WORKER/maps shows of
+# the guest's memory: grant mappings (gntdev) in grant mode, none in
+# foreign mode, where privcmd maps the rings besides the IOREQ page.
+maps_check() {
+	g=$(grep -c ' /dev/xen/gntdev' /proc/$WORKER/maps)
+	f=$(grep -c ' /dev/xen/privcmd' /proc/$WORKER/maps)
+	echo "INFO: the worker maps: $g of gntdev, $f of privcmd"
+	if [ "$1" = grant ]; then
+		check "grant mode: the worker maps guest pages through gntdev" 1 $((g > 0))
+		check "grant mode: privcmd maps only the IOREQ page" 1 "$f"
+	else
+		check "foreign mode: no gntdev mapping" 0 "$g"
+		check "foreign mode: privcmd maps the rings besides the IOREQ page" 1 $((f > 1))
+	fi
+}
+
 only_dom0() { ! xl list | awk 'NR > 1 { print $1 }' | grep -qv '^Domain-0$'; }
 lines_safe() { test "$(sim 0)$(sim 2)" = 01; }

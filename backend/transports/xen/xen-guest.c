@@ -260,6 +260,58 @@ int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
 }
 
 /*
+ * Check that the restriction holds: every restricted handle must refuse a
+ * domain that is not the guest's. The probe names a domain that is not the
+ * guest (and is none in practice: the highest guest domid), so an
+ * unrestricted handle would reach Xen, which answers "no such domain",
+ * while a restricted one is refused by the kernel before that: EPERM
+ * (privcmd), EACCES (evtchn). Nothing is changed either way: the calls
+ * read a vCPU count, map a page or bind a port of a domain that is not
+ * there. 0, or -EPERM (logged) if a handle answered otherwise.
+ */
+static int confine_check(struct vg_xen_guest *g)
+{
+	unsigned int other = g->domid == VG_DEVSPEC_DOMID_MAX
+				     ? VG_DEVSPEC_DOMID_MAX - 1
+				     : VG_DEVSPEC_DOMID_MAX;
+	xen_pfn_t gfn = 0;
+	unsigned int n;
+	const char *bad = NULL;
+	void *p;
+	int e;
+
+	errno = 0;
+	if (!xendevicemodel_nr_vcpus(g->dm, (domid_t)other, &n) ||
+	    errno != EPERM)
+		bad = "devicemodel";
+	errno = 0;
+	p = xenforeignmemory_map(g->fm, other, PROT_READ, 1, &gfn, NULL);
+	e = errno;
+	if (p) {
+		xenforeignmemory_unmap(g->fm, p, 1);
+		bad = "foreignmemory";
+	} else if (e != EPERM) {
+		bad = "foreignmemory";
+	}
+	errno = 0;
+	if (xenevtchn_bind_interdomain(g->xce, other, 1) >= 0 ||
+	    errno != EACCES)
+		bad = "evtchn";
+	if (bad) {
+		vg_log_warnx(&g->log,
+			     "the %s handle still reaches domain %u after "
+			     "restriction; refusing to serve",
+			     bad, other);
+		return -EPERM;
+	}
+	vg_log_info(&g->log,
+		    "Xen handles restricted to the domain (checked: domain %u "
+		    "refused)",
+		    other);
+	return 0;
+}
+
+/*
  * Restrict the guest's handles to it (docs/xen.md, "Security notes").
  *
  * A confined instance owns this one guest and nothing else: no xenstore,
@@ -291,7 +343,7 @@ static int guest_confine(struct vg_xen_guest *g, enum vg_irq_kind kind)
 				    "handles to the domain");
 			return rc;
 		}
-		return 0;
+		return confine_check(g);
 	}
 	rc = restricted(g, "devicemodel",
 			xendevicemodel_restrict(g->dm, g->domid));
