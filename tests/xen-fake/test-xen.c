@@ -1050,6 +1050,43 @@ static void xen_one_restrict_failure_fails_cleanly(void **state)
 }
 
 /*
+ * A handle that still reaches another domain after restrict_all (the
+ * probe answered by "Xen", here ESRCH or ENOENT, instead of the kernel's
+ * refusal) fails the start, for each kind of handle, with nothing left.
+ */
+static void xen_one_unrestricted_handle_fails_the_start(void **state)
+{
+	static const struct {
+		const char *fn;
+		int err;
+	} probe[] = {
+		{"xendevicemodel_nr_vcpus", ESRCH},
+		{"xenforeignmemory_map", ESRCH},
+		{"xenevtchn_bind_interdomain", ENOENT},
+	};
+	struct fix *f = *state;
+	struct fx_counts c;
+	unsigned int i;
+
+	guest_domain(f, "guest1", FX_ARM, true);
+	one_config(f, "guest1", true);
+	for (i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		fx_fail_next(probe[i].fn, probe[i].err, 1);
+		if (!daemon_start(f, "", &f->d))
+			fail_msg("started with %s answering %d", probe[i].fn,
+				 probe[i].err);
+		f->d = NULL;
+		fx_counts(&c);
+		assert_int_equal(c.handles + c.servers + c.resource_maps +
+					 c.ports + c.ranges + c.grant_maps +
+					 c.foreign_maps,
+				 0);
+	}
+	/* The same start, with the probes refused as they should be. */
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+}
+
+/*
  * Without xenstore the worker does not see its guest die; the parent's
  * stop() releases what it still holds, and the domain is gone for good.
  */
@@ -1130,6 +1167,7 @@ int main(void)
 		T(xen_one_grants_carry_traffic),
 		T(xen_one_handles_refuse_another_domain),
 		T(xen_one_restrict_failure_fails_cleanly),
+		T(xen_one_unrestricted_handle_fails_the_start),
 		T(xen_one_stop_after_the_guest_died),
 		T(xen_one_refuses_bad_config),
 #undef T
