@@ -28,8 +28,11 @@
 #   make format          clang-format the tree (format-check: just check)
 #   make man             the man pages, from docs/*.[158].md, into $(B)/man/
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: binaries,
-#                        man pages, systemd unit, init script, example policy
-#                        (MANDIR, UNITDIR, DOCDIR too; a local libgpiod)
+#                        man pages, systemd unit, init script, example policy,
+#                        the workers' user vgpio (sysusers.d; created now
+#                        when run as root without DESTDIR)
+#                        (MANDIR, UNITDIR, DOCDIR, SYSUSERSDIR too; a local
+#                        libgpiod)
 #   SAN=address,undefined  build and test under sanitizers (in build-san/)
 #   CC=clang             build with clang; WERROR=0 to not fail on warnings
 #   V=1                  show commands
@@ -499,6 +502,7 @@ $(MAN_PAGES): $(B)/man/%: docs/%.md tools/md2man.sh
 SYSCONFDIR ?= /etc
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR ?= $(PREFIX)/share/doc/vgpio
 # dist/ files name the installed paths as @SBINDIR@, @SYSCONFDIR@, @DOCDIR@.
 DIST_SUBST = sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
@@ -526,6 +530,18 @@ install: all man
 	$(DIST_SUBST) dist/vgpiod.init > $(B)/vgpiod.init.out
 	install -m 0755 $(B)/vgpiod.init.out $(DESTDIR)$(SYSCONFDIR)/init.d/vgpiod
 	install -m 0644 dist/policy.conf.example $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 dist/vgpio.sysusers $(DESTDIR)$(SYSUSERSDIR)/vgpio.conf
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    ! getent passwd vgpio >/dev/null; then \
+		if command -v systemd-sysusers >/dev/null; then \
+			systemd-sysusers $(SYSUSERSDIR)/vgpio.conf; \
+		else \
+			useradd --system --user-group --no-create-home \
+				--home-dir /nonexistent \
+				--shell /usr/sbin/nologin vgpio; \
+		fi && echo "install: created the system user vgpio for vgpiod's workers"; \
+	fi
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/vgpio/policy.conf ]; then \
 		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/vgpio/policy.conf"; \
 	else \

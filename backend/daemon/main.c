@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 #include "config.h"
 #include "daemon.h"
@@ -118,6 +119,26 @@ static bool in_xen_dom0(void)
 	return strstr(buf, "control_d") != NULL;
 }
 
+/*
+ * The workers' user when none is given: VG_WORKER_USER_DEFAULT if it
+ * exists (make install creates it) and the daemon runs as root, who may
+ * give workers another user. "UID:GID" into @buf, or NULL: the workers
+ * keep the daemon's user (with no capability).
+ */
+static const char *default_worker_user(char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	if (geteuid())
+		return NULL;
+	pw = getpwnam(VG_WORKER_USER_DEFAULT);
+	if (!pw || !pw->pw_uid || !pw->pw_gid)
+		return NULL;
+	snprintf(buf, len, "%lu:%lu", (unsigned long)pw->pw_uid,
+		 (unsigned long)pw->pw_gid);
+	return buf;
+}
+
 static void notify_ready(int fd)
 {
 	static const char msg[] = "READY\n";
@@ -154,6 +175,7 @@ int main(int argc, char **argv)
 	const char *xen_mode = "auto";
 	char exe[PATH_MAX];
 	bool in_process = false;
+	char wuser[32];
 	uid_t wuid;
 	gid_t wgid;
 	ssize_t n;
@@ -294,6 +316,18 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	vg_log_init(&log, &sink, "vgpiod");
 	vg_log_init(&gpiod_log, &sink, "gpiod");
+	if (!in_process && !p.worker_user) {
+		p.worker_user = default_worker_user(wuser, sizeof(wuser));
+		if (p.worker_user)
+			vg_log_info(&log, "workers run as user %s (%s)",
+				    VG_WORKER_USER_DEFAULT, p.worker_user);
+		else
+			vg_log_info(&log,
+				    "workers keep this user's id, with no "
+				    "capability: no user %s (make install "
+				    "creates it; --worker-user picks one)",
+				    VG_WORKER_USER_DEFAULT);
+	}
 	rc = vg_gpiod_new(&gpiod_log, &gpiod);
 	if (rc) {
 		vg_log_warnx(&log, "host GPIO provider: %s", strerror(-rc));

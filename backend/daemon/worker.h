@@ -24,6 +24,8 @@
 #define VGPIO_WORKER_H
 
 #define VG_WORKER_ARG "--worker" /* argv[1] of a worker */
+/* The workers' user when vgpiod is not given one (vgpiod(8)). */
+#define VG_WORKER_USER_DEFAULT "vgpio"
 
 #include <sys/types.h>
 

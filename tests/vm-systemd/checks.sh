@@ -263,6 +263,11 @@ if [ -n "$W" ]; then
 	check "worker Seccomp mode (filter)" 2 "$(sed -n 's/^Seccomp:[[:space:]]*//p' $ws)"
 	check "worker CapEff (none)" 0000000000000000 "$(sed -n 's/^CapEff:[[:space:]]*//p' $ws)"
 	check "worker in the unit's cgroup" "$(cat /proc/$PID/cgroup)" "$(cat /proc/$W/cgroup)"
+	# The user make install's sysusers.d file asks for, made at boot.
+	VU=$(id -u vgpio 2>/dev/null)
+	check "the workers' user vgpio exists (sysusers.d)" 1 "$([ -n "$VU" ] && [ "$VU" != 0 ] && echo 1 || echo 0)"
+	check "worker runs as user vgpio" "$VU $VU $VU $VU" \
+		"$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' $ws)"
 fi
 ok "journal: the worker entered its sandbox" eval \
 	"journalctl -q -u $U -o cat | grep -q 'sandbox: filesystem'"
