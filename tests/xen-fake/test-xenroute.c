@@ -10,9 +10,11 @@
  * devicemodel, foreignmemory or evtchn handle and makes no call about the
  * guest beyond the domain check, the xenstore states around it, detach()
  * with the same token on every way a window goes (xl destroy, online 0,
- * removal, the domain's death, stop), a refusal served as a placeholder
- * without attach(), the parent's domain check refusing before spawn(),
- * and the toolstack letting go while spawn() runs. After every test
+ * removal, the domain's death, stop) and on none other (another guest's
+ * death, a failed look-up), a refusal served as a placeholder without
+ * attach(), the parent's domain check refusing before spawn(), a failed
+ * manual start ending the worker it had, and the toolstack letting go
+ * while spawn() runs. After every test
  * nothing mapped, bound or left as a server, and no rule of the fake
  * broken.
  */
@@ -694,13 +696,25 @@ static void xenroute_second_window_refused_beside_a_worker(void **state)
 	assert_int_equal(f->attaches, 0);
 }
 
-/* The guest dies without xl: @releaseDomain ends its worker, state 6. */
+/*
+ * The guest dies without xl: @releaseDomain ends its worker, state 6,
+ * though a domain with a higher id lives on (the look-up answers it).
+ */
 static void xenroute_domain_death_detaches(void **state)
 {
+	struct fx_domain_params other = {
+		.domid = 9,
+		.name = "other",
+		.arch = FX_ARM,
+		.nr_vcpus = 1,
+		.ram_base = RAM_BASE,
+		.ram_size = 1u << 20,
+	};
 	struct fix *f = *state;
 
 	discovered_up(f, 1);
 	assert_int_equal(f->nspawn, 1);
+	assert_int_equal(fx_domain_new(&other), 0);
 	assert_int_equal(fx_domain_destroy(DOMID), 0);
 	assert_true(pump_until(f, BE "/state", "6"));
 	assert_int_equal(f->ndetach, 1);
@@ -711,6 +725,40 @@ static void xenroute_domain_death_detaches(void **state)
 	pump(f);
 	assert_int_equal(f->nspawn, 1);
 	assert_int_equal(f->ndetach, 1);
+}
+
+/*
+ * Another guest's death, and a failed look-up, say nothing about this
+ * one: its worker goes on.
+ */
+static void xenroute_other_deaths_keep_the_window(void **state)
+{
+	struct fx_domain_params other = {
+		.domid = 9,
+		.name = "other",
+		.arch = FX_ARM,
+		.nr_vcpus = 1,
+		.ram_base = RAM_BASE,
+		.ram_size = 1u << 20,
+	};
+	struct fix *f = *state;
+	unsigned int i;
+
+	discovered_up(f, 1);
+	assert_int_equal(fx_domain_new(&other), 0);
+	/* Our guest's look-up fails while another domain shuts down ... */
+	fx_fail_next("xc_domain_getinfolist", EFAULT, 1);
+	assert_int_equal(fx_domain_shutdown(9), 0);
+	for (i = 0; i < 10; i++)
+		pump(f);
+	/* ... and then the other one is destroyed. */
+	assert_int_equal(fx_domain_destroy(9), 0);
+	for (i = 0; i < 10; i++)
+		pump(f);
+	assert_int_equal(f->ndetach, 0);
+	assert_node(BE "/state", "4");
+	assert_int_equal(vg_xen_devices(f->h), 1);
+	assert_non_null(strstr(log_text(f), "cannot look the domain up"));
 }
 
 /*
@@ -785,6 +833,33 @@ static void xenroute_manual_pvh_isa_refused_without_spawn(void **state)
 }
 
 /*
+ * A manual start that fails after a window was spawned (the next one's
+ * domain does not exist) ends that worker and spawns nothing more.
+ */
+static void xenroute_manual_start_failure_ends_spawned_worker(void **state)
+{
+	struct fix *f = *state;
+
+	domain("guest1", FX_X86_HVM);
+	f->devs[0] = (struct vg_devspec){.domid = DOMID,
+					 .base = ISA_BASE,
+					 .irq = 3,
+					 .irq_kind = VG_IRQ_ISA};
+	f->devs[1] = (struct vg_devspec){.domid = DOMID + 1,
+					 .base = ISA_BASE,
+					 .irq = 3,
+					 .irq_kind = VG_IRQ_ISA};
+	f->cfg.ndevices = 2;
+	f->cfg.discover = false;
+	f->be[0] = '\0';
+	assert_int_not_equal(start(f), 0);
+	assert_int_equal(f->nspawn, 1);
+	assert_int_equal(f->ndetach, 1);
+	assert_ptr_equal(f->detached[0], f->spawn[0].conn);
+	assert_non_null(strstr(log_text(f), "no such domain"));
+}
+
+/*
  * A libxl device whose guest died before the claim: the parent's check
  * fails, spawn() is never asked, and the device is told 6.
  */
@@ -853,8 +928,10 @@ int main(void)
 		T(xenroute_refused_window_is_a_placeholder),
 		T(xenroute_second_window_refused_beside_a_worker),
 		T(xenroute_domain_death_detaches),
+		T(xenroute_other_deaths_keep_the_window),
 		T(xenroute_toolstack_letting_go_detaches),
 		T(xenroute_manual_pvh_isa_refused_without_spawn),
+		T(xenroute_manual_start_failure_ends_spawned_worker),
 		T(xenroute_dead_domain_device_closed_without_spawn),
 		T(xenroute_let_go_during_spawn_detaches),
 #undef T
