@@ -879,6 +879,23 @@ static void xenroute_dead_domain_device_closed_without_spawn(void **state)
 }
 
 /*
+ * A libxl window no worker could take (base not on a window boundary) is
+ * closed by the parent itself: no worker is started for it.
+ */
+static void xenroute_bad_window_closed_without_spawn(void **state)
+{
+	struct fix *f = *state;
+
+	domain("guest1", FX_ARM);
+	add_virtio(0, BASE + 0x100, SPI, 1);
+	assert_int_equal(start(f), 0);
+	assert_true(pump_until(f, BE "/state", "6"));
+	assert_int_equal(f->nspawn, 0);
+	assert_int_equal(vg_xen_devices(f->h), 0);
+	assert_parent_holds_nothing();
+}
+
+/*
  * The toolstack lets go while spawn() runs, between the claim and state
  * 4: the parent does not write 4 over it, ends the worker it just got,
  * and says 6 unless the directory is gone (never recreated).
@@ -933,6 +950,7 @@ int main(void)
 		T(xenroute_manual_pvh_isa_refused_without_spawn),
 		T(xenroute_manual_start_failure_ends_spawned_worker),
 		T(xenroute_dead_domain_device_closed_without_spawn),
+		T(xenroute_bad_window_closed_without_spawn),
 		T(xenroute_let_go_during_spawn_detaches),
 #undef T
 	};

@@ -199,7 +199,8 @@ static int far_start(struct vg_xen *x, const struct vg_devspec *s,
 		     size_t reason_len)
 {
 	enum vg_irq_kind kind = vg_xen_irq_kind(s);
-	char name[VG_XEN_NAME_MAX], spec[160], id[16];
+	char name[VG_XEN_NAME_MAX], spec[160], id[16], err[160];
+	struct vg_devspec back;
 	const char *wargs[6];
 	struct vg_xen_far *f;
 	unsigned int n = 0;
@@ -210,6 +211,21 @@ static int far_start(struct vg_xen *x, const struct vg_devspec *s,
 	f->domid = s->domid;
 	f->devid = devid;
 	vg_log_init(&f->log, x->sink, "dom%u/%u", s->domid, devid);
+	/*
+	 * vg_devspec_parse() reads the window back in the worker: read it
+	 * here first, so that one the worker would refuse (misaligned base,
+	 * IRQ out of range) fails now, without starting a worker.
+	 */
+	snprintf(spec, sizeof(spec),
+		 "domid=%u,base=%#llx,irq=%u,grants=%d,"
+		 "irqtype=%s",
+		 s->domid, (unsigned long long)s->base, s->irq, s->grants,
+		 kind == VG_IRQ_SPI ? "spi" : "isa");
+	if (vg_devspec_parse(spec, &back, err, sizeof(err))) {
+		vg_log_warnx(&f->log, "unusable window: %s", err);
+		free(f);
+		return -1;
+	}
 	/* What the worker cannot check once confined (xen.h). */
 	if (vg_xen_domain_check(x->xc, s->domid, kind, &f->log) ||
 	    vg_xen_name_read(x, s->domid, name, &f->log) ||
@@ -217,12 +233,6 @@ static int far_start(struct vg_xen *x, const struct vg_devspec *s,
 		free(f);
 		return -1;
 	}
-	/* vg_devspec_parse() reads it back in the worker. */
-	snprintf(spec, sizeof(spec),
-		 "domid=%u,base=%#llx,irq=%u,grants=%d,"
-		 "irqtype=%s",
-		 s->domid, (unsigned long long)s->base, s->irq, s->grants,
-		 kind == VG_IRQ_SPI ? "spi" : "isa");
 	snprintf(id, sizeof(id), "%u", devid);
 	wargs[n++] = "--xen-device";
 	wargs[n++] = spec;
