@@ -630,9 +630,14 @@ void vg_workers_before_commit(void *arg, const struct vg_config *cfg)
 			continue;
 		vg_log_warnx(&w->log,
 			     "(pid %ld) holds host lines the new policy moves "
-			     "or changes; ending it (its guest reconnects to a "
-			     "new worker)",
-			     (long)w->sp.pid);
+			     "or changes; ending it (%s)",
+			     (long)w->sp.pid,
+			     w->conn ? "its Xen window is not served until the "
+				       "device is re-created"
+				     : "its guest reconnects to a new worker");
+		/* A Xen worker releases its IOREQ server, asked first. */
+		if (w->conn)
+			(void)worker_ask_stop(w, VG_WORKER_STOP_MS);
 		/* Waits until it is gone, its fds with it; lines come back. */
 		worker_free(w);
 	}
