@@ -140,9 +140,9 @@ setup "xl unpause" xl unpause "$D"
 echo "INFO: guest unpaused at uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 answer_steps 300 || finish
-# While the guest runs, the proof from the kernel's side: vgpiod's rings
-# and buffers are mapped through /dev/xen/gntdev, none through privcmd's
-# foreign mapping (which holds only the IOREQ page).
+# While the guest runs, the proof from the kernel's side: the worker's
+# rings and buffers are mapped through /dev/xen/gntdev, none through
+# privcmd's foreign mapping (which holds only the IOREQ page).
 maps_check grant
 check "the other back-end's entry left at state 1" 1 "$(xenstore-read "$OTHER/state")"
 vgpio-assign status --json >/run/status.json 2>&1

@@ -125,9 +125,9 @@ worker_checks
 
 # dom0's side of the guest's GPIO checks (checks.sh).
 answer_steps 120 || finish
-# While the guest runs, the proof from the kernel's side: vgpiod's rings
-# and buffers are mapped through /dev/xen/gntdev, none through privcmd's
-# foreign mapping (which holds only the IOREQ page).
+# While the guest runs, the proof from the kernel's side: the worker's
+# rings and buffers are mapped through /dev/xen/gntdev, none through
+# privcmd's foreign mapping (which holds only the IOREQ page).
 maps_check grant
 
 # Teardown: destroy the domain under vgpiod's feet.

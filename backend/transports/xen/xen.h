@@ -22,15 +22,34 @@
  * placeholder whose DeviceID reads 0, which Linux's virtio-mmio probe skips
  * silently, so the guest neither faults nor gets a GPIO chip.
  *
- * Every guest has its own devicemodel, foreignmemory, evtchn (and, when a
- * device uses grants, gnttab) handles, restricted to that guest where the
- * library can (see docs/xen.md for why not xentoolcore_restrict_all).
- * Logs through @sink with a "dom<id>/<dev>" prefix per device.
+ * Route mode (the owner's hooks have spawn(): vgpiod with workers): this
+ * instance serves no guest's device itself. For each window it checks the
+ * domain (vg_xen_domain_check) and reads its name, then asks spawn() for
+ * a worker that serves the window with vg_xen_one_class (below), passing
+ * the window as the worker options "--xen-device SPEC --xen-devid N
+ * [--xen-discovered]" (SPEC in --device syntax; the last for a libxl
+ * device). A discovered device goes to state 4 only once spawn() has
+ * returned, that is once the worker serves it. When the window goes (the
+ * cases above, or vg_xen_free) detach() on its token ends the worker, which
+ * releases its IOREQ server, and a discovered device is then told state 6.
+ * What this instance keeps of such a window is its ids and its xenstore
+ * directory. A window spawn() refuses (the owner's reason: unknown domain,
+ * no lines, a domain a worker already serves, a worker that could not
+ * start) is a placeholder served here, as above: it reads the guest's
+ * register accesses from its IOREQ server's ioreq page and maps no guest
+ * memory.
+ *
+ * Every guest this instance serves has its own devicemodel, foreignmemory,
+ * evtchn (and, when a device uses grants, gnttab) handles, restricted to
+ * that guest where the library can (see docs/xen.md for why not
+ * xentoolcore_restrict_all). Logs through @sink with a "dom<id>/<dev>"
+ * prefix per device.
  *
  * vg_xen_one_class is the same transport for a process that serves one
  * device window of one guest and nothing else (a per-guest worker): no
  * xenstore, no xenctrl, and every Xen handle of the process restricted to
- * the guest with xentoolcore_restrict_all (docs/xen.md).
+ * the guest with xentoolcore_restrict_all, the restriction checked before
+ * the guest is served (docs/xen.md).
  */
 #ifndef VGPIO_XEN_H
 #define VGPIO_XEN_H
@@ -83,11 +102,15 @@ extern const struct vg_transport_class vg_xen_class;
 /*
  * The one-guest class: its configuration is a struct vg_xen_one_config.
  * start() opens the devicemodel, foreignmemory and evtchn handles, calls
- * xentoolcore_restrict_all(dev.domid) (its failure fails the start), and
- * only then creates the IOREQ server, maps the ioreq page and binds the
- * vCPUs' ports; a grant device's gnttab handle is opened after that (it
- * cannot be restricted, docs/xen.md). Every handle the worker will use is
- * open when start() returns. Nothing here reads xenstore or asks xenctrl:
+ * xentoolcore_restrict_all(dev.domid) (its failure fails the start),
+ * checks that each of the three now refuses a domain that is not the
+ * guest (the kernel must answer EPERM for privcmd's, EACCES for evtchn's;
+ * anything else fails the start, logged; success logs "Xen handles
+ * restricted to the domain (checked: domain N refused)"), and only then
+ * creates the IOREQ server, maps the ioreq page and binds the vCPUs'
+ * ports; a grant device's gnttab handle is opened after that (it cannot be
+ * restricted, docs/xen.md). Every handle the worker will use is open when
+ * start() returns. Nothing here reads xenstore or asks xenctrl:
  *  - the caller, which has them, gives the domain's name, and checks that
  *    the domain exists and can take the device's interrupt kind (for vgpiod
  *    that is the parent, as vg_xen_class does for itself; a PV guest or a
