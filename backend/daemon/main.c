@@ -45,10 +45,10 @@ static const char usage[] =
 	"SPEC is\n"
 	"                       domid=N,base=ADDR,irq=N[,grants=0|1]"
 	"[,irqtype=spi|isa]\n"
-	"      --in-process     serve loop guests in this process, not in "
+	"      --in-process     serve guests in this process, not in "
 	"workers\n"
 	"      --worker-user UID:GID  run workers as this user (default: "
-	"as vgpiod)\n"
+	"user vgpio if it exists, else as vgpiod)\n"
 	"  -v, --verbose        debug messages\n"
 	"  -h, --help           this text\n";
 

@@ -410,6 +410,16 @@ static bool worker_ready(struct vg_worker *w, int ms)
 	return r > 0 && recv(w->handoff, &c, 1, MSG_DONTWAIT) == 1 && c == 'R';
 }
 
+/* Ask @w to stop (its lifeline closes); true once it has exited. */
+static bool worker_ask_stop(struct vg_worker *w, int ms)
+{
+	if (w->handoff >= 0) {
+		close(w->handoff);
+		w->handoff = -1;
+	}
+	return vg_spawn_wait(&w->sp, ms);
+}
+
 int vg_workers_spawn(void *arg, void *conn, const char *domain,
 		     const char *const *wargs, char *reason, size_t reason_len)
 {
@@ -437,20 +447,12 @@ int vg_workers_spawn(void *arg, void *conn, const char *domain,
 			 "its worker (pid %ld) could not serve it (its log "
 			 "says why)",
 			 (long)w->sp.pid);
+		/* One that is still starting releases what it set up. */
+		(void)worker_ask_stop(w, VG_WORKER_STOP_MS);
 		worker_free(w);
 		return EIO;
 	}
 	return 0;
-}
-
-/* Ask @w to stop (its lifeline closes); true once it has exited. */
-static bool worker_ask_stop(struct vg_worker *w, int ms)
-{
-	if (w->handoff >= 0) {
-		close(w->handoff);
-		w->handoff = -1;
-	}
-	return vg_spawn_wait(&w->sp, ms);
 }
 
 void vg_workers_detach(struct vg_daemon *d, void *conn)

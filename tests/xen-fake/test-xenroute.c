@@ -638,6 +638,8 @@ static void xenroute_refused_window_is_a_placeholder(void **state)
 	/* Served here: the magic, and DeviceID 0 (the probe skips it). */
 	assert_true(reg_read(f, BASE, VG_MMIO_MAGIC_VALUE) == VG_MMIO_MAGIC);
 	assert_true(reg_read(f, BASE, VG_MMIO_DEVICE_ID) == 0);
+	/* A grant window, but a placeholder maps nothing: no gntdev. */
+	assert_int_equal(handles(FX_H_GNTTAB), 0);
 	log = log_text(f);
 	assert_non_null(strstr(log, "unknown domain 'guest1': serving an "
 				    "empty window"));

@@ -542,7 +542,7 @@ void vg_xen_guest_put(struct vg_xen_guest *g)
 /* --- device windows -------------------------------------------------------- */
 
 static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
-		     struct vg_log *log)
+		     bool placeholder, struct vg_log *log)
 {
 	unsigned int i;
 
@@ -600,9 +600,10 @@ static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 	}
 	/*
 	 * After guest_confine(): xentoolcore_restrict_all() would have made
-	 * a gnttab handle opened before it unusable.
+	 * a gnttab handle opened before it unusable. A placeholder known as
+	 * such maps nothing, so it needs none.
 	 */
-	if (s->grants && !g->gt) {
+	if (s->grants && !g->gt && !placeholder) {
 		g->gt = xengnttab_open(NULL, 0);
 		if (!g->gt) {
 			vg_log_warn(log, "cannot open the grant device "
@@ -632,7 +633,7 @@ struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 	vg_log_init(&d->log, x->sink, "dom%u/%u", g->domid, devid);
 	if (be_path && !(d->be_path = strdup(be_path)))
 		goto err;
-	if (dev_check(g, spec, &d->log))
+	if (dev_check(g, spec, refused != NULL, &d->log))
 		goto err;
 	d->bus = (struct vg_bus){.ops = &vg_xen_transport_ops, .ctx = d};
 	d->info = (struct vg_guest_info){
