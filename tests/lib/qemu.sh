@@ -16,7 +16,7 @@
 # second run only repacks and boots.
 
 # Bump when what fetch_kernel keeps changes, or the module recipe.
-VM_FETCH_RECIPE=2
+VM_FETCH_RECIPE=3
 VM_MODULE_RECIPE=2
 
 t_start=$(date +%s%N)
@@ -87,7 +87,8 @@ apt_dl() {
 
 # Modules taken from Debian's image package (the rest are built here).
 IMAGE_MODULES="fs/configfs/configfs.ko drivers/virtio/virtio.ko
-drivers/virtio/virtio_ring.ko drivers/xen/xen-evtchn.ko
+drivers/virtio/virtio_ring.ko drivers/virtio/virtio_mmio.ko
+drivers/xen/xen-evtchn.ko
 drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko
 drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko"
 # Sources of the out-of-tree modules, from linux-source.

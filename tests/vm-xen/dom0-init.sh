@@ -55,11 +55,11 @@ start_xen_userland
 # The host chip and the guest's policy (checks.sh).
 make_host_lines
 
-# mmio_of CFG: the guest's virtio-mmio window SIZE@BASE:IRQ, from the
-# command line in CFG (virtio_mmio.device= or vgpio_mmio=); sets BASE
-# and IRQ.
+# mmio_of CFG: the grant-mode guest's virtio-mmio window SIZE@BASE:IRQ,
+# from the command line in CFG (virtio_mmio.device=, which the project's
+# kernel has); sets BASE and IRQ.
 mmio_of() {
-	MMIO=$(sed -n 's/.*_mmio[.a-z]*=\([^ "]*\).*/\1/p' "$1")
+	MMIO=$(sed -n 's/.*virtio_mmio\.device=\([^ "]*\).*/\1/p' "$1")
 	BASE=${MMIO#*@}
 	IRQ=${BASE#*:}
 	BASE=${BASE%:*}
@@ -139,10 +139,23 @@ mv $SERIAL $SERIAL.grant
 
 # --- the same guest again: Debian's kernel, a new domid, foreign mapping -------
 CFG=/etc/xen/vgpio-domu-foreign.cfg
+# The xl lines come from vgpio-assign: the acpi_firmware line and the
+# ACPI table (SSDT) it writes, which Debian's virtio_mmio finds.
+BASE=0xfe000000
+IRQ=3
+# Its default table path (the directory made on the way).
+TABLE=/var/lib/vgpio/vgpio-domu.aml
+vgpio-assign -c $P xl-config vgpio-domu --arch x86 --base $BASE --irq $IRQ \
+	>/run/xl-config 2>&1
+check "vgpio-assign xl-config exit status" 0 $?
+cat /run/xl-config
+check "xl-config prints the acpi_firmware line" 1 \
+	"$(grep -c "^acpi_firmware = \"$TABLE\"\$" /run/xl-config)"
+check "xl-config wrote the table (an SSDT)" SSDT "$(head -c 4 $TABLE 2>&1)"
+cat /run/xl-config >>$CFG
 setup "xl create -p (foreign mapping)" xl create -p $CFG
 D=$(xl domid vgpio-domu)
 check "the re-created guest has a new domid" 1 $((D != D1))
-mmio_of $CFG
 start_vgpiod 0
 status_dev foreign
 worker_checks

@@ -7,9 +7,10 @@
 # and gpio-virtio drivers are built in: it binds virtio-mmio once dom0
 # has started vgpiod (see below), then the full checks, with grants.
 # Then Debian's kernel (vgpio_run=foreign): it loads Debian's virtio
-# core, virtio_mmio rebuilt with device= support (told where vgpiod's
-# window is by vgpio_mmio=) and the stock gpio-virtio driver, and runs
-# the short checks, with foreign mapping. Both drive the virtio
+# core and Debian's own virtio_mmio, which finds the device through the
+# ACPI table (LNRO0005) dom0 gave the guest with acpi_firmware, and the
+# gpio-virtio driver (built from Debian's source), and runs the short
+# checks, with foreign mapping. Both drive the virtio
 # gpiochip with the libgpiod tools. Its serial console is a file in dom0: "PASS:"/"FAIL:" lines are
 # the guest's checks; "VGPIO-WAIT NAME" asks dom0 to check or do the
 # host side of a step. dom0 answers through the GPIO lines themselves
@@ -35,11 +36,15 @@ WHO=domU${RUN:+-$RUN}
 . /lib/checks.sh
 
 if [ "$RUN" = foreign ]; then
-	MMIO=$(sed -n 's/.*vgpio_mmio=\([^ ]*\).*/\1/p' /proc/cmdline)
-	setup "vgpio_mmio= on the kernel command line" test -n "$MMIO"
+	# The firmware's ACPI tables carry vgpio-assign's SSDT: a LNRO0005
+	# device, which Debian's virtio_mmio binds with no device=.
+	check "ACPI describes the LNRO0005 device (acpi_firmware)" 1 \
+		"$(ls -d /sys/bus/acpi/devices/LNRO0005:* 2>/dev/null | wc -l)"
 	setup "load virtio_ring" insmod /lib/modules/virtio_ring.ko
 	setup "load virtio" insmod /lib/modules/virtio.ko
-	setup "load virtio_mmio device=$MMIO" insmod /lib/modules/virtio_mmio.ko "device=$MMIO"
+	setup "load Debian's virtio_mmio (no device=)" insmod /lib/modules/virtio_mmio.ko
+	check "Debian's virtio_mmio bound the ACPI device" 1 \
+		"$(ls -d /sys/bus/platform/drivers/virtio-mmio/LNRO0005:* 2>/dev/null | wc -l)"
 	setup "load gpio-virtio" insmod /lib/modules/gpio-virtio.ko
 else
 	# The built-in virtio_mmio probes its device= window during boot,

@@ -121,7 +121,7 @@ fi
 # Both base archives live in the kernel's directory, so a new kernel
 # (which replaces that directory) rebuilds them too.
 BBVER=$(dpkg-query -W -f='${Version}' busybox-static)
-DKEY="$MKEY bb=$BBVER $(tr '\n' ' ' <"$U/fetched")"
+DKEY="$MKEY bb=$BBVER mmio=debian $(tr '\n' ' ' <"$U/fetched")"
 DBASE=$K/domu-base.cpio.gz
 build_domu_base() {
 	r=$K/domu-tree
@@ -129,7 +129,10 @@ build_domu_base() {
 	busybox_tree "$r"
 	image_module "$r" drivers/virtio/virtio.ko
 	image_module "$r" drivers/virtio/virtio_ring.ko
-	cp "$M/virtio_mmio.ko" "$M/gpio-virtio.ko" "$r/lib/modules/"
+	# Debian's own virtio_mmio: the foreign-mapping guest finds the
+	# device through the ACPI table vgpio-assign writes, with no device=.
+	image_module "$r" drivers/virtio/virtio_mmio.ko
+	cp "$M/gpio-virtio.ko" "$r/lib/modules/"
 	mkdir -p "$r/usr/bin" "$r/lib/x86_64-linux-gnu" "$r/lib64"
 	ul=$U/root/usr/lib/x86_64-linux-gnu
 	for t in gpiodetect gpioinfo gpioget gpioset gpiomon; do
