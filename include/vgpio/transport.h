@@ -43,14 +43,21 @@ struct vg_transport_ops {
 	 * piece is not guest memory, not granted, or (for VG_PROT_WRITE)
 	 * granted read-only. The addresses are guest-controlled: the
 	 * implementation must be overflow-safe for any 64-bit @addr and @len.
+	 * The caller writes only through a piece it mapped with
+	 * VG_PROT_WRITE, so a transport may serve a VG_PROT_READ piece from
+	 * a writable mapping it already has.
 	 */
 	void *(*map)(void *ctx, uint64_t addr, size_t len, unsigned int prot,
 		     size_t *contig);
 
 	/*
 	 * Release a piece returned by map(). Called exactly once per
-	 * successful map(), before the buffer is returned to the guest.
-	 * Optional (NULL when mappings cost nothing, as for a memfd).
+	 * successful map(), before the buffer is returned to the guest; the
+	 * caller does not touch the piece afterwards. The transport may keep
+	 * the mapping behind it for later map() calls (Xen's foreign-mapping
+	 * cache) while it maps the same guest memory, but nothing the guest
+	 * may take back once the buffer is returned (a grant). Optional
+	 * (NULL when mappings cost nothing, as for a memfd).
 	 */
 	void (*unmap)(void *ctx, void *ptr, size_t contig);
 

@@ -654,6 +654,60 @@ static void fakexen_foreign_map_outside_ram_fails(void **state)
 	xenforeignmemory_close(fmem);
 }
 
+/*
+ * fx_totals counts every map and unmap call, failed ones too, and only
+ * fx_reset() starts it again; fx_counts has the pages mapped now.
+ */
+static void fakexen_totals_count_every_call(void **state)
+{
+	xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
+	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+	xen_pfn_t pfn[3] = {RAM_BASE / PAGE, RAM_BASE / PAGE + 1,
+			    RAM_BASE / PAGE + 256};
+	struct fx_totals t;
+	struct fx_counts c;
+	void *p, *q, *gp;
+
+	(void)state;
+	dom_new(DOM, FX_ARM, 1);
+	assert_int_equal(fx_grant(DOM, 8, pfn[0], false), 0);
+	fx_totals(&t);
+	assert_int_equal(t.foreign_map_calls + t.foreign_unmap_calls +
+				 t.grant_map_calls + t.grant_unmap_calls,
+			 0);
+	p = xenforeignmemory_map(fmem, DOM, PROT_READ, 2, pfn, NULL);
+	q = xenforeignmemory_map(fmem, DOM, PROT_READ, 1, pfn, NULL);
+	assert_non_null(p);
+	assert_non_null(q);
+	/* Outside RAM, and an injected failure: calls all the same. */
+	assert_null(
+		xenforeignmemory_map(fmem, DOM, PROT_READ, 1, &pfn[2], NULL));
+	fx_fail_next("xenforeignmemory_map", ENOMEM, 1);
+	assert_null(xenforeignmemory_map(fmem, DOM, PROT_READ, 1, pfn, NULL));
+	fx_counts(&c);
+	assert_int_equal(c.foreign_maps, 2);
+	assert_int_equal(c.foreign_pages, 3);
+	gp = xengnttab_map_grant_ref(xgt, DOM, 8, PROT_READ);
+	assert_non_null(gp);
+	assert_null(xengnttab_map_grant_ref(xgt, DOM, 9, PROT_READ));
+	assert_int_equal(xengnttab_unmap(xgt, gp, 1), 0);
+	assert_int_equal(xenforeignmemory_unmap(fmem, p, 2), 0);
+	fx_counts(&c);
+	assert_int_equal(c.foreign_pages, 1);
+	assert_int_equal(xenforeignmemory_unmap(fmem, q, 1), 0);
+	fx_totals(&t);
+	assert_int_equal(t.foreign_map_calls, 4);
+	assert_int_equal(t.foreign_unmap_calls, 2);
+	assert_int_equal(t.grant_map_calls, 2);
+	assert_int_equal(t.grant_unmap_calls, 1);
+	assert_int_equal(fx_grant_end(DOM, 8), 0);
+	xengnttab_close(xgt);
+	xenforeignmemory_close(fmem);
+	assert_int_equal(fx_reset(), 0);
+	fx_totals(&t);
+	assert_int_equal(t.foreign_map_calls + t.grant_map_calls, 0);
+}
+
 static void fakexen_domain_zombie_while_mapped(void **state)
 {
 	xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
@@ -1314,6 +1368,7 @@ int main(void)
 		T(fakexen_grant_end_mapped_ebusy),
 		T(fakexen_grant_copy_readonly_dest_refused),
 		T(fakexen_foreign_map_outside_ram_fails),
+		T(fakexen_totals_count_every_call),
 		T(fakexen_domain_zombie_while_mapped),
 		T(fakexen_domain_zombie_while_port_bound),
 		T(fakexen_domain_adopts_ram_fd),

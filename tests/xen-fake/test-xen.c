@@ -31,13 +31,17 @@
 #include <xen/hvm/ioreq.h>
 #include <vgpio/virtio_gpio.h>
 #include <vgpio/virtio_mmio.h>
+#include <vgpio/virtio_ring.h>
 #include "config.h"
 #include "ctlclient.h"
 #include "devspec.h"
 #include "drv.h"
 #include "daemon.h"
+#include "dummydev.h"
+#include "evloop.h"
 #include "fakexen.h"
 #include "hostile.h"
+#include "mmio.h"
 #include "shim.h"
 #include "sim.h"
 #include "tmpdir.h"
@@ -73,6 +77,7 @@ struct fix {
 	struct vg_daemon *d;
 	struct vg_shim *shim;
 	struct vg_xguest g;
+	size_t ram_size; /* the guest's RAM; 0: 4 MiB */
 };
 
 static int daemon_start(struct fix *f, const char *suffix,
@@ -143,7 +148,9 @@ static int teardown(void **state)
 static void guest_domain(struct fix *f, const char *name, enum fx_arch arch,
 			 bool grants)
 {
-	struct vg_shim_opts o = {.grants = grants, .ram_size = 4u << 20};
+	struct vg_shim_opts o = {.grants = grants,
+				 .ram_size =
+					 f->ram_size ? f->ram_size : 4u << 20};
 	struct fx_domain_params p = {
 		.domid = DOMID,
 		.name = name,
@@ -194,15 +201,49 @@ static int sim_value(struct fix *f, const char *line)
 	return st.value;
 }
 
-/* Only the rings stay mapped while the device is idle. */
-static void assert_only_rings_mapped(const struct fix *f, bool grants)
+/* Pages the shim's rings take, each area mapped on its own. */
+static unsigned int ring_pages(const struct fix *f)
 {
-	struct fx_counts c;
+	unsigned int q, i, n = 0;
+
+	for (q = 0; q < f->shim->nvqs; q++) {
+		const struct vg_drv_vq *vq = &f->shim->vq[q];
+		const uint64_t a[3][2] = {
+			{vq->desc, VG_VRING_DESC_BYTES(vq->size)},
+			{vq->avail, VG_VRING_AVAIL_BYTES(vq->size)},
+			{vq->used, VG_VRING_USED_BYTES(vq->size)},
+		};
+
+		for (i = 0; i < 3; i++)
+			n += (unsigned int)(((a[i][0] & 4095) + a[i][1] +
+					     4095) >>
+					    12);
+	}
+	return n;
+}
+
+/*
+ * What an idle device keeps mapped: its rings; with grants nothing else
+ * (a grant kept would stop the guest from ending it), in foreign mode at
+ * most the map cache's bound besides (xen.h: VG_XEN_MAPCACHE_ENTRIES
+ * mappings of at most VG_XEN_MAPCACHE_PAGES pages).
+ */
+static void assert_idle_mappings(const struct fix *f, bool grants)
+{
 	unsigned int rings = 3 * f->shim->nvqs;
+	struct fx_counts c;
 
 	fx_counts(&c);
-	assert_int_equal(grants ? c.grant_maps : c.foreign_maps, rings);
-	assert_int_equal(grants ? c.foreign_maps : c.grant_maps, 0);
+	if (grants) {
+		assert_int_equal(c.grant_maps, rings);
+		assert_int_equal(c.foreign_maps, 0);
+		return;
+	}
+	assert_int_equal(c.grant_maps, 0);
+	assert_in_range(c.foreign_maps, rings, rings + VG_XEN_MAPCACHE_ENTRIES);
+	assert_true(c.foreign_pages <=
+		    ring_pages(f) +
+			    VG_XEN_MAPCACHE_ENTRIES * VG_XEN_MAPCACHE_PAGES);
 }
 
 /* The GPIO traffic every mode must carry; lines checked on the host. */
@@ -223,7 +264,7 @@ static void traffic(struct fix *f, bool grants)
 		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 1), 0);
 	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
 	assert_int_equal(v, 1);
-	assert_only_rings_mapped(f, grants);
+	assert_idle_mappings(f, grants);
 	/* An edge, through the eventq and the interrupt. */
 	assert_int_equal(
 		vg_shim_set_irq_type(f->shim, 3, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
@@ -280,6 +321,84 @@ static void xen_foreign_mode_carries_traffic(void **state)
 	traffic(f, false);
 }
 
+/*
+ * One round of the requests a GPIO user makes, @i-th of a series: set
+ * the led, read the button, and an edge on in2 (out2 set to @i's low bit,
+ * which must change it) through the eventq and the interrupt.
+ */
+static void gpio_round(struct fix *f, unsigned int i)
+{
+	struct vg_shim_event ev;
+	int v;
+
+	assert_int_equal(vg_shim_set_value(f->shim, 0, (int)(i & 1)), 0);
+	assert_int_equal(sim_value(f, "led"), (int)(i & 1));
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vg_shim_irq_unmask(f->shim, 3), 0);
+	assert_int_equal(vg_shim_set_value(f->shim, 2, (int)(i & 1)), 0);
+	assert_int_equal(vg_shim_wait_event(f->shim, 1000, &ev), 1);
+	assert_int_equal(ev.gpio, 3);
+	assert_int_equal(ev.status, VG_GPIO_IRQ_STATUS_VALID);
+}
+
+/* The lines gpio_round() uses, set up, and round 1: the warm-up. */
+static void gpio_rounds_start(struct fix *f)
+{
+	assert_int_equal(vg_shim_direction_output(f->shim, 0, 0), 0);
+	assert_int_equal(vg_shim_direction_output(f->shim, 2, 0), 0);
+	assert_int_equal(
+		vg_shim_set_irq_type(f->shim, 3, VG_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	gpio_round(f, 1);
+}
+
+/*
+ * The steady state: after a warm-up, requests through Linux-style
+ * indirect descriptors, and the eventq's answers, map nothing in foreign
+ * mode (before the map cache: 4 map and 4 unmap calls a request).
+ */
+static void xen_foreign_steady_state_maps_nothing(void **state)
+{
+	struct fix *f = *state;
+	struct fx_totals a, b;
+	unsigned int i;
+
+	up(f, false);
+	assert_true(vg_shim_has_feature(f->shim, VG_F_RING_INDIRECT_DESC));
+	gpio_rounds_start(f);
+	fx_totals(&a);
+	for (i = 0; i < 16; i++)
+		gpio_round(f, i);
+	fx_totals(&b);
+	assert_int_equal(b.foreign_map_calls - a.foreign_map_calls, 0);
+	assert_int_equal(b.foreign_unmap_calls - a.foreign_unmap_calls, 0);
+	assert_idle_mappings(f, false);
+}
+
+/*
+ * Grant mode keeps no mapping beyond its request: every grant map of a
+ * request is unmapped before it is answered, and only rings stay.
+ */
+static void xen_grants_map_per_request(void **state)
+{
+	struct fix *f = *state;
+	struct fx_totals a, b;
+	unsigned int i;
+
+	up(f, true);
+	gpio_rounds_start(f);
+	fx_totals(&a);
+	for (i = 0; i < 16; i++)
+		gpio_round(f, i);
+	fx_totals(&b);
+	assert_true(b.grant_map_calls - a.grant_map_calls >= 16 * 3);
+	assert_int_equal(b.grant_map_calls - a.grant_map_calls,
+			 b.grant_unmap_calls - a.grant_unmap_calls);
+	assert_int_equal(b.foreign_map_calls, 0);
+	assert_idle_mappings(f, true);
+}
+
 static enum fx_io wait_vcpu(struct fix *f, unsigned int vcpu, uint64_t *v)
 {
 	unsigned int i;
@@ -293,20 +412,36 @@ static enum fx_io wait_vcpu(struct fix *f, unsigned int vcpu, uint64_t *v)
 static void xen_invalidate_completes_and_remaps(void **state)
 {
 	struct fix *f = *state;
+	unsigned int rings = 3 * 2;
+	struct fx_totals a, b;
 	struct fx_counts c;
 	uint64_t data;
 	int v;
 
 	up(f, false);
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	/* The request's buffers stay mapped besides the rings ... */
+	fx_counts(&c);
+	assert_true(c.foreign_maps > rings);
 	assert_int_equal(fx_vcpu_invalidate(DOMID, 1), FX_IO_PENDING);
 	assert_int_equal(wait_vcpu(f, 1, &data), FX_IO_DONE);
-	/* Foreign ring mappings were dropped ... */
+	/* ... until an INVALIDATE drops every foreign mapping ... */
 	fx_counts(&c);
 	assert_int_equal(c.foreign_maps, 0);
-	/* ... and the request queue's come back on its next request. */
+	/* ... and the next request maps its rings and buffers again. */
+	fx_totals(&a);
+	assert_int_equal(
+		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 1), 0);
 	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	assert_int_equal(v, 1);
+	fx_totals(&b);
+	assert_true(b.foreign_map_calls - a.foreign_map_calls > 3);
 	fx_counts(&c);
-	assert_int_equal(c.foreign_maps, 3);
+	assert_in_range(c.foreign_maps, 3 + 1, 3 + VG_XEN_MAPCACHE_ENTRIES);
+	/* Then it is the steady state again. */
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	fx_totals(&a);
+	assert_int_equal(a.foreign_map_calls, b.foreign_map_calls);
 }
 
 /* One register access from vCPU @vcpu, waited for. */
@@ -373,33 +508,55 @@ static void xen_second_backend_loses_the_claim(void **state)
 	f->g.d[1] = NULL;
 }
 
-static void xen_destroy_releases_everything(void **state)
+/*
+ * `xl destroy` after traffic: nothing stays mapped (in foreign mode the
+ * map cache held buffers besides the rings), the domain is no zombie.
+ */
+static void destroy_releases_everything(struct fix *f, bool grants)
 {
-	struct fix *f = *state;
 	struct fx_counts c;
 
-	up(f, true);
-	traffic(f, true);
+	up(f, grants);
+	traffic(f, grants);
 	assert_int_equal(sim_value(f, "out2"), 1);
+	fx_counts(&c);
+	if (!grants)
+		assert_true(c.foreign_maps > 3 * f->shim->nvqs);
 	assert_int_equal(fx_xl_destroy_devices(DOMID), 0);
 	assert_true(vg_xguest_pump_until(&f->g, BE "/state", "6"));
 	assert_int_equal(fx_xl_destroy_finish(DOMID), 0);
 	vg_xguest_pump(&f->g);
 	assert_false(fx_domain_zombie(DOMID));
 	fx_counts(&c);
-	assert_int_equal(c.grant_maps + c.resource_maps + c.ports + c.servers,
+	assert_int_equal(c.foreign_maps + c.grant_maps + c.resource_maps +
+				 c.ports + c.servers,
 			 0);
 	/* The guest's output went back to its safe value. */
 	assert_int_equal(sim_value(f, "out2"), 0);
 }
 
+static void xen_destroy_releases_everything(void **state)
+{
+	destroy_releases_everything(*state, true);
+}
+
+static void xen_destroy_releases_foreign_mappings(void **state)
+{
+	destroy_releases_everything(*state, false);
+}
+
+/* The guest dies under a device whose map cache holds buffers. */
 static void xen_release_domain_without_xl_cleans_up(void **state)
 {
 	struct fix *f = *state;
 	struct fx_counts c;
 	unsigned int i;
+	int v;
 
 	up(f, false);
+	assert_int_equal(vg_shim_get_value(f->shim, 1, &v), 0);
+	fx_counts(&c);
+	assert_true(c.foreign_maps > 3 * f->shim->nvqs);
 	assert_int_equal(fx_domain_destroy(DOMID), 0);
 	for (i = 0; i < 50; i++)
 		vg_xguest_pump(&f->g);
@@ -758,6 +915,43 @@ static unsigned int count_calls(const char *log, const char *name)
 }
 
 /*
+ * GET_VALUE of btn (line 1) through a direct two-descriptor chain at
+ * head 0 of the request queue, the request at @req and the response at
+ * @resp (guest addresses); its answer must be OK and @want.
+ */
+static void direct_get_value(struct fix *f, uint64_t req, uint64_t resp,
+			     int want)
+{
+	struct vg_hostile_desc d0, d1;
+	uint8_t *r = vg_drv_ptr(&f->shim->mem, req);
+	uint32_t id, len;
+
+	memset(r, 0, 8);
+	r[0] = VG_GPIO_MSG_GET_VALUE;
+	r[2] = 1; /* gpio 1: btn */
+	r = vg_drv_ptr(&f->shim->mem, resp);
+	memset(r, 0xff, 2);
+	d0 = (struct vg_hostile_desc){
+		.addr = vg_hostile_dma(f->shim, req, true),
+		.len = 8,
+		.flags = VG_VRING_DESC_F_NEXT,
+		.next = 1};
+	d1 = (struct vg_hostile_desc){
+		.addr = vg_hostile_dma(f->shim, resp, false),
+		.len = 2,
+		.flags = VG_VRING_DESC_F_WRITE};
+	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 0, &d0), 0);
+	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 1, &d1), 0);
+	assert_int_equal(vg_hostile_avail_push(f->shim, 0, 0), 0);
+	assert_int_equal(vg_hostile_notify(f->shim, 0), 0);
+	assert_int_equal(vg_hostile_wait_used(f->shim, 0, 1000, &id, &len), 1);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 2);
+	assert_int_equal(r[0], VG_GPIO_STATUS_OK);
+	assert_int_equal(r[1], want);
+}
+
+/*
  * A request and a response that each straddle a page boundary: two
  * consecutive grants mapped at once, the read-only one read-only, at an
  * in-page offset; nothing of them stays mapped once answered.
@@ -765,10 +959,7 @@ static unsigned int count_calls(const char *log, const char *name)
 static void xen_buffers_across_pages(void **state)
 {
 	struct fix *f = *state;
-	struct vg_hostile_desc d0, d1;
-	uint64_t scratch, req, resp;
-	uint8_t *r;
-	uint32_t id, len;
+	uint64_t scratch;
 
 	up(f, true);
 	assert_int_equal(
@@ -776,37 +967,279 @@ static void xen_buffers_across_pages(void **state)
 	scratch = vg_hostile_alloc(f->shim, 3 * 4096);
 	assert_true(scratch != 0);
 	scratch = (scratch + 4095) & ~4095ULL;
-	req = scratch + 4096 - 4;
-	resp = scratch + 2 * 4096 - 1;
-	r = vg_drv_ptr(&f->shim->mem, req);
-	r[0] = VG_GPIO_MSG_GET_VALUE;
-	r[1] = 0;
-	r[2] = 1; /* gpio 1: btn */
-	r[3] = 0;
-	memset(r + 4, 0, 4);
-	d0 = (struct vg_hostile_desc){
-		.addr = vg_hostile_dma(f->shim, req, true),
-		.len = 8,
-		.flags = 1 /* NEXT */,
-		.next = 1};
-	d1 = (struct vg_hostile_desc){
-		.addr = vg_hostile_dma(f->shim, resp, false),
-		.len = 2,
-		.flags = 2 /* WRITE */};
-	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 0, &d0), 0);
-	assert_int_equal(vg_hostile_desc_set(f->shim, 0, 1, &d1), 0);
 	fx_calls_clear(DOMID);
-	assert_int_equal(vg_hostile_avail_push(f->shim, 0, 0), 0);
-	assert_int_equal(vg_hostile_notify(f->shim, 0), 0);
-	assert_int_equal(vg_hostile_wait_used(f->shim, 0, 1000, &id, &len), 1);
-	assert_int_equal(id, 0);
-	assert_int_equal(len, 2);
-	r = vg_drv_ptr(&f->shim->mem, resp);
-	assert_int_equal(r[0], VG_GPIO_STATUS_OK);
-	assert_int_equal(r[1], 1);
-	assert_only_rings_mapped(f, true);
+	direct_get_value(f, scratch + 4096 - 4, scratch + 2 * 4096 - 1, 1);
+	assert_idle_mappings(f, true);
 	/* One two-page mapping per buffer, not one per page. */
 	assert_int_equal(count_calls(fx_calls(DOMID), "grant_map "), 2);
+}
+
+/*
+ * A guest that spreads its buffers over many pages: each request's in a
+ * window of guest frames of its own, which the device reads and writes
+ * (a read-only and a writable cache entry), over more than twice as many
+ * windows as entries. The cache never holds more than its bound (xen.h),
+ * evicts the least recently used entry first, and every answer is right.
+ */
+static void xen_map_cache_stays_bounded(void **state)
+{
+	enum {
+		WIN = VG_XEN_MAPCACHE_PAGES * 4096,
+		NWIN = 2 * VG_XEN_MAPCACHE_ENTRIES + 4,
+	};
+	struct fix *f = *state;
+	struct fx_totals a, b;
+	struct fx_counts c;
+	uint64_t scratch, w;
+	unsigned int k, rings, rpages;
+
+	f->ram_size = 8u << 20;
+	up(f, false);
+	rings = 3 * f->shim->nvqs;
+	rpages = ring_pages(f);
+	assert_int_equal(
+		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 1), 0);
+	scratch = vg_hostile_alloc(f->shim, (NWIN + 1) * (size_t)WIN);
+	assert_true(scratch != 0);
+	scratch = (scratch + WIN - 1) & ~(uint64_t)(WIN - 1);
+	for (k = 0; k < NWIN; k++) {
+		w = scratch + k * (uint64_t)WIN;
+		direct_get_value(f, w + 9 * 4096 + 40, w + 3 * 4096 + 7, 1);
+		fx_counts(&c);
+		assert_true(c.foreign_maps <= rings + VG_XEN_MAPCACHE_ENTRIES);
+		assert_true(c.foreign_pages <=
+			    rpages + VG_XEN_MAPCACHE_ENTRIES *
+					     VG_XEN_MAPCACHE_PAGES);
+	}
+	/* The last window's two entries were used last: still there. */
+	fx_totals(&a);
+	direct_get_value(f, w + 5 * 4096, w + 15 * 4096 + 4000, 1);
+	fx_totals(&b);
+	assert_int_equal(b.foreign_map_calls, a.foreign_map_calls);
+	/* The first window's were evicted long ago: both mapped again. */
+	direct_get_value(f, scratch + 40, scratch + 80, 1);
+	fx_totals(&a);
+	assert_int_equal(a.foreign_map_calls - b.foreign_map_calls, 2);
+	assert_idle_mappings(f, false);
+}
+
+/*
+ * Buffers in the last page of a guest whose RAM does not end on a window
+ * boundary: the window around them cannot be mapped (frames past RAM),
+ * so each entry maps the buffer's own page, and keeps it.
+ */
+static void xen_map_cache_window_past_ram(void **state)
+{
+	struct fix *f = *state;
+	struct fx_totals a, b;
+	uint64_t last;
+
+	f->ram_size = (4u << 20) + 4096;
+	up(f, false);
+	last = f->shim->mem.base + f->shim->mem.size - 4096;
+	fx_totals(&a);
+	direct_get_value(f, last + 100, last + 200, 0);
+	fx_totals(&b);
+	/* Per buffer: the window, refused, then its page. */
+	assert_int_equal(b.foreign_map_calls - a.foreign_map_calls, 4);
+	direct_get_value(f, last + 300, last + 4000, 0);
+	fx_totals(&a);
+	assert_int_equal(a.foreign_map_calls, b.foreign_map_calls);
+	assert_idle_mappings(f, false);
+}
+
+/* --- the map cache through the bus ops, as no device calls them ------- */
+
+/* An owner that keeps the bus of the window it gets (a dummy device). */
+struct busgrab {
+	struct vg_dummy dummy;
+	struct vg_mmio m;
+	struct vg_bus bus;
+	bool attached;
+};
+
+static int grab_attach(void *arg, void *conn, const char *domain,
+		       const struct vg_bus *bus,
+		       const struct vg_guest_info *info, struct vg_mmio **mmio,
+		       char *reason, size_t reason_len)
+{
+	struct busgrab *b = arg;
+
+	(void)conn;
+	(void)domain;
+	(void)info;
+	(void)reason;
+	(void)reason_len;
+	b->bus = *bus;
+	vg_mmio_init(&b->m, &b->dummy.vd, NULL);
+	*mmio = &b->m;
+	b->attached = true;
+	return 0;
+}
+
+static void grab_detach(void *arg, void *conn)
+{
+	struct busgrab *b = arg;
+
+	(void)conn;
+	b->attached = false;
+}
+
+static const struct vg_guest_hooks grab_hooks = {
+	.attach = grab_attach,
+	.detach = grab_detach,
+};
+
+/* map() 8 bytes at guest address @addr, which must succeed whole. */
+static void *bus_map(const struct busgrab *b, uint64_t addr, unsigned int prot)
+{
+	size_t n = 0;
+	void *p = b->bus.ops->map(b->bus.ctx, addr, 8, prot, &n);
+
+	assert_non_null(p);
+	assert_int_equal(n, 8);
+	return p;
+}
+
+static void bus_unmap(const struct busgrab *b, void *p)
+{
+	b->bus.ops->unmap(b->bus.ctx, p, 8);
+}
+
+/* Is the page of @p mapped writable in this process (/proc/self/maps)? */
+static bool host_writable(const void *p)
+{
+	FILE *fp = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
+	char perms[8], line[512];
+	bool w = false, found = false;
+
+	assert_non_null(fp);
+	while (!found && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+		    a >= lo && a < hi) {
+			found = true;
+			w = perms[1] == 'w';
+		}
+	fclose(fp);
+	assert_true(found);
+	return w;
+}
+
+static unsigned int foreign_maps_now(void)
+{
+	struct fx_counts c;
+
+	fx_counts(&c);
+	return c.foreign_maps;
+}
+
+static unsigned long foreign_map_calls(void)
+{
+	struct fx_totals t;
+
+	fx_totals(&t);
+	return t.foreign_map_calls;
+}
+
+/*
+ * The cache's rules no GPIO request reaches (a request pins at most
+ * three pieces): with every entry pinned a piece gets a mapping of its
+ * own; an INVALIDATE while pinned keeps the pinned entries mapped but
+ * never uses them again, and their last unmap unmaps them; a piece to
+ * read never makes a writable mapping, a read-only entry never serves a
+ * write, a writable one serves reads; the window's removal unmaps even
+ * a pinned entry.
+ */
+static void xen_map_cache_pins_and_protection(void **state)
+{
+	enum { WIN = VG_XEN_MAPCACHE_PAGES * 4096 };
+	struct fix *f = *state;
+	struct busgrab b;
+	struct vg_devspec spec = {.domid = DOMID,
+				  .base = BASE,
+				  .irq = SPI,
+				  .irq_kind = VG_IRQ_SPI};
+	struct vg_xen_params p = {.hooks = &grab_hooks,
+				  .arg = &b,
+				  .sink = &f->sink,
+				  .devices = &spec,
+				  .ndevices = 1};
+	void *pin[VG_XEN_MAPCACHE_ENTRIES], *own, *q;
+	struct vg_evloop *ev;
+	struct vg_xen *x;
+	struct fx_counts c;
+	unsigned long calls;
+	uint64_t ram, data;
+	unsigned int k;
+
+	memset(&b, 0, sizeof(b));
+	guest_domain(f, "guest1", FX_ARM, false);
+	ram = f->shim->mem.base;
+	assert_int_equal(vg_dummy_init(&b.dummy,
+				       VG_BIT(VG_F_VERSION_1) |
+					       VG_BIT(VG_F_ACCESS_PLATFORM),
+				       0, 0x10000, 0x10000),
+			 0);
+	assert_int_equal(vg_evloop_new(&ev), 0);
+	p.ev = ev;
+	assert_int_equal(vg_xen_new(&p, &x), 0);
+	assert_true(b.attached);
+
+	/* Every entry pinned, each a window of its own ... */
+	for (k = 0; k < VG_XEN_MAPCACHE_ENTRIES; k++)
+		pin[k] = bus_map(&b, ram + k * (uint64_t)WIN, VG_PROT_READ);
+	assert_int_equal(foreign_maps_now(), VG_XEN_MAPCACHE_ENTRIES);
+	assert_false(host_writable(pin[0]));
+	/* ... so a ninth piece is mapped on its own, one page, till unmap. */
+	own = bus_map(&b, ram + VG_XEN_MAPCACHE_ENTRIES * (uint64_t)WIN + 100,
+		      VG_PROT_READ);
+	fx_counts(&c);
+	assert_int_equal(c.foreign_maps, VG_XEN_MAPCACHE_ENTRIES + 1);
+	assert_int_equal(c.foreign_pages,
+			 VG_XEN_MAPCACHE_ENTRIES * VG_XEN_MAPCACHE_PAGES + 1);
+	bus_unmap(&b, own);
+	assert_int_equal(foreign_maps_now(), VG_XEN_MAPCACHE_ENTRIES);
+
+	/* INVALIDATE while pinned: still mapped, never used again ... */
+	assert_int_equal(fx_vcpu_invalidate(DOMID, 0), FX_IO_PENDING);
+	for (k = 0; k < 100 && fx_vcpu_poll(DOMID, 0, &data) == FX_IO_PENDING;
+	     k++)
+		assert_true(vg_evloop_run_once(ev, 0) >= 0);
+	assert_int_equal(fx_vcpu_poll(DOMID, 0, &data), FX_IO_DONE);
+	assert_int_equal(foreign_maps_now(), VG_XEN_MAPCACHE_ENTRIES);
+	calls = foreign_map_calls();
+	q = bus_map(&b, ram + 8, VG_PROT_READ);
+	assert_int_equal(foreign_map_calls(), calls + 1);
+	assert_true(q != (uint8_t *)pin[0] + 8);
+	bus_unmap(&b, q);
+	/* ... and unmapped at the last unmap of each. */
+	for (k = 0; k < VG_XEN_MAPCACHE_ENTRIES; k++)
+		bus_unmap(&b, pin[k]);
+	assert_int_equal(foreign_maps_now(), 0);
+
+	/* A read makes a read-only entry, which a write cannot use ... */
+	calls = foreign_map_calls();
+	q = bus_map(&b, ram + 16, VG_PROT_READ);
+	assert_false(host_writable(q));
+	bus_unmap(&b, q);
+	q = bus_map(&b, ram + 16, VG_PROT_WRITE);
+	assert_true(host_writable(q));
+	bus_unmap(&b, q);
+	assert_int_equal(foreign_map_calls(), calls + 2);
+	/* ... and entries stay after their unmap: these map nothing. */
+	bus_unmap(&b, bus_map(&b, ram + 4096 * 3, VG_PROT_READ));
+	bus_unmap(&b, bus_map(&b, ram + 4096 * 5, VG_PROT_WRITE));
+	assert_int_equal(foreign_map_calls(), calls + 2);
+	assert_int_equal(foreign_maps_now(), 2);
+
+	/* Removal with a piece still pinned: nothing stays mapped. */
+	(void)bus_map(&b, ram + 24, VG_PROT_WRITE);
+	vg_xen_free(x);
+	assert_false(b.attached);
+	assert_int_equal(foreign_maps_now(), 0);
+	vg_evloop_free(ev);
+	vg_dummy_dispose(&b.dummy);
 }
 
 /* Failed look-ups say nothing about a guest: it keeps its device. */
@@ -1146,9 +1579,12 @@ int main(void)
 		T(xen_grants_carry_traffic),
 		T(xen_foreign_mode_carries_traffic),
 		T(xen_invalidate_completes_and_remaps),
+		T(xen_foreign_steady_state_maps_nothing),
+		T(xen_grants_map_per_request),
 		T(xen_unmasked_write_data_is_masked),
 		T(xen_second_backend_loses_the_claim),
 		T(xen_destroy_releases_everything),
+		T(xen_destroy_releases_foreign_mappings),
 		T(xen_release_domain_without_xl_cleans_up),
 		T(xen_manual_mode_isa_irq_follows_status),
 		T(xen_manual_mode_refuses_firmware_isa_irq),
@@ -1163,6 +1599,9 @@ int main(void)
 		T(xen_reboot_new_domid_serves_again),
 		T(xen_lookup_errors_keep_the_guest),
 		T(xen_buffers_across_pages),
+		T(xen_map_cache_stays_bounded),
+		T(xen_map_cache_window_past_ram),
+		T(xen_map_cache_pins_and_protection),
 		T(xen_one_foreign_mode_restricted_first),
 		T(xen_one_grants_carry_traffic),
 		T(xen_one_handles_refuse_another_domain),

@@ -8,10 +8,14 @@
  * mapped with foreign mappings.
  *
  * Rings are mapped once when their queue becomes ready and kept until it
- * stops; every other piece is mapped in map() and unmapped in unmap(),
- * which the device core calls before it returns the buffer to the guest,
- * so no mapping outlives its buffer (a grant still mapped when the guest
- * reclaims it breaks the guest's device for good).
+ * stops. With grants, every other piece is mapped in map() and unmapped
+ * in unmap(), which the device core calls before it returns the buffer to
+ * the guest, so no grant mapping outlives its buffer: a grant still mapped
+ * when the guest reclaims it breaks the guest's device for good, so grant
+ * mappings are never cached. Without grants, pieces come from the
+ * device's foreign-mapping cache (xen-mapcache.c), which keeps a bounded
+ * number of mappings across requests, or, when all its entries are in
+ * use, are mapped and unmapped like grant pieces.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,37 +34,32 @@ static int map_pages(struct vg_xen_dev *d, uint64_t addr, size_t n,
 		     unsigned int prot, struct vg_xen_map *m)
 {
 	struct vg_xen_guest *g = d->g;
-	int xprot = PROT_READ | ((prot & VG_PROT_WRITE) ? PROT_WRITE : 0);
+	uint32_t refs[VG_XEN_RING_MAX_PAGES];
+	uint64_t gref;
 	void *p;
 	size_t i;
 
-	if (d->spec.grants) {
-		uint32_t refs[VG_XEN_RING_MAX_PAGES];
-		uint64_t gref;
-
-		if (!(addr & VG_XEN_GRANT_FLAG) || !g->gt)
-			return -EFAULT;
-		gref = (addr & ~VG_XEN_GRANT_FLAG) >> VG_XEN_PAGE_SHIFT;
-		if (gref > UINT32_MAX || n - 1 > UINT32_MAX - gref)
-			return -EFAULT;
-		for (i = 0; i < n; i++)
-			refs[i] = (uint32_t)(gref + i);
-		/*
-		 * Read-only grants (device-readable buffers) can only be
-		 * mapped PROT_READ: @prot comes from the descriptor's
-		 * direction, never wider.
-		 */
-		p = xengnttab_map_domain_grant_refs(g->gt, (uint32_t)n,
-						    g->domid, refs, xprot);
-	} else {
-		xen_pfn_t gfns[VG_XEN_RING_MAX_PAGES];
-
+	if (!d->spec.grants) {
 		if (addr & VG_XEN_GRANT_FLAG)
 			return -EFAULT; /* a grant address without grants */
-		for (i = 0; i < n; i++)
-			gfns[i] = (xen_pfn_t)((addr >> VG_XEN_PAGE_SHIFT) + i);
-		p = xenforeignmemory_map(g->fm, g->domid, xprot, n, gfns, NULL);
+		return vg_xen_foreign_map(d, addr >> VG_XEN_PAGE_SHIFT, n, prot,
+					  m);
 	}
+	if (!(addr & VG_XEN_GRANT_FLAG) || !g->gt)
+		return -EFAULT;
+	gref = (addr & ~VG_XEN_GRANT_FLAG) >> VG_XEN_PAGE_SHIFT;
+	if (gref > UINT32_MAX || n - 1 > UINT32_MAX - gref)
+		return -EFAULT;
+	for (i = 0; i < n; i++)
+		refs[i] = (uint32_t)(gref + i);
+	/*
+	 * Read-only grants (device-readable buffers) can only be mapped
+	 * PROT_READ: @prot comes from the descriptor's direction, never
+	 * wider.
+	 */
+	p = xengnttab_map_domain_grant_refs(
+		g->gt, (uint32_t)n, g->domid, refs,
+		PROT_READ | ((prot & VG_PROT_WRITE) ? PROT_WRITE : 0));
 	if (!p)
 		return -EFAULT;
 	m->base = p;
@@ -91,14 +90,6 @@ static int ring_map(struct vg_xen_dev *d, struct vg_xen_ring *r)
 	return map_pages(d, r->area.addr - r->off, n, r->area.prot, &r->map);
 }
 
-static bool in_map(const struct vg_xen_map *m, const void *p)
-{
-	const uint8_t *b = m->base;
-
-	return b && (const uint8_t *)p >= b &&
-	       (size_t)((const uint8_t *)p - b) < m->pages * VG_XEN_PAGE_SIZE;
-}
-
 static void *xen_map(void *ctx, uint64_t addr, size_t len, unsigned int prot,
 		     size_t *contig)
 {
@@ -127,6 +118,16 @@ static void *xen_map(void *ctx, uint64_t addr, size_t len, unsigned int prot,
 			return (uint8_t *)r->map.base + r->off + off;
 		}
 	}
+	if (!d->spec.grants) {
+		void *p;
+		int rc = vg_xen_mapcache_get(d, addr, len, prot, &p, contig);
+
+		if (!rc)
+			return p;
+		if (rc != -ENOSPC)
+			return NULL;
+		/* Every entry is pinned: this piece is mapped on its own. */
+	}
 	off = (size_t)(addr & (VG_XEN_PAGE_SIZE - 1));
 	n = pages_for(off, len, VG_XEN_MAP_MAX_PAGES);
 	if (n > VG_XEN_MAP_MAX_PAGES)
@@ -149,8 +150,10 @@ static void xen_unmap(void *ctx, void *ptr, size_t contig)
 	for (q = 0; q < VG_VDEV_MAX_QUEUES; q++)
 		for (i = 0; i < 3; i++)
 			if (d->ring[q][i].live &&
-			    in_map(&d->ring[q][i].map, ptr))
+			    vg_xen_map_has(&d->ring[q][i].map, ptr))
 				return; /* kept for the queue's lifetime */
+	if (!d->spec.grants && vg_xen_mapcache_put(d, ptr))
+		return; /* kept until evicted or dropped */
 	/* The same page count map() computed for this piece. */
 	off = (size_t)((uintptr_t)ptr & (VG_XEN_PAGE_SIZE - 1));
 	m.base = (uint8_t *)ptr - off;
@@ -169,6 +172,11 @@ static void xen_queue_unmap(void *ctx, unsigned int q)
 		unmap_pages(d, &d->ring[q][i].map);
 		d->ring[q][i].live = false;
 	}
+	/*
+	 * A queue was reset or stopped: the driver is starting over or going
+	 * away, and the buffers it used may be freed; keep nothing of them.
+	 */
+	vg_xen_mapcache_drop(d, false);
 }
 
 static int xen_queue_map(void *ctx, unsigned int q,
@@ -243,6 +251,7 @@ void vg_xen_mem_invalidate(struct vg_xen_dev *d)
 	for (q = 0; q < VG_VDEV_MAX_QUEUES; q++)
 		for (i = 0; i < 3; i++)
 			unmap_pages(d, &d->ring[q][i].map);
+	vg_xen_mapcache_drop(d, false);
 }
 
 void vg_xen_mem_release(struct vg_xen_dev *d)
@@ -251,4 +260,6 @@ void vg_xen_mem_release(struct vg_xen_dev *d)
 
 	for (q = 0; q < VG_VDEV_MAX_QUEUES; q++)
 		xen_queue_unmap(d, q);
+	/* The device is gone (detach() came first): no unmap() can follow. */
+	vg_xen_mapcache_drop(d, true);
 }

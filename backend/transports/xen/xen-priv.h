@@ -3,8 +3,9 @@
  * Inside the Xen transport: the objects xen.c (instance, xenstore
  * discovery and life cycle), xen-one.c (one guest in a confined process),
  * xen-guest.c (IOREQ server, vCPU event channels, ioreq servicing,
- * interrupts) and xen-mem.c (guest memory: grant and foreign mappings, ring
- * mappings) share. Only backend/xen*.c include this header.
+ * interrupts), xen-mem.c (guest memory: grant and foreign mappings, ring
+ * mappings) and xen-mapcache.c (foreign mappings kept across requests)
+ * share. Only backend/xen*.c include this header.
  *
  *   struct vg_xen ---- guests ----> struct vg_xen_guest (one per domid:
  *        |                              handles, IOREQ server, ioreq page,
@@ -53,6 +54,34 @@ struct vg_xen_map {
 	size_t pages;
 };
 
+/* Does @m map the host address @p? */
+static inline bool vg_xen_map_has(const struct vg_xen_map *m, const void *p)
+{
+	const uint8_t *b = m->base;
+
+	return b && (const uint8_t *)p >= b &&
+	       (size_t)((const uint8_t *)p - b) < m->pages * VG_XEN_PAGE_SIZE;
+}
+
+/*
+ * One entry of a device's foreign-mapping cache (xen-mapcache.c): guest
+ * frames [gfn, gfn + map.pages) mapped with prot. Free while map.base is
+ * NULL.
+ */
+struct vg_xen_mapent {
+	struct vg_xen_map map;
+	uint64_t gfn; /* first guest frame */
+	unsigned int prot; /* VG_PROT_READ, with VG_PROT_WRITE if writable */
+	unsigned int pins; /* pieces map() handed out, not yet unmap()ped */
+	bool stale; /* dropped while pinned: unmapped at the last unpin */
+	uint64_t used; /* the cache's clock at the last use (LRU) */
+};
+
+struct vg_xen_mapcache {
+	struct vg_xen_mapent e[VG_XEN_MAPCACHE_ENTRIES];
+	uint64_t clock;
+};
+
 /* One ring area kept mapped for its queue's lifetime. */
 struct vg_xen_ring {
 	struct vg_ring_area area;
@@ -72,6 +101,7 @@ struct vg_xen_dev {
 	struct vg_bus bus;
 	struct vg_guest_info info; /* for status */
 	struct vg_xen_ring ring[VG_VDEV_MAX_QUEUES][3];
+	struct vg_xen_mapcache cache; /* foreign mode; empty with grants */
 	int isa_level; /* last level set (ISA IRQs follow InterruptStatus) */
 	struct vg_log log; /* "dom<id>/<devid>" */
 };
@@ -207,9 +237,42 @@ enum vg_irq_kind vg_xen_irq_kind(const struct vg_devspec *spec);
 
 /* xen-mem.c */
 extern const struct vg_transport_ops vg_xen_transport_ops;
-/* Drop every foreign ring mapping of @d (IOREQ_TYPE_INVALIDATE). */
+/*
+ * Drop every foreign mapping of @d, rings and cache
+ * (IOREQ_TYPE_INVALIDATE); grant mappings stay.
+ */
 void vg_xen_mem_invalidate(struct vg_xen_dev *d);
-/* Release every ring mapping of @d. */
+/* Release every mapping of @d: nothing of its guest stays mapped. */
 void vg_xen_mem_release(struct vg_xen_dev *d);
+
+/* xen-mapcache.c: foreign mode only (d->spec.grants false). */
+/*
+ * Map the @n guest frames from @gfn of @d's guest, readable, and writable
+ * if @prot has VG_PROT_WRITE, into @m. 0, or -EFAULT if any frame cannot
+ * be mapped so (nothing mapped then). Never logs.
+ */
+int vg_xen_foreign_map(struct vg_xen_dev *d, uint64_t gfn, size_t n,
+		       unsigned int prot, struct vg_xen_map *m);
+/*
+ * map() through the cache: the piece of [@addr, @addr + @len) (@len >= 1)
+ * that one entry covers, in *@ptr and *@contig (1..@len), from an entry
+ * that allows @prot, mapped now if none does. The entry is pinned until
+ * vg_xen_mapcache_put(). 0; -ENOSPC if every entry is pinned (the caller
+ * maps the piece itself); -EFAULT if the first page cannot be mapped with
+ * @prot. Overflow-safe for any @addr and @len.
+ */
+int vg_xen_mapcache_get(struct vg_xen_dev *d, uint64_t addr, size_t len,
+			unsigned int prot, void **ptr, size_t *contig);
+/*
+ * unmap() through the cache: true if @ptr came from an entry, which is
+ * unpinned (and unmapped if it was dropped meanwhile); false if not.
+ */
+bool vg_xen_mapcache_put(struct vg_xen_dev *d, const void *ptr);
+/*
+ * Forget every entry: an unpinned one is unmapped now, a pinned one is
+ * never used again and unmapped at its last put, or now too if @all
+ * (teardown: no put can come any more).
+ */
+void vg_xen_mapcache_drop(struct vg_xen_dev *d, bool all);
 
 #endif /* VGPIO_XEN_PRIV_H */

@@ -62,6 +62,19 @@
 
 struct vg_xen;
 
+/*
+ * Guest memory in foreign-mapping mode (grants off): besides its rings,
+ * each device window keeps at most VG_XEN_MAPCACHE_ENTRIES mappings of
+ * guest pages across requests, each at most VG_XEN_MAPCACHE_PAGES pages
+ * (an aligned window of that many guest frames, or a buffer's own pages
+ * where the window cannot be mapped): at most 128 pages, 512 KiB, per
+ * window. All are dropped on IOREQ_TYPE_INVALIDATE, a queue's reset and
+ * the window's removal. Grant mode keeps no mapping beyond a request
+ * (docs/xen.md, "Guest memory").
+ */
+#define VG_XEN_MAPCACHE_ENTRIES 8u
+#define VG_XEN_MAPCACHE_PAGES 16u
+
 struct vg_xen_params {
 	struct vg_evloop *ev;
 	const struct vg_guest_hooks *hooks;

@@ -164,14 +164,21 @@ void fx_calls_clear(unsigned int domid)
 	}
 }
 
+void fx_totals(struct fx_totals *t)
+{
+	fx_ensure();
+	*t = fx_w.totals;
+}
+
 void fx_counts(struct fx_counts *c)
 {
 	fx_ensure();
 	memset(c, 0, sizeof(*c));
 	for (struct fx_map *m = fx_w.maps; m; m = m->next) {
-		if (m->kind == FX_MAP_FOREIGN)
+		if (m->kind == FX_MAP_FOREIGN) {
 			c->foreign_maps++;
-		else if (m->kind == FX_MAP_GRANT)
+			c->foreign_pages += (unsigned int)m->pages;
+		} else if (m->kind == FX_MAP_GRANT)
 			c->grant_maps++;
 		else
 			c->resource_maps++;

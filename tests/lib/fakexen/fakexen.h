@@ -108,6 +108,7 @@ const char *fx_violation_last(void);
 /* Live resources, all domains (see the rules above for what counts). */
 struct fx_counts {
 	unsigned int foreign_maps; /* xenforeignmemory_map mappings */
+	unsigned int foreign_pages; /* pages in those mappings */
 	unsigned int grant_maps; /* xengnttab mappings */
 	unsigned int resource_maps; /* ioreq pages mapped */
 	unsigned int ports; /* bound interdomain ports */
@@ -116,6 +117,20 @@ struct fx_counts {
 	unsigned int handles; /* open xc/dm/fmem/evtchn/gnttab/xs handles */
 };
 void fx_counts(struct fx_counts *c);
+
+/*
+ * Library calls made since fx_reset(), all domains: cumulative, never
+ * decremented. Every call counts, also one that failed (an injected
+ * failure, a bad gfn or grant). A test proves with these that a code path
+ * maps nothing, where the call log (fx_calls) would have to be parsed.
+ */
+struct fx_totals {
+	unsigned long foreign_map_calls; /* xenforeignmemory_map */
+	unsigned long foreign_unmap_calls; /* xenforeignmemory_unmap */
+	unsigned long grant_map_calls; /* xengnttab_map_*grant_ref* */
+	unsigned long grant_unmap_calls; /* xengnttab_unmap */
+};
+void fx_totals(struct fx_totals *t);
 
 /*
  * Make the next call of the library function named @fn (e.g.

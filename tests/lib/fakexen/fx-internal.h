@@ -173,6 +173,7 @@ struct fx_world {
 	struct fx_dom *doms;
 	struct fx_handle *handles;
 	struct fx_map *maps;
+	struct fx_totals totals; /* fx_totals() */
 	struct fx_port *ports;
 	int restrict_all; /* domid given to xentoolcore_restrict_all, or -1 */
 	struct fx_store *store;

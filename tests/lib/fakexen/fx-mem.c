@@ -240,6 +240,7 @@ void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom,
 	void *addr;
 	bool bad = false;
 
+	fx_w.totals.foreign_map_calls++;
 	if (FX_INJECT())
 		return NULL;
 	fx_log_call(dom, "foreign_map");
@@ -297,6 +298,7 @@ int xenforeignmemory_unmap(xenforeignmemory_handle *fmem, void *addr,
 	struct fx_map *m;
 
 	(void)fmem;
+	fx_w.totals.foreign_unmap_calls++;
 	if (FX_INJECT())
 		return -1;
 	m = map_find(addr, pages);
@@ -577,6 +579,7 @@ out:
 void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
 			      uint32_t ref, int prot)
 {
+	fx_w.totals.grant_map_calls++;
 	if (FX_INJECT())
 		return NULL;
 	return grant_map(xgt, 1, NULL, domid, &ref, prot);
@@ -585,6 +588,7 @@ void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
 void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count,
 			       uint32_t *domids, uint32_t *refs, int prot)
 {
+	fx_w.totals.grant_map_calls++;
 	if (FX_INJECT())
 		return NULL;
 	return grant_map(xgt, count, domids, 0, refs, prot);
@@ -593,6 +597,7 @@ void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count,
 void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count,
 				      uint32_t domid, uint32_t *refs, int prot)
 {
+	fx_w.totals.grant_map_calls++;
 	if (FX_INJECT())
 		return NULL;
 	return grant_map(xgt, count, NULL, domid, refs, prot);
@@ -607,6 +612,7 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 {
 	struct fx_map *m;
 
+	fx_w.totals.grant_unmap_calls++;
 	if (FX_INJECT())
 		return -1;
 	if (xgt->h.neutered) {
