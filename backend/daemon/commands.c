@@ -458,11 +458,26 @@ static void status_text(struct vg_ctl_call *call, const struct vg_json *res)
 int vg_daemon_apply(struct vg_daemon *d, const struct vg_config *cfg,
 		    struct vg_doms_change *chg, char *err, size_t errlen)
 {
-	int rc = vg_doms_apply(&d->doms, cfg, chg, err, errlen);
+	struct vg_daemon_window *win;
+	unsigned int nwin;
+	int rc;
 
-	if (!rc)
-		vg_workers_tables(d);
-	return rc;
+	/* Everything that can fail before anything changes. */
+	if (vg_daemon_windows(cfg, &win, &nwin)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = vg_doms_apply(&d->doms, cfg, chg, err, errlen);
+	if (rc) {
+		free(win);
+		return rc;
+	}
+	/* The domains created from now on get the new windows. */
+	free(d->win);
+	d->win = win;
+	d->nwin = nwin;
+	vg_workers_tables(d);
+	return 0;
 }
 
 int vg_daemon_reload_err(struct vg_daemon *d, struct vg_doms_change *chg,
@@ -606,12 +621,118 @@ static int cmd_sim_set(void *arg, struct vg_ctl_call *call)
 	return rc ? sim_fail(call, rc) : 0;
 }
 
+/* --- device windows ------------------------------------------------------- */
+
+/* The first transport that adds device windows, or -1 with @call failed. */
+static int device_transport(const struct vg_daemon *d, struct vg_ctl_call *call)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->ntp; i++)
+		if (d->tp[i].cls->device_add)
+			return (int)i;
+	vg_ctl_fail(call, VG_CTL_E_UNSUPPORTED,
+		    "no transport here adds device windows (the Xen transport "
+		    "is off)");
+	return -1;
+}
+
+/* A transport's -errno for device add/remove (guest.h) as an error code. */
+static int device_fail(struct vg_ctl_call *call, int rc, const char *why)
+{
+	const char *code;
+
+	switch (rc) {
+	case -EINVAL:
+		code = VG_CTL_E_ARGS;
+		break;
+	case -ENOENT:
+		code = VG_CTL_E_NOT_FOUND;
+		break;
+	case -EEXIST:
+		code = VG_CTL_E_BUSY;
+		break;
+	case -EOPNOTSUPP:
+	case -EPERM:
+		code = VG_CTL_E_UNSUPPORTED;
+		break;
+	default:
+		code = VG_CTL_E_INTERNAL;
+		break;
+	}
+	return vg_ctl_fail(call, code, "%s", why[0] ? why : strerror(-rc));
+}
+
+static int cmd_device_add(void *arg, struct vg_ctl_call *call)
+{
+	struct vg_daemon *d = arg;
+	struct vg_jw *w = vg_ctl_result(call);
+	struct vg_guest_added a;
+	char why[256] = "";
+	int t = device_transport(d, call), rc;
+
+	if (t < 0)
+		return -1;
+	rc = d->tp[t].cls->device_add(d->tp[t].handle, vg_ctl_arg_str(call, 0),
+				      &a, why, sizeof(why));
+	if (rc)
+		return device_fail(call, rc, why);
+	vg_jw_obj(w);
+	vg_jw_kstr(w, "transport", d->tp[t].cls->name);
+	vg_jw_kstr(w, "domain", a.domain);
+	vg_jw_ku64(w, "domid", (uint64_t)a.domid);
+	vg_jw_ku64(w, "devid", (uint64_t)a.devid);
+	vg_jw_kbool(w, "attached", a.attached);
+	if (a.attached)
+		vg_jw_knull(w, "reason");
+	else
+		vg_jw_kstr(w, "reason", a.why);
+	vg_jw_obj_end(w);
+	return 0;
+}
+
+static void device_add_text(struct vg_ctl_call *call, const struct vg_json *res)
+{
+	bool attached = vg_json_true(vg_json_get(res, "attached"));
+
+	vg_ctl_reply(call,
+		     "device %s dom%" PRIu64 "/%" PRIu64 " domain %s attached "
+		     "%s",
+		     vg_json_get_str(res, "transport", "?"),
+		     vg_json_get_u64(res, "domid", 0),
+		     vg_json_get_u64(res, "devid", 0),
+		     vg_json_get_str(res, "domain", "?"),
+		     attached ? "yes" : "no");
+	if (!attached)
+		vg_ctl_reply(call, "empty window: %s",
+			     vg_json_get_str(res, "reason", "?"));
+}
+
+static int cmd_device_remove(void *arg, struct vg_ctl_call *call)
+{
+	struct vg_daemon *d = arg;
+	char why[256] = "";
+	int t = device_transport(d, call), rc;
+
+	if (t < 0)
+		return -1;
+	rc = d->tp[t].cls->device_remove(
+		d->tp[t].handle, vg_ctl_arg_str(call, 0), why, sizeof(why));
+	return rc ? device_fail(call, rc, why) : 0;
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 static const struct vg_ctl_arg sim_line_args[] = {
 	{"chip", VG_CTL_ARG_STR, 1, VG_CONFIG_NAME_MAX},
 	{"line", VG_CTL_ARG_STR, 1, VG_CONFIG_NAME_MAX},
 	{"value", VG_CTL_ARG_INT, 0, 1},
+};
+
+/* A device spec: "domid=32751,base=0xfffffffffffffe00,irq=1019,..." fits. */
+#define VG_DEVICE_SPEC_MAX 127
+static const struct vg_ctl_arg device_args[] = {
+	{"spec", VG_CTL_ARG_STR, 1, VG_DEVICE_SPEC_MAX},
 };
 
 const struct vg_ctl_cmd vg_daemon_cmds[] = {
@@ -642,6 +763,23 @@ const struct vg_ctl_cmd vg_daemon_cmds[] = {
 		.args = sim_line_args,
 		.nargs = 3,
 		.fn = cmd_sim_set,
+	},
+	{
+		.name = "device add",
+		.help = "serve a device window for a running guest (SPEC as "
+			"vgpiod --device's)",
+		.args = device_args,
+		.nargs = 1,
+		.fn = cmd_device_add,
+		.text = device_add_text,
+	},
+	{
+		.name = "device remove",
+		.help = "stop serving a window that is not libxl's (SPEC "
+			"domid=N,base=ADDR)",
+		.args = device_args,
+		.nargs = 1,
+		.fn = cmd_device_remove,
 	},
 };
 

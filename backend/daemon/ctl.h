@@ -66,6 +66,7 @@
 #define VG_CTL_E_UNKNOWN "unknown-command"
 #define VG_CTL_E_ARGS "bad-args" /* missing, unknown or invalid arguments */
 #define VG_CTL_E_NOT_FOUND "not-found" /* what an argument names is not */
+#define VG_CTL_E_BUSY "busy" /* what an argument names is taken */
 #define VG_CTL_E_POLICY "policy" /* the policy was refused, unchanged */
 #define VG_CTL_E_UNSUPPORTED "unsupported" /* not in this daemon's mode */
 #define VG_CTL_E_PARTIAL "partial" /* done in part; see "result" */

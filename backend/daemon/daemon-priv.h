@@ -13,6 +13,12 @@
 #include "daemon.h"
 #include "dom.h"
 
+/* A domain's Xen device window in the policy now (its xen-device). */
+struct vg_daemon_window {
+	char name[VG_CONFIG_NAME_MAX + 1];
+	struct vg_devspec spec; /* domid 0 */
+};
+
 /* Start-up stages, in order; teardown undoes every stage reached. */
 enum vg_daemon_stage {
 	VG_STAGE_NONE,
@@ -43,6 +49,12 @@ struct vg_daemon {
 	struct vg_provider prov[VG_DAEMON_MAX_PROVIDERS];
 	int prov_fd[VG_DAEMON_MAX_PROVIDERS]; /* watched event fds or -1 */
 	struct vg_doms doms;
+	/*
+	 * The policy's Xen device windows by domain name, for the
+	 * transports' window() hook: start-up's, then each applied one's.
+	 */
+	struct vg_daemon_window *win;
+	unsigned int nwin;
 	/* Started transports, in start order. */
 	unsigned int ntp;
 	struct {
@@ -114,6 +126,13 @@ void vg_workers_stop(struct vg_daemon *d);
  */
 #define VG_WORKER_REPLY_MS 5000u
 void vg_workers_hung(struct vg_daemon *d, const char *domain, long pid);
+
+/*
+ * The xen-device windows of @cfg, into a new array *@out of *@n (NULL
+ * for none). 0 or -ENOMEM.
+ */
+int vg_daemon_windows(const struct vg_config *cfg,
+		      struct vg_daemon_window **out, unsigned int *n);
 
 /* The control commands the daemon serves, for vg_ctl_new(). */
 extern const struct vg_ctl_cmd vg_daemon_cmds[];

@@ -147,9 +147,51 @@ static void guest_detach(void *arg, void *conn)
 		vg_workers_detach(d, conn);
 }
 
+int vg_daemon_windows(const struct vg_config *cfg,
+		      struct vg_daemon_window **out, unsigned int *n)
+{
+	unsigned int i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < cfg->ndomains; i++)
+		k += cfg->domains[i].has_xen_device;
+	if (!k)
+		return 0;
+	*out = calloc(k, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < cfg->ndomains; i++) {
+		const struct vg_config_domain *cd = &cfg->domains[i];
+
+		if (!cd->has_xen_device)
+			continue;
+		snprintf((*out)[*n].name, sizeof((*out)[*n].name), "%s",
+			 cd->name);
+		(*out)[(*n)++].spec = cd->xen_device;
+	}
+	return 0;
+}
+
+/* The policy's window for domain @domain now (guest.h, window()). */
+static int guest_window(void *arg, const char *domain, struct vg_devspec *out)
+{
+	struct vg_daemon *d = arg;
+	unsigned int i;
+
+	for (i = 0; i < d->nwin; i++) {
+		if (!strcmp(d->win[i].name, domain)) {
+			*out = d->win[i].spec;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static const struct vg_guest_hooks guest_hooks = {
 	.attach = guest_attach,
 	.detach = guest_detach,
+	.window = guest_window,
 };
 
 /* Guests go to workers: loop connections handed over, Xen windows spawned. */
@@ -158,6 +200,7 @@ static const struct vg_guest_hooks worker_hooks = {
 	.detach = guest_detach,
 	.route = vg_workers_route,
 	.spawn = vg_workers_spawn,
+	.window = guest_window,
 };
 
 /* Give every guest with queue work its budget; true if any has more. */
@@ -338,6 +381,9 @@ static int start(struct vg_daemon *d, const struct vg_daemon_params *p)
 		return rc;
 
 	d->stage = VG_STAGE_TRANSPORTS;
+	rc = vg_daemon_windows(d->cfg, &d->win, &d->nwin);
+	if (rc)
+		return rc;
 	rc = start_transports(d, p);
 	if (rc)
 		return rc;
@@ -384,6 +430,7 @@ int vg_daemon_new(const struct vg_daemon_params *p, struct vg_daemon **out)
 	rc = start(d, p);
 	if (rc) {
 		teardown(d);
+		free(d->win);
 		free(d);
 		return rc;
 	}
@@ -452,5 +499,6 @@ void vg_daemon_free(struct vg_daemon *d)
 		return;
 	teardown(d);
 	vg_log_info(&d->log, "stopped; lines left in their safe state");
+	free(d->win);
 	free(d);
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The policy file's [domain NAME] section: a guest's ordered line set
- * and each line's options. Host lines and guest names are checked
- * across domains by cfgcheck.c once the whole file is read.
+ * The policy file's [domain NAME] section: a guest's ordered line set,
+ * each line's options and its Xen device window. Host lines and guest
+ * names are checked across domains by cfgcheck.c once the whole file is
+ * read; windows need no check across domains (each is another guest's).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,12 +271,161 @@ static int domain_line(struct vg_cfgparse *p, const struct vg_cfgtok *key)
 	return rc;
 }
 
+/* --- the domain's Xen device window ---------------------------------------- */
+
+int vg_config_xen_device_check(const struct vg_devspec *d, char *err,
+			       size_t errlen)
+{
+	const char *what;
+
+	if (d->domid) {
+		snprintf(err, errlen,
+			 "domid=%u: a policy's window serves every domain of "
+			 "its name, not one domid",
+			 d->domid);
+		return -EINVAL;
+	}
+	if (d->base % VG_DEVSPEC_WINDOW ||
+	    d->base > UINT64_MAX - (VG_DEVSPEC_WINDOW - 1)) {
+		snprintf(err, errlen,
+			 "base=%#llx: must be a multiple of %#x (the device "
+			 "window)",
+			 (unsigned long long)d->base, VG_DEVSPEC_WINDOW);
+		return -EINVAL;
+	}
+	switch (d->irq_kind) {
+	case VG_IRQ_DEFAULT:
+		/* The daemon's build picks the kind; the number fits one. */
+		if (vg_devspec_irq_ok(VG_IRQ_ISA, d->irq) ||
+		    vg_devspec_irq_ok(VG_IRQ_SPI, d->irq))
+			break;
+		snprintf(err, errlen,
+			 "irq=%u: neither an ISA IRQ (1..15) nor a GIC SPI "
+			 "(32..1019)",
+			 d->irq);
+		return -EINVAL;
+	case VG_IRQ_ISA:
+	case VG_IRQ_SPI:
+		if (vg_devspec_irq_ok(d->irq_kind, d->irq))
+			break;
+		snprintf(err, errlen, "irq=%u: out of range for irqtype=%s",
+			 d->irq,
+			 d->irq_kind == VG_IRQ_ISA ? "isa (1..15)"
+						   : "spi (32..1019)");
+		return -EINVAL;
+	default:
+		snprintf(err, errlen, "unknown irqtype");
+		return -EINVAL;
+	}
+	/* An ISA IRQ, whether said or by its number (no SPI is below 32). */
+	if (d->irq <= 15 &&
+	    vg_devspec_isa_use(d->irq, &what) == VG_ISA_FIRMWARE) {
+		snprintf(err, errlen,
+			 "irq=%u: an HVM guest's firmware routes ISA IRQ %u to "
+			 "%s; choose a free one",
+			 d->irq, d->irq, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One KEY=VALUE of xen-device, by vgpiod --device's rules. */
+static int xen_opt(struct vg_cfgparse *p, const char *key,
+		   const struct vg_cfgtok *t)
+{
+	char err[VG_CONFIG_ERR_MSG_MAX], *v = vg_cfgtok_dup(t);
+	int rc;
+
+	if (!v)
+		return vg_cfglex_nomem(&p->lx);
+	rc = vg_devspec_set(&cur_dom(p)->xen_device, key, v, err, sizeof(err));
+	free(v);
+	return rc ? vg_cfglex_err(&p->lx, t->col, "%s", err) : 0;
+}
+
+static int xen_base(struct vg_cfgparse *p, const struct vg_cfgtok *t)
+{
+	return xen_opt(p, "base", t);
+}
+
+static int xen_irq(struct vg_cfgparse *p, const struct vg_cfgtok *t)
+{
+	p->xen_irq_col = t->col;
+	return xen_opt(p, "irq", t);
+}
+
+static int xen_irqtype(struct vg_cfgparse *p, const struct vg_cfgtok *t)
+{
+	return xen_opt(p, "irqtype", t);
+}
+
+static int xen_grants(struct vg_cfgparse *p, const struct vg_cfgtok *t)
+{
+	return xen_opt(p, "grants", t);
+}
+
+/* --device has it; a name in the policy stands for every domid. */
+static int xen_domid(struct vg_cfgparse *p, const struct vg_cfgtok *t)
+{
+	return vg_cfglex_err(&p->lx, t->col,
+			     "no domid here: the window serves every domain "
+			     "named %s",
+			     cur_dom(p)->name);
+}
+
+static const struct vg_cfgkey xen_opt_list[] = {
+	{.name = "base", .parse = xen_base, .form = VG_KEY_VALUE},
+	{.name = "irq", .parse = xen_irq, .form = VG_KEY_VALUE},
+	{.name = "irqtype", .parse = xen_irqtype, .form = VG_KEY_VALUE},
+	{.name = "grants", .parse = xen_grants, .form = VG_KEY_VALUE},
+	{.name = "domid", .parse = xen_domid, .form = VG_KEY_VALUE},
+};
+
+static const struct vg_cfgkeys xen_opts = {
+	.what = "xen-device option",
+	.where = " (base, irq, irqtype, grants)",
+	.v = xen_opt_list,
+	.n = VG_ARRAY_SIZE(xen_opt_list),
+};
+
+/* xen-device = base=ADDR irq=N [irqtype=isa|spi] [grants=0|1] */
+static int domain_xen_device(struct vg_cfgparse *p, const struct vg_cfgtok *key)
+{
+	struct vg_cfglex *lx = &p->lx;
+	struct vg_config_domain *d = cur_dom(p);
+	const struct vg_cfgtok *name;
+	char err[VG_CONFIG_ERR_MSG_MAX];
+	unsigned int given = 0;
+	int rc = 0;
+
+	(void)key;
+	d->has_xen_device = true;
+	while (!rc && vg_cfglex_peek(lx)) {
+		rc = vg_cfglex_expect(lx, VG_TOK_WORD, "a xen-device option",
+				      &name);
+		if (!rc)
+			rc = vg_cfgparse_key(p, &xen_opts, name, &given);
+	}
+	if (rc)
+		return rc;
+	/* Bits 0 and 1: base and irq, in xen_opt_list's order. */
+	if ((given & 3u) != 3u)
+		return vg_cfglex_err(lx, lx->eol_col, "xen-device needs %s",
+				     given & 1u	  ? "irq="
+				     : given & 2u ? "base="
+						  : "base= and irq=");
+	if (vg_config_xen_device_check(&d->xen_device, err, sizeof(err)))
+		return vg_cfglex_err(lx, p->xen_irq_col, "%s", err);
+	return 0;
+}
+
 static const struct vg_cfgkey domain_key_list[] = {
 	{.name = "lines", .parse = domain_lines},
 	{.name = "line",
 	 .parse = domain_line,
 	 .form = VG_KEY_OWN,
 	 .repeatable = true},
+	{.name = "xen-device", .parse = domain_xen_device},
 };
 
 static const struct vg_cfgkeys domain_keys = {

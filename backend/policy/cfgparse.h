@@ -74,6 +74,7 @@ struct vg_cfgparse {
 	unsigned int seen; /* bit i: key i of the section given */
 	unsigned char *opts_done; /* current domain: `line` given, per line */
 	struct vg_config_line *line; /* whose options are being read */
+	unsigned int xen_irq_col; /* xen-device being read: its irq's column */
 
 	struct vg_cfgref *refs;
 	unsigned int nrefs;

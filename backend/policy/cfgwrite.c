@@ -95,16 +95,33 @@ static void cfgw_line_opts(struct vg_strbuf *b, unsigned int i,
 		vg_strbuf_addf(b, "\n");
 }
 
+/* xen-device = ..., naming irqtype and grants only when not the default. */
+static void cfgw_xen_device(struct vg_strbuf *b, const struct vg_devspec *x)
+{
+	vg_strbuf_addf(b, "xen-device = base=%#llx irq=%u",
+		       (unsigned long long)x->base, x->irq);
+	if (x->irq_kind != VG_IRQ_DEFAULT)
+		vg_strbuf_addf(b, " irqtype=%s",
+			       x->irq_kind == VG_IRQ_ISA ? "isa" : "spi");
+	if (x->grants)
+		vg_strbuf_addf(b, " grants=1");
+	vg_strbuf_addf(b, "\n");
+}
+
 int vg_config_write_domain(const struct vg_config_domain *d, char **out,
 			   size_t *len)
 {
 	struct vg_strbuf b = {0};
+	char err[VG_CONFIG_ERR_MSG_MAX];
 	unsigned int i;
 	int rc;
 
 	*out = NULL;
 	if (!cfgw_word_ok(d->name, VG_CONFIG_NAME_MAX) || !d->nlines ||
 	    d->nlines > CFGW_MAX_DOMAIN_LINES || !d->lines)
+		return -EINVAL;
+	if (d->has_xen_device &&
+	    vg_config_xen_device_check(&d->xen_device, err, sizeof(err)))
 		return -EINVAL;
 	for (i = 0; i < d->nlines; i++) {
 		rc = cfgw_check_line(&d->lines[i]);
@@ -122,6 +139,8 @@ int vg_config_write_domain(const struct vg_config_domain *d, char **out,
 		vg_strbuf_addf(&b, " %s", l->line);
 	}
 	vg_strbuf_addf(&b, "\n");
+	if (d->has_xen_device)
+		cfgw_xen_device(&b, &d->xen_device);
 	for (i = 0; i < d->nlines; i++)
 		cfgw_line_opts(&b, i, &d->lines[i]);
 	if (b.rc) {

@@ -20,11 +20,21 @@
  *          bias=as-is|disabled|pull-up|pull-down
  *          drive=push-pull|open-drain|open-source
  *          active-low=yes|no debounce=USEC
+ *   xen-device = base=ADDR irq=N [irqtype=isa|spi] [grants=0|1]
+ *                                  a Xen device window vgpiod serves to
+ *                                  every domain of this name from its
+ *                                  creation (after `lines`; optional)
  *
  * The parser is strict: unknown sections and keys, duplicates, trailing
  * garbage, numbers out of range, a host line in two domains and duplicate
  * guest names are errors, reported as a struct vg_config_err (file, line,
- * column, message) or as the text "SOURCE:LINE:COL: message". Pure code
+ * column, message) or as the text "SOURCE:LINE:COL: message". A
+ * xen-device's values follow vgpiod --device's rules (transports/xen/
+ * devspec.h: base and irq decimal or 0x hexadecimal, base a multiple of
+ * 0x200) with no domid; its irq must fit its irqtype (without one: an ISA
+ * IRQ 1..15 or a GIC SPI 32..1019), and an ISA IRQ an HVM guest's
+ * firmware routes elsewhere is an error (vg_devspec_isa_use). Two domains
+ * may have windows at the same base: they are different guests. Pure code
  * over a buffer (no I/O except vg_config_load), fuzzed.
  */
 #ifndef VGPIO_CONFIG_H
@@ -34,6 +44,7 @@
 #include <stdint.h>
 #include <vgpio/provider.h>
 #include "acl.h"
+#include "devspec.h"
 
 #define VG_CONFIG_NAME_MAX 63 /* chip and domain names, bytes */
 
@@ -73,6 +84,12 @@ struct vg_config_domain {
 	char *name;
 	unsigned int nlines;
 	struct vg_config_line *lines;
+	/*
+	 * xen-device: the window every domain of this name gets (domid 0;
+	 * irq_kind VG_IRQ_DEFAULT when no irqtype was given).
+	 */
+	bool has_xen_device;
+	struct vg_devspec xen_device;
 };
 
 struct vg_config {
@@ -143,6 +160,13 @@ void vg_config_free(struct vg_config *cfg);
 const struct vg_config_domain *vg_config_domain(const struct vg_config *cfg,
 						const char *name);
 
+/*
+ * Can @d be a domain's xen-device (the rules above)? 0, or -EINVAL with
+ * why in @err ("irq=5: ..."), as the parser says it.
+ */
+int vg_config_xen_device_check(const struct vg_devspec *d, char *err,
+			       size_t errlen);
+
 /* The built-in demo configuration (a board with LEDs and a button). */
 extern const char vg_config_demo[];
 
@@ -153,13 +177,15 @@ extern const char vg_config_demo[];
  *
  * vg_config_write_domain: @d as a "[domain NAME]" section ending with a
  * newline: its `lines` key (consecutive lines of one chip in one group),
- * then a `line INDEX = ...` entry for each line with an option that is
- * not its default, naming only those options. Parsing the text (with the
+ * its `xen-device` if it has one (irqtype and grants only when not the
+ * default), then a `line INDEX = ...` entry for each line with an option
+ * that is not its default, naming only those options. Parsing the text (with the
  * sim sections @d refers to) gives @d back. 0 and a malloc'ed
  * NUL-terminated string in *out (its length in *len if @len is not
  * NULL); -EINVAL if @d cannot be written as a valid section (no lines; a
  * name, chip or line that is not a policy word; an allow mask that is 0
- * or has unknown bits; an option value out of range); -ENOMEM.
+ * or has unknown bits; an option value out of range; a xen-device the
+ * parser would refuse); -ENOMEM.
  *
  * vg_config_find_section: where section [@type @name] is in @text (@len
  * bytes that vg_config_parse accepts): *start is the first byte of its

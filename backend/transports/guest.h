@@ -48,6 +48,8 @@ struct vg_guest_info {
 			      "connected", "manual", "placeholder" */
 };
 
+struct vg_devspec; /* a Xen device window: transports/xen/devspec.h */
+
 struct vg_guest_hooks {
 	/*
 	 * A guest device window of domain @domain is up. Return 0 and the
@@ -88,6 +90,14 @@ struct vg_guest_hooks {
 	 */
 	int (*spawn)(void *arg, void *conn, const char *domain,
 		     const char *const *wargs, char *reason, size_t reason_len);
+	/*
+	 * Optional: for a transport that serves device windows by domain
+	 * name (Xen: the policy's xen-device). The window the owner gives
+	 * every domain named @domain, into *@out (domid 0): 1 if it gives
+	 * one, 0 if not. Asked once for each domain as it appears, so a new
+	 * answer (a reload) applies to domains created from then on.
+	 */
+	int (*window)(void *arg, const char *domain, struct vg_devspec *out);
 };
 
 /* What the daemon gives every transport it starts. */
@@ -106,6 +116,18 @@ typedef void (*vg_guest_device_fn)(void *arg, void *conn, const char *domain,
 				   const struct vg_guest_info *info,
 				   bool attached);
 
+/* A device window device_add() serves now. */
+struct vg_guest_added {
+	char domain[64]; /* the guest's domain name */
+	long domid, devid;
+	/*
+	 * False: the owner refused the domain's device (@why says why) and
+	 * the window is served empty, as the transport serves a refused one.
+	 */
+	bool attached;
+	char why[160];
+};
+
 struct vg_transport_class {
 	const char *name;
 	/*
@@ -119,9 +141,29 @@ struct vg_transport_class {
 	void (*stop)(void *handle);
 	/* Optional: report every device window served now. */
 	void (*devices)(void *handle, vg_guest_device_fn fn, void *arg);
+	/*
+	 * Optional, both or neither: add a device window for a guest that
+	 * runs now, as the transport's own manual windows are added, or
+	 * remove one added so (not one a toolstack made). @spec is in the
+	 * class's own syntax (xen: vgpiod --device's SPEC to add,
+	 * "domid=N,base=ADDR" to remove). 0 (device_add: *@out says what
+	 * serves the window), or -errno with @why (@why_len bytes) saying
+	 * why, for people: -EINVAL a bad spec or window, -ENOENT no such
+	 * guest or window, -EEXIST a window there already, -EOPNOTSUPP a
+	 * guest that cannot have one, -EPERM a window not added so, -EIO it
+	 * could not be set up (logged).
+	 */
+	int (*device_add)(void *handle, const char *spec,
+			  struct vg_guest_added *out, char *why,
+			  size_t why_len);
+	int (*device_remove)(void *handle, const char *spec, char *why,
+			     size_t why_len);
 };
 
-/* True if @c has a name, start() and stop(). */
+/*
+ * True if @c has a name, start() and stop(), and device_add() and
+ * device_remove() both or neither.
+ */
 bool vg_transport_class_valid(const struct vg_transport_class *c);
 
 #endif /* VGPIO_GUEST_H */

@@ -3,7 +3,8 @@
  * Fuzz the policy parser. Whatever it accepts must satisfy the invariants
  * the rest of the daemon relies on, and must build a working sim: every
  * chip, wire and pull is accepted by backend/providers/sim.c and every
- * domain line on a sim chip opens (no line is held twice). The writer is the parser's
+ * domain line on a sim chip opens (no line is held twice), and every Xen
+ * device window passes the policy's own check. The writer is the parser's
  * inverse: replacing the first domain's section with what
  * vg_config_write_domain() makes of it (as vgpio-assign does) parses
  * again to the same domain.
@@ -84,6 +85,12 @@ static void check_domains(const struct vg_config *cfg)
 		check_str(d->name, VG_CONFIG_NAME_MAX);
 		VG_FUZZ_CHECK(vg_config_domain(cfg, d->name) == d);
 		VG_FUZZ_CHECK(d->nlines >= 1);
+		if (d->has_xen_device) {
+			char err[256];
+
+			VG_FUZZ_CHECK(!vg_config_xen_device_check(
+				&d->xen_device, err, sizeof(err)));
+		}
 		for (j = 0; j < d->nlines; j++) {
 			const struct vg_config_line *l = &d->lines[j];
 
@@ -206,6 +213,12 @@ static void check_round_trip(const struct vg_config *cfg, const char *text,
 				       &cfg2, err, sizeof(err)));
 	d2 = vg_config_domain(cfg2, d->name);
 	VG_FUZZ_CHECK(d2 && d2->nlines == d->nlines);
+	VG_FUZZ_CHECK(d2->has_xen_device == d->has_xen_device);
+	VG_FUZZ_CHECK(d2->xen_device.base == d->xen_device.base &&
+		      d2->xen_device.irq == d->xen_device.irq &&
+		      d2->xen_device.irq_kind == d->xen_device.irq_kind &&
+		      d2->xen_device.grants == d->xen_device.grants &&
+		      !d2->xen_device.domid);
 	for (i = 0; i < d->nlines; i++)
 		VG_FUZZ_CHECK(line_equal(&d->lines[i], &d2->lines[i]));
 	vg_config_free(cfg2);

@@ -6,8 +6,11 @@
  * in text and JSON, and the round trip with a running vgpiod: assign,
  * a guest uses the lines, revoke, a refused reload restores the file.
  * Sim chips only (no GPIO hardware here): the host-line probe is reached
- * through a chip that is neither a sim chip nor a host chip. Also
- * vgpio-ctl, which shares vgpio-assign's control client.
+ * through a chip that is neither a sim chip nor a host chip. The
+ * domain's Xen device window: set, kept by line edits, removed, taken by
+ * xl-config; device-add and device-remove up to the daemon (the Xen side
+ * is tests/xen-fake/). Also vgpio-ctl, which shares vgpio-assign's
+ * control client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -782,7 +785,10 @@ static void xlconfig_x86_writes_table_and_device(void **state)
 		 "# vgpio: domain beta, a virtio-gpio device with 1 line\n"
 		 "# x86 HVM (type = \"hvm\"): window 0xfe000000, ISA IRQ 3, "
 		 "described by the ACPI table below.\n"
-		 "# Serve it with: vgpiod --device "
+		 "# Serve it to every domain beta from its creation:\n"
+		 "#   vgpio-assign xen-device beta base=0xfe000000 irq=3 "
+		 "irqtype=isa\n"
+		 "# or to one domain that runs: vgpio-assign device-add "
 		 "domid=DOMID,base=0xfe000000,irq=3,irqtype=isa\n"
 		 "# (DOMID: the domain's ID once created, xl domid beta)\n"
 		 "acpi_firmware = \"%s\"\n",
@@ -944,6 +950,216 @@ static void xlconfig_refuses_bad_input(void **state)
 	spew(f->policy, "[domain x]\nlines = board 1\n[domain x]\n");
 	assert_int_equal(run(f, "xl-config", "x", "--arch", "arm", NULL), 1);
 	assert_non_null(strstr(f->err, "duplicate section"));
+}
+
+/*
+ * The domain's window in the policy: xl-config takes it (and the table
+ * says the same), options that disagree are refused, JSON says so.
+ */
+static void xlconfig_x86_uses_policy_window(void **state)
+{
+	struct fx *f = *state;
+	uint8_t t[VG_SSDT_MAX];
+	struct vg_json *v;
+	char table[256], want[1024];
+	size_t n;
+
+	spew(f->policy, base);
+	snprintf(table, sizeof(table), "%s/alpha.aml", f->dir);
+	assert_int_equal(run(f, "xen-device", "alpha", "base=0xfe000400",
+			     "irq=13", "grants=1", NULL),
+			 0);
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86",
+			     "--table", table, NULL),
+			 0);
+	assert_string_equal(f->err, "");
+	snprintf(want, sizeof(want),
+		 "# vgpio: domain alpha, a virtio-gpio device with 1 line\n"
+		 "# x86 HVM (type = \"hvm\"): window 0xfe000400, ISA IRQ 13, "
+		 "described by the ACPI table below.\n"
+		 "# vgpiod serves it to every domain alpha from its creation: "
+		 "the policy's\n"
+		 "#   xen-device = base=0xfe000400 irq=13 irqtype=isa "
+		 "grants=1\n"
+		 "acpi_firmware = \"%s\"\n",
+		 table);
+	assert_string_equal(f->out, want);
+	n = want_table(0xfe000400, 13, t);
+	assert_file_bytes(table, t, n);
+	/* Options may repeat the policy, not contradict it. */
+	assert_int_equal(run(f, "--json", "xl-config", "alpha", "--arch", "x86",
+			     "--irq", "13", "--base", "0xfe000400", "--table",
+			     table, NULL),
+			 0);
+	v = parsed_out(f);
+	assert_true(vg_json_true(vg_json_get(v, "in_policy")));
+	assert_string_equal(vg_json_get_str(v, "xen_device", ""),
+			    "base=0xfe000400 irq=13 irqtype=isa grants=1");
+	assert_true(
+		vg_json_true(vg_json_get(vg_json_get(v, "device"), "grants")));
+	vg_json_free(v);
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86", "--irq",
+			     "3", "--table", table, NULL),
+			 2);
+	assert_one_message(f, "--irq 3: the policy gives domain alpha irq=13");
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86",
+			     "--grants", "0", "--table", table, NULL),
+			 2);
+	assert_one_message(f, "the policy gives domain alpha grants=1");
+	/* An SPI window is no x86 window. */
+	assert_int_equal(run(f, "xen-device", "alpha", "base=0x2000000",
+			     "irq=33", "irqtype=spi", NULL),
+			 0);
+	assert_int_equal(run(f, "xl-config", "alpha", "--arch", "x86",
+			     "--table", table, NULL),
+			 2);
+	assert_one_message(f, "its xen-device has a GIC SPI");
+}
+
+/* --- the policy's Xen device window --------------------------------------- */
+
+/*
+ * xen-device sets, replaces and removes the key in the domain's section
+ * (the rest of the file byte for byte); assign and revoke keep it; bad
+ * values change nothing and say what is wrong.
+ */
+static void assign_xen_device_set_kept_removed(void **state)
+{
+	static const struct {
+		const char *args[4], *msg;
+	} bad[] = {
+		{{"alpha", "base=0xfe000000", "irq=5"},
+		 "xen-device 'base=0xfe000000 irq=5': irq=5: an HVM guest's "
+		 "firmware routes ISA IRQ 5"},
+		{{"alpha", "base=0xfe000000", "irq=3", "domid=4"},
+		 "no domid here"},
+		{{"alpha", "base=0xfe000000"}, "xen-device needs irq="},
+		{{"alpha", "irq=3", "base=0x10"}, "multiple of 0x200"},
+		{{"alpha", "base=0", "irq=3", "colour=red"},
+		 "unknown xen-device option 'colour'"},
+		{{"gamma", "base=0", "irq=3"}, "domain gamma: not in"},
+		{{"beta", "--remove"}, "domain beta: has no xen-device"},
+		{{"alpha"}, "needs KEY=VALUE options or --remove"},
+		{{"alpha", "--json"}, "unknown option '--json'"},
+	};
+	struct fx *f = *state;
+	struct vg_config *cfg;
+	const struct vg_config_domain *d;
+	char *after;
+	unsigned int i;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "xen-device", "alpha", "base=0xfe000000",
+			     "irq=3", "irqtype=isa", NULL),
+			 0);
+	after = slurp(f->policy, NULL);
+	/* Only alpha's section changed: its window after its lines. */
+	assert_non_null(strstr(after, "[domain alpha]\n"
+				      "lines = board out0\n"
+				      "xen-device = base=0xfe000000 irq=3 "
+				      "irqtype=isa\n"
+				      "line 0 = allow=out safe=low\n"
+				      "\n# beta reads in0.\n"));
+	assert_non_null(strstr(after, "line in0 = allow=in,irq\n"
+				      "# trailing comment\n"));
+	free(after);
+	assert_int_equal(run(f, "show", "alpha", NULL), 0);
+	assert_non_null(strstr(f->out, "\nxen-device base=0xfe000000 irq=3 "
+				       "irqtype=isa grants=0\n"));
+	/* Edits of the lines keep it. */
+	assert_int_equal(run(f, "assign", "alpha", "board out1", NULL), 0);
+	assert_int_equal(run(f, "revoke", "alpha", "board out0", NULL), 0);
+	assert_int_equal(
+		run(f, "assign", "alpha", "board spare0", "--replace", NULL),
+		0);
+	cfg = load(f);
+	d = vg_config_domain(cfg, "alpha");
+	assert_int_equal(d->nlines, 1);
+	assert_true(d->has_xen_device);
+	assert_true(d->xen_device.base == 0xfe000000);
+	assert_int_equal(d->xen_device.irq_kind, VG_IRQ_ISA);
+	vg_config_free(cfg);
+	/* Replaced, then bad values: nothing changes. */
+	assert_int_equal(run(f, "xen-device", "alpha", "irq=13", "grants=1",
+			     "base=4261413376", NULL),
+			 0);
+	free(f->before);
+	f->before = slurp(f->policy, NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const *a = bad[i].args;
+
+		assert_int_equal(
+			run(f, "xen-device", a[0], a[1], a[2], a[3], NULL), 2);
+		if (!strstr(f->err, bad[i].msg))
+			fail_msg("case %u: stderr '%s' lacks '%s'", i, f->err,
+				 bad[i].msg);
+		after = slurp(f->policy, NULL);
+		assert_string_equal(after, f->before);
+		free(after);
+	}
+	assert_int_equal(run(f, "--json", "show", "alpha", NULL), 0);
+	{
+		struct vg_json *v = parsed_out(f);
+		const struct vg_json *x = vg_json_get(v, "xen_device");
+
+		assert_int_equal(vg_json_get_u64(x, "base", 0), 0xfe000200);
+		assert_int_equal(vg_json_get_u64(x, "irq", 0), 13);
+		assert_int_equal(vg_json_get(x, "irqtype")->type, VG_JSON_NULL);
+		assert_true(vg_json_true(vg_json_get(x, "grants")));
+		vg_json_free(v);
+	}
+	assert_int_equal(run(f, "xen-device", "alpha", "--remove", NULL), 0);
+	cfg = load(f);
+	assert_false(vg_config_domain(cfg, "alpha")->has_xen_device);
+	vg_config_free(cfg);
+	/* Revoking every line takes the section, window and all: said. */
+	assert_int_equal(
+		run(f, "xen-device", "alpha", "base=0", "irq=13", NULL), 0);
+	assert_int_equal(run(f, "revoke", "alpha", NULL), 0);
+	assert_non_null(strstr(f->err, "its xen-device goes with its section"));
+	cfg = load(f);
+	assert_null(vg_config_domain(cfg, "alpha"));
+	vg_config_free(cfg);
+}
+
+/*
+ * device-add and device-remove: vgpiod's SPEC rules checked first (exit
+ * 2, nothing sent), no daemon is exit 3, a daemon without the Xen
+ * transport refuses (exit 1, its message).
+ */
+static void assign_device_add_remove_errors(void **state)
+{
+	struct fx *f = *state;
+
+	spew(f->policy, base);
+	assert_int_equal(run(f, "device-add", "domid=3,base=0x100,irq=3", NULL),
+			 2);
+	assert_one_message(f, "multiple of 0x200");
+	assert_int_equal(run(f, "device-remove", "domid=3", NULL), 2);
+	assert_one_message(f, "missing base=");
+	assert_int_equal(
+		run(f, "device-remove", "domid=3,base=0xfe000000,irq=3", NULL),
+		2);
+	assert_one_message(f, "unknown key 'irq' (domid, base)");
+	assert_int_equal(run(f, "device-add", NULL), 2);
+	assert_non_null(strstr(f->err, "need SPEC"));
+	assert_int_equal(run(f, "device-add",
+			     "domid=3,base=0xfe000000,irq=3,irqtype=isa", NULL),
+			 3);
+	assert_one_message(f, "is vgpiod running?");
+
+	assert_int_equal(vg_drun_start(base, NULL, &f->r), 0);
+	assert_int_equal(run(f, "device-add",
+			     "domid=3,base=0xfe000000,irq=3,irqtype=isa", NULL),
+			 1);
+	assert_one_message(f, "device add: no transport here adds device "
+			      "windows");
+	assert_int_equal(
+		run(f, "device-remove", "domid=3,base=0xfe000000", NULL), 1);
+	assert_one_message(f, "device remove: no transport here");
+	assert_int_equal(
+		run_ctl(f, "device", "add", "domid=3,base=0,irq=3", NULL), 1);
+	assert_non_null(strstr(f->err, "no transport here adds device"));
 }
 
 /* --- with vgpiod -------------------------------------------------------- */
@@ -1164,6 +1380,9 @@ int main(void)
 		T(xlconfig_x86_options_and_json),
 		T(xlconfig_x86_isa_irq_check),
 		T(xlconfig_refuses_bad_input),
+		T(xlconfig_x86_uses_policy_window),
+		T(assign_xen_device_set_kept_removed),
+		T(assign_device_add_remove_errors),
 	};
 #undef T
 

@@ -248,6 +248,82 @@ static void config_parse_host_chips_kept_as_written(void **state)
 	vg_config_free(cfg);
 }
 
+/* A domain's Xen device window: its values, defaults, and no cross-check. */
+static void config_parse_xen_device(void **state)
+{
+	const char text[] = "[domain a]\n"
+			    "lines = c 1\n"
+			    "xen-device = base=0xfe000000 irq=3\n"
+			    "line 0 = allow=out\n"
+			    "[domain b]\n"
+			    "lines = c 2\n"
+			    "xen-device = grants=1 irqtype=spi irq=33 "
+			    "base=4261412864\n"
+			    "[domain c]\n"
+			    "lines = c 3\n"
+			    "xen-device = base=0x2000000 irq=4 irqtype=isa "
+			    "grants=0 # a serial port's IRQ: allowed\n"
+			    "[domain d]\n"
+			    "lines = c 4\n";
+	const struct vg_config_domain *d;
+	struct vg_config *cfg;
+
+	(void)state;
+	cfg = parse_ok(text, strlen(text));
+	d = vg_config_domain(cfg, "a");
+	assert_true(d->has_xen_device);
+	assert_int_equal(d->xen_device.domid, 0);
+	assert_true(d->xen_device.base == 0xfe000000ULL);
+	assert_int_equal(d->xen_device.irq, 3);
+	assert_int_equal(d->xen_device.irq_kind, VG_IRQ_DEFAULT);
+	assert_false(d->xen_device.grants);
+	assert_int_equal(d->lines[0].allow, VG_ALLOW_OUT);
+	/* The same base in another domain: another guest's window. */
+	d = vg_config_domain(cfg, "b");
+	assert_true(d->has_xen_device);
+	assert_true(d->xen_device.base == 0xfe000000ULL);
+	assert_int_equal(d->xen_device.irq, 33);
+	assert_int_equal(d->xen_device.irq_kind, VG_IRQ_SPI);
+	assert_true(d->xen_device.grants);
+	d = vg_config_domain(cfg, "c");
+	assert_int_equal(d->xen_device.irq_kind, VG_IRQ_ISA);
+	assert_int_equal(d->xen_device.irq, 4);
+	assert_false(vg_config_domain(cfg, "d")->has_xen_device);
+	vg_config_free(cfg);
+}
+
+static void config_xen_device_check(void **state)
+{
+	struct vg_devspec x = {.base = 0x1000, .irq = 3};
+	char err[160];
+
+	(void)state;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)), 0);
+	x.domid = 7;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "domid=7"));
+	x.domid = 0;
+	x.base = 0x1100;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "base=0x1100"));
+	x.base = 0x1000;
+	x.irq = 9;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "the ACPI SCI"));
+	x.irq = 40;
+	x.irq_kind = VG_IRQ_ISA;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)),
+			 -EINVAL);
+	x.irq_kind = VG_IRQ_SPI;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)), 0);
+	x.irq_kind = (enum vg_irq_kind)7;
+	assert_int_equal(vg_config_xen_device_check(&x, err, sizeof(err)),
+			 -EINVAL);
+}
+
 static void config_parse_long_lines(void **state)
 {
 	size_t cap = 64 * 1024, n;
@@ -495,6 +571,60 @@ static const struct err_case err_cases[] = {
 	{"[domain d]\nlines = c 1\nline 0 = drive=weak\n",
 	 "t:3:16: unknown drive 'weak' (expected push-pull, open-drain, "
 	 "open-source)"},
+	/* a domain's xen-device */
+	{"[domain d]\nxen-device = base=0x1000 irq=3\n",
+	 "t:2:1: 'xen-device' before 'lines'"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=3\n"
+	 "xen-device = base=0x1000 irq=3\n",
+	 "t:4:1: duplicate key 'xen-device'"},
+	{"[domain d]\nlines = c 1\nxen-device =\n",
+	 "t:3:13: xen-device needs base= and irq="},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000\n",
+	 "t:3:25: xen-device needs irq="},
+	{"[domain d]\nlines = c 1\nxen-device = irq=3\n",
+	 "t:3:19: xen-device needs base="},
+	{"[domain d]\nlines = c 1\nxen-device base=0x1000 irq=3\n",
+	 "t:3:12: expected '=', got 'base'"},
+	{"[domain d]\nlines = c 1\nxen-device = base 0x1000 irq=3\n",
+	 "t:3:19: expected '=', got '0x1000'"},
+	{"[domain d]\nlines = c 1\nxen-device = , base=0x1000 irq=3\n",
+	 "t:3:14: expected a xen-device option, got ','"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=3 "
+	 "colour=red\n",
+	 "t:3:32: unknown xen-device option 'colour' (base, irq, irqtype, "
+	 "grants)"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 base=0x1200 "
+	 "irq=3\n",
+	 "t:3:26: duplicate xen-device option 'base'"},
+	{"[domain d]\nlines = c 1\nxen-device = domid=3 base=0x1000 irq=3\n",
+	 "t:3:20: no domid here: the window serves every domain named d"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1001 irq=3\n",
+	 "t:3:19: base=0x1001: must be a multiple of 0x200 (the device "
+	 "window)"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x irq=3\n",
+	 "t:3:19: base=0x: bad value"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=03\n",
+	 "t:3:30: irq=03: bad value"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=20\n",
+	 "t:3:30: irq=20: neither an ISA IRQ (1..15) nor a GIC SPI "
+	 "(32..1019)"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=1020\n",
+	 "t:3:30: irq=1020: bad value"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=33 "
+	 "irqtype=isa\n",
+	 "t:3:30: irq=33: out of range for irqtype=isa (1..15)"},
+	{"[domain d]\nlines = c 1\nxen-device = irqtype=spi base=0x1000 "
+	 "irq=3\n",
+	 "t:3:42: irq=3: out of range for irqtype=spi (32..1019)"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=5\n",
+	 "t:3:30: irq=5: an HVM guest's firmware routes ISA IRQ 5 to a PCI "
+	 "interrupt link; choose a free one"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=3 "
+	 "irqtype=msi\n",
+	 "t:3:40: irqtype=msi: bad value"},
+	{"[domain d]\nlines = c 1\nxen-device = base=0x1000 irq=3 "
+	 "grants=2\n",
+	 "t:3:39: grants=2: bad value"},
 	/* line ends */
 	{"[sim a]\r\nlines = 1\rx\n",
 	 "t:2:10: carriage return not followed by a newline"},
@@ -625,6 +755,8 @@ int main(void)
 		cmocka_unit_test(config_parse_whitespace_and_comments),
 		cmocka_unit_test(config_parse_sections_in_any_order),
 		cmocka_unit_test(config_parse_host_chips_kept_as_written),
+		cmocka_unit_test(config_parse_xen_device),
+		cmocka_unit_test(config_xen_device_check),
 		cmocka_unit_test(config_parse_long_lines),
 		cmocka_unit_test(config_parse_limits_rejected),
 		cmocka_unit_test(config_parse_line_refs),

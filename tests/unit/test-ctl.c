@@ -666,6 +666,10 @@ static void ctl_text_help_lists_every_command(void **state)
 		     "sim get CHIP LINE  read a simulated line\n"
 		     "sim set CHIP LINE 0|1  set a simulated line's pull (an "
 		     "external input)\n"
+		     "device add SPEC  serve a device window for a running "
+		     "guest (SPEC as vgpiod --device's)\n"
+		     "device remove SPEC  stop serving a window that is not "
+		     "libxl's (SPEC domid=N,base=ADDR)\n"
 		     "help  list the commands\n"
 		     "ok\n");
 }

@@ -23,7 +23,9 @@
 #include <cmocka.h>
 #include <vgpio/virtio_gpio.h>
 #include "config.h"
+#include "ctlclient.h"
 #include "daemon.h"
+#include "dom.h"
 #include "fakeprov.h"
 #include "guest.h"
 #include "inproc.h"
@@ -54,6 +56,10 @@ struct testbus {
 	bool attached;
 	unsigned long seen_raises;
 	struct vg_daemon *d; /* turned while the guest waits */
+	/* device add/remove (testbus_dev_class): what came, what to say. */
+	char spec[128];
+	unsigned int nadd, nremove;
+	int device_rc;
 };
 
 static void order_add(char *order, char sign, const char *name)
@@ -111,6 +117,51 @@ static const struct vg_transport_class testbus_class = {
 	.start = tb_start,
 	.stop = tb_stop,
 	.devices = tb_devices,
+};
+
+/* Records the spec; answers tb->device_rc (an empty window when 1). */
+static int tb_device_add(void *handle, const char *spec,
+			 struct vg_guest_added *out, char *why, size_t len)
+{
+	struct testbus *tb = handle;
+
+	tb->nadd++;
+	snprintf(tb->spec, sizeof(tb->spec), "%s", spec);
+	if (tb->device_rc < 0) {
+		snprintf(why, len, "testbus says %d", tb->device_rc);
+		return tb->device_rc;
+	}
+	*out = (struct vg_guest_added){
+		.domain = "alpha",
+		.domid = 7,
+		.devid = 2,
+		.attached = !tb->device_rc,
+	};
+	if (tb->device_rc)
+		snprintf(out->why, sizeof(out->why), "no room");
+	return 0;
+}
+
+static int tb_device_remove(void *handle, const char *spec, char *why,
+			    size_t len)
+{
+	struct testbus *tb = handle;
+
+	tb->nremove++;
+	snprintf(tb->spec, sizeof(tb->spec), "%s", spec);
+	if (tb->device_rc < 0)
+		snprintf(why, len, "testbus says %d", tb->device_rc);
+	return tb->device_rc < 0 ? tb->device_rc : 0;
+}
+
+/* The same transport, adding and removing device windows. */
+static const struct vg_transport_class testbus_dev_class = {
+	.name = "testbus",
+	.start = tb_start,
+	.stop = tb_stop,
+	.devices = tb_devices,
+	.device_add = tb_device_add,
+	.device_remove = tb_device_remove,
 };
 
 /* The shim's wire: register accesses and interrupts through testbus. */
@@ -483,6 +534,13 @@ static void daemon_new_refuses_incomplete_registrations(void **state)
 	no_claims.claims = NULL;
 	p.transports = &bad_tp;
 	assert_int_equal(vg_daemon_new(&p, &f->d), -EINVAL);
+	/* device_add() and device_remove() come together. */
+	no_stop = testbus_dev_class;
+	no_stop.device_remove = NULL;
+	assert_int_equal(vg_daemon_new(&p, &f->d), -EINVAL);
+	no_stop = testbus_dev_class;
+	no_stop.device_add = NULL;
+	assert_int_equal(vg_daemon_new(&p, &f->d), -EINVAL);
 	p = f->p;
 	p.providers = &bad_prov;
 	assert_int_equal(vg_daemon_new(&p, &f->d), -EINVAL);
@@ -492,6 +550,199 @@ static void daemon_new_refuses_incomplete_registrations(void **state)
 	assert_null(f->d);
 	assert_false(f->tb.running);
 	assert_int_equal(vg_fakeprov_count(f->fp, VG_FAKE_OPEN, 0), 0);
+}
+
+/*
+ * Run JSON request @cmd with @args on the daemon's control socket,
+ * turning the daemon meanwhile; the reply in @r (freed by the caller).
+ */
+static void ctl_call(struct fix *f, const char *cmd, const char *args,
+		     struct vg_ctlc_reply *r)
+{
+	struct vg_ctlc c;
+	int rc, i;
+
+	assert_int_equal(vg_ctlc_connect(&c, f->ctl), 0);
+	c.timeout_ms = 0; /* the daemon runs here, between tries */
+	assert_int_equal(vg_ctlc_request(&c, cmd, args), 0);
+	for (i = 0; i < 200 && (rc = vg_ctlc_reply(&c, r)) == -EAGAIN; i++)
+		assert_true(vg_daemon_turn(f->d, 10) >= 0);
+	if (rc)
+		fail_msg("%s: %s", cmd, c.err);
+	vg_ctlc_close(&c);
+}
+
+/* Text command @cmd answers "ok" after the lines @want. */
+static void text_call(struct fix *f, const char *cmd, const char *want)
+{
+	struct vg_strbuf body = {0};
+	struct vg_ctlc c;
+	size_t len;
+	char *line;
+	int rc, i;
+
+	assert_int_equal(vg_ctlc_connect(&c, f->ctl), 0);
+	c.timeout_ms = 0; /* the daemon runs here, between tries */
+	assert_int_equal(vg_ctlc_send(&c, cmd), 0);
+	for (i = 0; i < 200; i++) {
+		rc = vg_ctlc_recv(&c, &line, &len);
+		if (rc == -EAGAIN) {
+			assert_true(vg_daemon_turn(f->d, 10) >= 0);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		if (!strcmp(line, "ok")) {
+			free(line);
+			break;
+		}
+		vg_strbuf_addf(&body, "%s\n", line);
+		free(line);
+	}
+	assert_true(i < 200);
+	assert_string_equal(body.s ? body.s : "", want);
+	free(body.s);
+	vg_ctlc_close(&c);
+}
+
+/* device add/remove go to the transport that takes them, errors mapped. */
+static void daemon_device_commands_reach_the_transport(void **state)
+{
+	static const struct {
+		int rc;
+		const char *code;
+	} errs[] = {
+		{-EINVAL, "bad-args"},	 {-ENOENT, "not-found"},
+		{-EEXIST, "busy"},	 {-EOPNOTSUPP, "unsupported"},
+		{-EPERM, "unsupported"}, {-EIO, "internal"},
+	};
+	static const char add[] = "{\"spec\":\"domid=7,base=0x1000,irq=3\"}";
+	struct fix *f = *state;
+	struct vg_ctlc_reply r;
+	unsigned int i;
+
+	f->tp.cls = &testbus_dev_class;
+	assert_int_equal(vg_daemon_new(&f->p, &f->d), 0);
+	ctl_call(f, "device add", add, &r);
+	assert_true(r.ok);
+	assert_string_equal(f->tb.spec, "domid=7,base=0x1000,irq=3");
+	assert_string_equal(vg_json_get_str(r.result, "transport", ""),
+			    "testbus");
+	assert_string_equal(vg_json_get_str(r.result, "domain", ""), "alpha");
+	assert_int_equal(vg_json_get_u64(r.result, "domid", 0), 7);
+	assert_int_equal(vg_json_get_u64(r.result, "devid", 0), 2);
+	assert_true(vg_json_true(vg_json_get(r.result, "attached")));
+	assert_int_equal(vg_json_get(r.result, "reason")->type, VG_JSON_NULL);
+	vg_ctlc_reply_free(&r);
+	/* An empty window: said so, with the transport's reason. */
+	f->tb.device_rc = 1;
+	ctl_call(f, "device add", add, &r);
+	assert_true(r.ok);
+	assert_false(vg_json_true(vg_json_get(r.result, "attached")));
+	assert_string_equal(vg_json_get_str(r.result, "reason", ""), "no room");
+	vg_ctlc_reply_free(&r);
+	for (i = 0; i < VG_ARRAY_SIZE(errs); i++) {
+		f->tb.device_rc = errs[i].rc;
+		ctl_call(f, "device add", add, &r);
+		assert_false(r.ok);
+		assert_string_equal(r.code, errs[i].code);
+		assert_non_null(strstr(r.message, "testbus says"));
+		vg_ctlc_reply_free(&r);
+		ctl_call(f, "device remove",
+			 "{\"spec\":\"domid=7,base=0x1000\"}", &r);
+		assert_false(r.ok);
+		assert_string_equal(r.code, errs[i].code);
+		vg_ctlc_reply_free(&r);
+	}
+	f->tb.device_rc = 0;
+	ctl_call(f, "device remove", "{\"spec\":\"domid=7,base=0x1000\"}", &r);
+	assert_true(r.ok);
+	assert_string_equal(f->tb.spec, "domid=7,base=0x1000");
+	vg_ctlc_reply_free(&r);
+	assert_int_equal(f->tb.nadd, 2 + VG_ARRAY_SIZE(errs));
+	assert_int_equal(f->tb.nremove, 1 + VG_ARRAY_SIZE(errs));
+	/* The text protocol's lines, from the same result. */
+	f->tb.device_rc = 1;
+	text_call(f, "device add domid=7,base=0x1000,irq=3",
+		  "device testbus dom7/2 domain alpha attached no\n"
+		  "empty window: no room\n");
+	f->tb.device_rc = 0;
+	text_call(f, "device remove domid=7,base=0x1000", "");
+	assert_int_equal(f->tb.nadd, 3 + VG_ARRAY_SIZE(errs));
+	/* The spec is one word of at most 127 bytes. */
+	ctl_call(f, "device add", "{\"spec\":\"domid=7 base=0\"}", &r);
+	assert_false(r.ok);
+	assert_string_equal(r.code, "bad-args");
+	vg_ctlc_reply_free(&r);
+	assert_int_equal(f->tb.nadd, 3 + VG_ARRAY_SIZE(errs));
+}
+
+/* Without a transport that adds windows, both commands are refused. */
+static void daemon_device_commands_need_a_transport(void **state)
+{
+	struct fix *f = *state;
+	struct vg_ctlc_reply r;
+
+	assert_int_equal(vg_daemon_new(&f->p, &f->d), 0);
+	ctl_call(f, "device add", "{\"spec\":\"domid=7,base=0,irq=3\"}", &r);
+	assert_false(r.ok);
+	assert_string_equal(r.code, "unsupported");
+	vg_ctlc_reply_free(&r);
+	ctl_call(f, "device remove", "{\"spec\":\"domid=7,base=0\"}", &r);
+	assert_false(r.ok);
+	assert_string_equal(r.code, "unsupported");
+	vg_ctlc_reply_free(&r);
+	assert_int_equal(f->tb.nadd + f->tb.nremove, 0);
+}
+
+/* The window() hook answers from the policy applied last. */
+static void daemon_window_hook_follows_the_policy(void **state)
+{
+	static const char next[] =
+		"[sim board]\n"
+		"lines = 2\n"
+		"names = s0 s1\n"
+		"[domain alpha]\n"
+		"lines = board s0, test-chip 0, test-chip 1\n"
+		"xen-device = base=0x2000 irq=40 grants=1\n"
+		"[domain beta]\n"
+		"lines = board s1\n"
+		"xen-device = base=0x1000 irq=3\n";
+	static const char broken[] = "[domain alpha]\n"
+				     "lines = test-chip 9\n"
+				     "xen-device = base=0x4000 irq=3\n";
+	struct fix *f = *state;
+	struct vg_devspec w = {.domid = 99};
+	struct vg_doms_change chg;
+	struct vg_config *cfg;
+	char err[256];
+	int (*window)(void *, const char *, struct vg_devspec *);
+
+	assert_int_equal(vg_daemon_new(&f->p, &f->d), 0);
+	window = f->tb.env.hooks->window;
+	assert_non_null(window);
+	assert_int_equal(window(f->tb.env.hooks_arg, "alpha", &w), 0);
+	assert_int_equal(vg_config_parse(next, strlen(next), "next", &cfg, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(vg_daemon_apply(f->d, cfg, &chg, err, sizeof(err)), 0);
+	vg_config_free(cfg);
+	assert_int_equal(window(f->tb.env.hooks_arg, "alpha", &w), 1);
+	assert_int_equal(w.domid, 0);
+	assert_true(w.base == 0x2000);
+	assert_int_equal(w.irq, 40);
+	assert_true(w.grants);
+	assert_int_equal(window(f->tb.env.hooks_arg, "beta", &w), 1);
+	assert_true(w.base == 0x1000);
+	assert_int_equal(window(f->tb.env.hooks_arg, "gamma", &w), 0);
+	/* A policy that cannot be applied changes no window either. */
+	assert_int_equal(vg_config_parse(broken, strlen(broken), "broken", &cfg,
+					 err, sizeof(err)),
+			 0);
+	assert_int_not_equal(vg_daemon_apply(f->d, cfg, &chg, err, sizeof(err)),
+			     0);
+	vg_config_free(cfg);
+	assert_int_equal(window(f->tb.env.hooks_arg, "alpha", &w), 1);
+	assert_true(w.base == 0x2000);
 }
 
 /* The first provider that claims a chip gets its lines. */
@@ -538,6 +789,9 @@ int main(void)
 		T(daemon_new_refuses_incomplete_registrations),
 		T(daemon_providers_first_claim_wins),
 		T(daemon_new_fails_for_an_unclaimed_chip),
+		T(daemon_device_commands_reach_the_transport),
+		T(daemon_device_commands_need_a_transport),
+		T(daemon_window_hook_follows_the_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,6 +104,43 @@ static void devspec_set_one_key(void **state)
 	assert_true(d.base == 0xfe000000 && d.irq == 3);
 }
 
+/* A window by its place (device remove): domid and base, nothing else. */
+static void devspec_parse_at_domid_and_base(void **state)
+{
+	static const struct {
+		const char *spec, *msg;
+	} bad[] = {
+		{"domid=3", "missing base="},
+		{"base=0xfe000000", "missing domid="},
+		{"domid=3,base=0xfe000000,irq=3",
+		 "unknown key 'irq' (domid, base)"},
+		{"domid=3,domid=4,base=0", "given twice"},
+		{"domid=0,base=0", "domid=0: bad value"},
+		{"domid=3,base=0x100", "multiple of 0x200"},
+		{"", "missing domid="},
+	};
+	unsigned int domid = 99, i;
+	uint64_t base = 99;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(vg_devspec_parse_at("base=0xfe000000,domid=12", &domid,
+					     &base, err, sizeof(err)),
+			 0);
+	assert_int_equal(domid, 12);
+	assert_true(base == 0xfe000000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(vg_devspec_parse_at(bad[i].spec, &domid, &base,
+						     err, sizeof(err)),
+				 -22);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].spec,
+				 err, bad[i].msg);
+	}
+	assert_int_equal(domid, 12);
+}
+
 /* docs/xen.md, section 5: which ISA IRQs are refused, warned, free. */
 static void devspec_isa_use_hvm_guest(void **state)
 {
@@ -137,6 +174,7 @@ int main(void)
 		cmocka_unit_test(devspec_parse_rejects_bad_input),
 		cmocka_unit_test(devspec_irq_ranges),
 		cmocka_unit_test(devspec_set_one_key),
+		cmocka_unit_test(devspec_parse_at_domid_and_base),
 		cmocka_unit_test(devspec_isa_use_hvm_guest),
 	};
 

@@ -9,6 +9,10 @@
  * nothing left mapped or bound afterwards (checked after every test).
  * The one-guest class (vg_xen_one_class, a worker's) serves the same
  * traffic with every handle restricted to its guest before first use.
+ * Named windows (the policy's xen-device): a domain served from its
+ * creation, again after a reboot with a new domid, at start when it runs
+ * already, after a reload that gives its name one; other domains left
+ * alone; `device add` and `device remove` on the control socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +41,7 @@
 #include "devspec.h"
 #include "drv.h"
 #include "daemon.h"
+#include "dom.h"
 #include "dummydev.h"
 #include "evloop.h"
 #include "fakexen.h"
@@ -1571,6 +1576,371 @@ static void xen_one_refuses_bad_config(void **state)
 	assert_string_equal(fx_calls(DOMID), "");
 }
 
+/* --- named windows (the policy's xen-device) and device add/remove ------ */
+
+#define ISA_BASE 0xfe000000ULL
+#define WINDOW "xen-device = base=0xfe000000 irq=3 irqtype=isa\n"
+
+/* The fixture's policy with @more at the end of [domain guest1]. */
+static struct vg_config *policy_with(const char *more)
+{
+	struct vg_config *cfg;
+	char text[1024], err[256];
+
+	snprintf(text, sizeof(text), "%s%s", policy, more);
+	if (vg_config_parse(text, strlen(text), "test", &cfg, err, sizeof(err)))
+		fail_msg("policy: %s", err);
+	return cfg;
+}
+
+/* The daemon's policy from now: the fixture's with @more. */
+static void named_policy(struct fix *f, const char *more)
+{
+	vg_config_free(f->cfg);
+	f->cfg = policy_with(more);
+}
+
+/* A new x86 HVM domain @name at @domid whose RAM is a new shim's. */
+static void x86_domain(struct fix *f, const char *name, unsigned int domid)
+{
+	struct vg_shim_opts o = {.ram_size = 4u << 20};
+	struct fx_domain_params p = {
+		.domid = domid,
+		.name = name,
+		.arch = FX_X86_HVM,
+		.nr_vcpus = 1,
+	};
+
+	vg_shim_free(f->shim);
+	assert_int_equal(vg_shim_new(&o, &f->shim), 0);
+	assert_int_equal(vg_xguest_domain(&p, f->shim, false), 0);
+	f->g = (struct vg_xguest){.d = {f->d},
+				  .domid = domid,
+				  .base = ISA_BASE,
+				  .irq = 3,
+				  .isa = true};
+}
+
+/* Turn the daemon until @n MMIO ranges are registered; true if they are. */
+static bool pump_until_ranges(struct fix *f, unsigned int n)
+{
+	struct fx_counts c;
+	unsigned int i;
+
+	for (i = 0; i < 200; i++) {
+		fx_counts(&c);
+		if (c.ranges == n)
+			return true;
+		vg_xguest_pump(&f->g);
+	}
+	return false;
+}
+
+/* Turn the daemon a while: what it has not done by then, it will not. */
+static void pump_a_while(struct fix *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 50; i++)
+		vg_xguest_pump(&f->g);
+}
+
+/* Nothing of any guest is held. */
+static void assert_nothing_served(void)
+{
+	struct fx_counts c;
+
+	fx_counts(&c);
+	assert_int_equal(c.servers + c.ranges + c.ports + c.resource_maps +
+				 c.foreign_maps + c.grant_maps,
+			 0);
+}
+
+/* The guest at f->g probes its device and drives its lines. */
+static void probe_and_traffic(struct fix *f)
+{
+	/* Each guest starts from the board's idle state. */
+	assert_int_equal(
+		vg_sim_set_pull(vg_daemon_sim(f->d), "board", "btn", 0), 0);
+	vg_xguest_attach(&f->g, f->shim);
+	if (vg_shim_probe(f->shim))
+		fail_msg("probe: %s", vg_shim_error(f->shim));
+	traffic(f, false);
+}
+
+/* The xen device of status: one, domain @domid at ISA_BASE, manual. */
+static void assert_status_named(struct fix *f, unsigned int domid)
+{
+	const struct vg_json *devs, *d;
+	struct vg_ctlc_reply r;
+
+	devs = status_devices(f, &r);
+	assert_int_equal(devs->n, 1);
+	d = &devs->v[0];
+	assert_string_equal(vg_json_get_str(d, "domain", ""), "guest1");
+	assert_int_equal(vg_json_get_u64(d, "domid", 0), domid);
+	assert_true(vg_json_get_u64(d, "base", 0) == ISA_BASE);
+	assert_int_equal(vg_json_get_u64(d, "irq", 0), 3);
+	assert_string_equal(vg_json_get_str(d, "irq_kind", ""), "isa");
+	assert_string_equal(vg_json_get_str(d, "state", ""), "manual");
+	assert_true(vg_json_true(vg_json_get(d, "attached")));
+	vg_ctlc_reply_free(&r);
+}
+
+/*
+ * The policy names the domain: it is served from its creation (no
+ * --device, paused: before any guest access), released when destroyed,
+ * and its next incarnation (a new domid) is served again by the same
+ * daemon.
+ */
+static void xen_named_window_served_from_creation_and_again(void **state)
+{
+	struct fix *f = *state;
+
+	named_policy(f, WINDOW);
+	f->xcfg.discover = false;
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	assert_nothing_served();
+	x86_domain(f, "guest1", DOMID);
+	/* @introduceDomain: served before the guest touches anything. */
+	assert_true(pump_until_ranges(f, 1));
+	assert_string_equal(fx_calls(DOMID) + strlen(fx_calls(DOMID)) -
+				    strlen("map_range"),
+			    "map_range");
+	probe_and_traffic(f);
+	assert_status_named(f, DOMID);
+
+	/* Destroyed under the daemon: everything released, no zombie. */
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	assert_true(pump_until_ranges(f, 0));
+	pump_a_while(f);
+	assert_nothing_served();
+	assert_false(fx_domain_zombie(DOMID));
+	assert_int_equal(sim_value(f, "led"), 0);
+
+	/* Created again, a new domid: served again, daemon untouched. */
+	x86_domain(f, "guest1", DOMID + 1);
+	assert_true(pump_until_ranges(f, 1));
+	probe_and_traffic(f);
+	assert_status_named(f, DOMID + 1);
+}
+
+/* A domain that runs when the daemon starts is served at start. */
+static void xen_named_window_of_running_domain_served_at_start(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	named_policy(f, WINDOW);
+	x86_domain(f, "guest1", DOMID);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	f->g.d[0] = f->d;
+	fx_counts(&c);
+	assert_int_equal(c.ranges, 1);
+	probe_and_traffic(f);
+}
+
+/*
+ * Domains the policy gives no window are left alone: another name, and
+ * the named domain itself under a policy without xen-device.
+ */
+static void xen_domain_without_window_is_ignored(void **state)
+{
+	struct fix *f = *state;
+
+	named_policy(f, WINDOW);
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	x86_domain(f, "stranger", DOMID);
+	pump_a_while(f);
+	assert_nothing_served();
+	assert_null(strstr(fx_calls(DOMID), "create_server"));
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	pump_a_while(f);
+	vg_daemon_free(f->d);
+	f->d = NULL;
+
+	named_policy(f, "");
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	x86_domain(f, "guest1", DOMID + 1);
+	pump_a_while(f);
+	assert_nothing_served();
+	assert_null(strstr(fx_calls(DOMID + 1), "create_server"));
+}
+
+/*
+ * A reload that gives the name a window serves the next domain of that
+ * name; the one running then keeps what it had (nothing).
+ */
+static void xen_reload_adds_window_for_the_next_domain(void **state)
+{
+	struct fix *f = *state;
+	struct vg_doms_change chg;
+	struct vg_config *cfg;
+	char err[256];
+
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	x86_domain(f, "guest1", DOMID);
+	pump_a_while(f);
+	assert_nothing_served();
+	cfg = policy_with(WINDOW);
+	assert_int_equal(vg_daemon_apply(f->d, cfg, &chg, err, sizeof(err)), 0);
+	vg_config_free(cfg);
+	pump_a_while(f);
+	assert_nothing_served();
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	pump_a_while(f);
+	x86_domain(f, "guest1", DOMID + 1);
+	assert_true(pump_until_ranges(f, 1));
+	probe_and_traffic(f);
+	/* And a reload that takes it away leaves the running guest served. */
+	cfg = policy_with("");
+	assert_int_equal(vg_daemon_apply(f->d, cfg, &chg, err, sizeof(err)), 0);
+	vg_config_free(cfg);
+	pump_a_while(f);
+	assert_true(pump_until_ranges(f, 1));
+}
+
+/* One JSON request on the control socket, the daemon turned meanwhile. */
+static void ctl_json(struct fix *f, const char *cmd, const char *spec,
+		     struct vg_ctlc_reply *r)
+{
+	char args[200];
+	struct vg_ctlc c;
+	int rc, i;
+
+	snprintf(args, sizeof(args), "{\"spec\":\"%s\"}", spec);
+	assert_int_equal(vg_ctlc_connect(&c, f->ctl), 0);
+	c.timeout_ms = 0;
+	assert_int_equal(vg_ctlc_request(&c, cmd, args), 0);
+	for (i = 0; i < 200 && (rc = vg_ctlc_reply(&c, r)) == -EAGAIN; i++)
+		vg_xguest_pump(&f->g);
+	if (rc)
+		fail_msg("%s: %s", cmd, c.err);
+	vg_ctlc_close(&c);
+}
+
+/* @cmd @spec fails with @code, its message holding @msg. */
+static void ctl_fails(struct fix *f, const char *cmd, const char *spec,
+		      const char *code, const char *msg)
+{
+	struct vg_ctlc_reply r;
+
+	ctl_json(f, cmd, spec, &r);
+	if (r.ok || strcmp(r.code, code) || !strstr(r.message, msg))
+		fail_msg("%s %s: ok %d code '%s' message '%s'; expected %s, "
+			 "'%s'",
+			 cmd, spec, r.ok, r.code, r.message, code, msg);
+	vg_ctlc_reply_free(&r);
+}
+
+/*
+ * device add serves a running domain's window by the same path, which
+ * then carries traffic; device remove releases it. Clear errors: a bad
+ * spec, an IRQ the firmware uses, no such domain, a window there
+ * already, one that is not there, a PVH guest with an ISA IRQ.
+ */
+static void xen_device_add_and_remove_on_request(void **state)
+{
+	static const char spec[] = "domid=5,base=0xfe000000,irq=3,irqtype=isa";
+	struct fix *f = *state;
+	struct fx_domain_params pvh = {
+		.domid = DOMID + 2,
+		.name = "pvh",
+		.arch = FX_X86_PVH,
+		.nr_vcpus = 1,
+		.ram_size = 1u << 20,
+	};
+	struct vg_ctlc_reply r;
+
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	x86_domain(f, "guest1", DOMID);
+	pump_a_while(f);
+	assert_nothing_served();
+	ctl_json(f, "device add", spec, &r);
+	if (!r.ok)
+		fail_msg("device add: %s", r.message);
+	assert_string_equal(vg_json_get_str(r.result, "transport", ""), "xen");
+	assert_string_equal(vg_json_get_str(r.result, "domain", ""), "guest1");
+	assert_int_equal(vg_json_get_u64(r.result, "domid", 0), DOMID);
+	assert_int_equal(vg_json_get_u64(r.result, "devid", 9), 0);
+	assert_true(vg_json_true(vg_json_get(r.result, "attached")));
+	vg_ctlc_reply_free(&r);
+	probe_and_traffic(f);
+	assert_status_named(f, DOMID);
+
+	ctl_fails(f, "device add", spec, "busy",
+		  "domain 5 has a device window at 0xfe000000");
+	ctl_fails(f, "device add", "domid=5,base=0xfe000100,irq=3", "bad-args",
+		  "multiple of 0x200");
+	ctl_fails(f, "device add", "domid=5,base=0xfe000400,irq=9,irqtype=isa",
+		  "bad-args", "the ACPI SCI");
+	ctl_fails(f, "device add", "domid=5,base=0xfe000400", "bad-args",
+		  "missing irq=");
+	ctl_fails(f, "device add", "domid=9,base=0xfe000400,irq=3,irqtype=isa",
+		  "not-found", "domain 9: no such domain");
+	assert_int_equal(fx_domain_new(&pvh), 0);
+	ctl_fails(f, "device add", "domid=7,base=0xfe000000,irq=3,irqtype=isa",
+		  "unsupported", "a PVH guest");
+	ctl_fails(f, "device remove", "domid=5,base=0xfe000400", "not-found",
+		  "domain 5 has no device window at 0xfe000400");
+	ctl_fails(f, "device remove", "domid=5", "bad-args", "missing base=");
+
+	ctl_json(f, "device remove", "domid=5,base=0xfe000000", &r);
+	assert_true(r.ok);
+	vg_ctlc_reply_free(&r);
+	assert_nothing_served();
+	assert_int_equal(sim_value(f, "led"), 0);
+	ctl_fails(f, "device remove", "domid=5,base=0xfe000000", "not-found",
+		  "no device window");
+	/* Added again after a removal: served again. */
+	ctl_json(f, "device add", spec, &r);
+	assert_true(r.ok);
+	vg_ctlc_reply_free(&r);
+	probe_and_traffic(f);
+	assert_int_equal(fx_domain_destroy(DOMID + 2), 0);
+}
+
+/*
+ * A domain the policy does not know gets its window as an empty one,
+ * said so in the reply; a window libxl made is not the socket's to remove.
+ */
+static void xen_device_add_empty_window_and_libxl_device(void **state)
+{
+	struct fix *f = *state;
+	struct vg_ctlc_reply r;
+	uint64_t v = 1;
+
+	assert_int_equal(daemon_start(f, "", &f->d), 0);
+	x86_domain(f, "stranger", DOMID);
+	ctl_json(f, "device add", "domid=5,base=0xfe000000,irq=3,irqtype=isa",
+		 &r);
+	assert_true(r.ok);
+	assert_false(vg_json_true(vg_json_get(r.result, "attached")));
+	assert_non_null(strstr(vg_json_get_str(r.result, "reason", ""),
+			       "unknown domain 'stranger'"));
+	vg_ctlc_reply_free(&r);
+	vg_xguest_attach(&f->g, f->shim);
+	assert_int_equal(
+		vg_hostile_mmio_read(f->shim, VG_MMIO_DEVICE_ID, 4, &v), 0);
+	assert_true(v == 0);
+	ctl_json(f, "device remove", "domid=5,base=0xfe000000", &r);
+	assert_true(r.ok);
+	vg_ctlc_reply_free(&r);
+	assert_nothing_served();
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	pump_a_while(f);
+	vg_shim_free(f->shim);
+	f->shim = NULL;
+	vg_daemon_free(f->d);
+	f->d = NULL;
+
+	f->g = (struct vg_xguest){.domid = DOMID, .base = BASE, .irq = SPI};
+	up(f, true);
+	ctl_fails(f, "device remove", "domid=5,base=0x2000000", "unsupported",
+		  "the toolstack removes it");
+	traffic(f, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1609,6 +1979,12 @@ int main(void)
 		T(xen_one_unrestricted_handle_fails_the_start),
 		T(xen_one_stop_after_the_guest_died),
 		T(xen_one_refuses_bad_config),
+		T(xen_named_window_served_from_creation_and_again),
+		T(xen_named_window_of_running_domain_served_at_start),
+		T(xen_domain_without_window_is_ignored),
+		T(xen_reload_adds_window_for_the_next_domain),
+		T(xen_device_add_and_remove_on_request),
+		T(xen_device_add_empty_window_and_libxl_device),
 #undef T
 	};
 

@@ -14,7 +14,11 @@
  * death, a failed look-up), a refusal served as a placeholder without
  * attach(), the parent's domain check refusing before spawn(), a failed
  * manual start ending the worker it had, and the toolstack letting go
- * while spawn() runs. After every test
+ * while spawn() runs. Named windows (the hooks' window()): a worker for
+ * each domain of the name from its creation, again after a reboot, at
+ * start for one that runs, a placeholder when refused, other names asked
+ * about once; the class's device_add() and device_remove(). After every
+ * test
  * nothing mapped, bound or left as a server, and no rule of the fake
  * broken.
  */
@@ -86,6 +90,10 @@ struct fix {
 	const char *why; /* its reason */
 	enum let_go let_go;
 	char be[128]; /* the directory spawn() reads and lets go of */
+	/* window(), when a test sets it: the window of one name. */
+	const char *win_name;
+	struct vg_devspec win;
+	unsigned int nwindow; /* times asked */
 };
 
 /* --- hooks --------------------------------------------------------------- */
@@ -187,6 +195,18 @@ static int hook_spawn(void *arg, void *conn, const char *domain,
 	return 0;
 }
 
+/* The named window: f->win for the domain f->win_name, none for others. */
+static int hook_window(void *arg, const char *domain, struct vg_devspec *out)
+{
+	struct fix *f = arg;
+
+	f->nwindow++;
+	if (!f->win_name || strcmp(domain, f->win_name))
+		return 0;
+	*out = f->win;
+	return 1;
+}
+
 /* --- fixture ------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -255,10 +275,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void domain(const char *name, enum fx_arch arch)
+static void domain_at(const char *name, unsigned int domid, enum fx_arch arch)
 {
 	struct fx_domain_params p = {
-		.domid = DOMID,
+		.domid = domid,
 		.name = name,
 		.arch = arch,
 		.nr_vcpus = 2,
@@ -268,6 +288,11 @@ static void domain(const char *name, enum fx_arch arch)
 	};
 
 	assert_int_equal(fx_domain_new(&p), 0);
+}
+
+static void domain(const char *name, enum fx_arch arch)
+{
+	domain_at(name, DOMID, arch);
 }
 
 static void add_virtio(unsigned int devid, uint64_t base, unsigned int irq,
@@ -936,6 +961,203 @@ static void xenroute_let_go_during_spawn_detaches(void **state)
 	assert_parent_holds_nothing();
 }
 
+/* --- named windows and device add/remove ------------------------------- */
+
+/* The hooks give domain "guest1" an x86 window; no discovery, no libxl. */
+static void named(struct fix *f)
+{
+	f->hooks.window = hook_window;
+	f->win_name = "guest1";
+	f->win = (struct vg_devspec){
+		.base = ISA_BASE, .irq = 3, .irq_kind = VG_IRQ_ISA};
+	f->cfg.discover = false;
+	f->be[0] = '\0';
+}
+
+/*
+ * Each domain of the window's name gets a worker from its creation, with
+ * the window as worker options and the domain's own domid; its death ends
+ * the worker; the next one (a new domid) gets a new worker. Other names
+ * are asked about once and left alone.
+ */
+static void xenroute_named_window_spawns_for_each_domain(void **state)
+{
+	static const char *const want0[] = {
+		"--xen-device",
+		"domid=5,base=0xfe000000,irq=3,grants=0,irqtype=isa",
+		"--xen-devid",
+		"0",
+		NULL,
+	};
+	static const char *const want1[] = {
+		"--xen-device",
+		"domid=6,base=0xfe000000,irq=3,grants=0,irqtype=isa",
+		"--xen-devid",
+		"0",
+		NULL,
+	};
+	struct fix *f = *state;
+	unsigned int i;
+
+	named(f);
+	assert_int_equal(start(f), 0);
+	assert_int_equal(f->nspawn, 0);
+	assert_int_equal(f->nwindow, 0); /* dom0 is not asked about */
+	domain_at("guest1", DOMID, FX_X86_HVM);
+	assert_true(pump_until_spawned(f, 1));
+	assert_string_equal(f->spawn[0].domain, "guest1");
+	assert_wargs(f, 0, want0);
+	assert_int_equal(f->spawn[0].guest_handles, 0);
+	assert_parent_holds_nothing();
+	/* The look-up and the domain check: nothing else about the guest. */
+	assert_string_equal(fx_calls(DOMID), "getinfo getinfo");
+	assert_non_null(strstr(log_text(f),
+			       "'guest1': the policy's window at 0xfe000000"));
+	assert_int_equal(vg_xen_devices(f->h), 1);
+
+	domain_at("stranger", DOMID + 2, FX_X86_HVM);
+	for (i = 0; i < 10; i++)
+		pump(f);
+	assert_int_equal(f->nwindow, 2);
+	assert_int_equal(f->nspawn, 1);
+	/* Another domain appearing asks about none of these again. */
+	domain_at("other", DOMID + 3, FX_X86_HVM);
+	for (i = 0; i < 10; i++)
+		pump(f);
+	assert_int_equal(f->nwindow, 3);
+
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	assert_true(pump_until_detached(f, 1));
+	assert_detached_once(f, f->spawn[0].conn);
+	assert_int_equal(vg_xen_devices(f->h), 0);
+	assert_false(fx_domain_zombie(DOMID));
+
+	domain_at("guest1", DOMID + 1, FX_X86_HVM);
+	assert_true(pump_until_spawned(f, 2));
+	assert_wargs(f, 1, want1);
+	assert_int_equal(f->nwindow, 4);
+	stop(f);
+	assert_int_equal(f->ndetach, 2);
+	assert_ptr_equal(f->detached[1], f->spawn[1].conn);
+}
+
+/*
+ * A domain of that name that runs at start gets its worker during
+ * start(); one refused is an empty window served here, released with the
+ * domain without a detach().
+ */
+static void xenroute_named_window_at_start_refused_is_placeholder(void **state)
+{
+	struct fix *f = *state;
+	struct fx_counts c;
+
+	named(f);
+	f->refuse_from = 1;
+	domain("guest1", FX_X86_HVM);
+	assert_int_equal(start(f), 0);
+	assert_int_equal(f->nspawn, 1);
+	fx_counts(&c);
+	assert_int_equal(c.servers, 1);
+	assert_int_equal(c.ranges, 1);
+	assert_true(reg_read(f, ISA_BASE, VG_MMIO_DEVICE_ID) == 0);
+	assert_non_null(strstr(log_text(f), "unknown domain 'guest1': serving "
+					    "an empty window"));
+	assert_int_equal(fx_domain_destroy(DOMID), 0);
+	for (c.ranges = 1; c.ranges;) {
+		pump(f);
+		fx_counts(&c);
+	}
+	assert_int_equal(f->ndetach, 0);
+	assert_int_equal(vg_xen_devices(f->h), 0);
+	assert_false(fx_domain_zombie(DOMID));
+}
+
+/*
+ * The class's device_add() starts a worker for a running domain as a
+ * manual window; device_remove() ends it. A window there already, none
+ * there, a bad spec and a libxl device are refused, changing nothing; a
+ * refused spawn is an empty window, said so.
+ */
+static void xenroute_device_add_and_remove(void **state)
+{
+	static const char *const want[] = {
+		"--xen-device",
+		"domid=5,base=0xfe000000,irq=3,grants=0,irqtype=isa",
+		"--xen-devid",
+		"0",
+		NULL,
+	};
+	static const char spec[] = "domid=5,base=0xfe000000,irq=3,irqtype=isa";
+	struct fix *f = *state;
+	struct vg_guest_added a;
+	char why[200];
+
+	domain("guest1", FX_X86_HVM);
+	f->cfg.discover = false;
+	f->be[0] = '\0';
+	assert_int_equal(start(f), 0);
+	assert_int_equal(
+		vg_xen_class.device_add(f->h, spec, &a, why, sizeof(why)), 0);
+	assert_int_equal(f->nspawn, 1);
+	assert_wargs(f, 0, want);
+	assert_true(a.attached);
+	assert_string_equal(a.domain, "guest1");
+	assert_int_equal(a.domid, DOMID);
+	assert_int_equal(a.devid, 0);
+	assert_parent_holds_nothing();
+	assert_int_equal(
+		vg_xen_class.device_add(f->h, spec, &a, why, sizeof(why)),
+		-EEXIST);
+	assert_int_equal(vg_xen_class.device_add(f->h, "domid=5,irq=3", &a, why,
+						 sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "missing base="));
+	assert_int_equal(vg_xen_class.device_remove(f->h,
+						    "domid=5,base=0xfe000200",
+						    why, sizeof(why)),
+			 -ENOENT);
+	assert_int_equal(f->nspawn, 1);
+	assert_int_equal(f->ndetach, 0);
+	assert_int_equal(vg_xen_class.device_remove(f->h,
+						    "domid=5,base=0xfe000000",
+						    why, sizeof(why)),
+			 0);
+	assert_int_equal(f->ndetach, 1);
+	assert_ptr_equal(f->detached[0], f->spawn[0].conn);
+	assert_int_equal(vg_xen_devices(f->h), 0);
+
+	/* Refused: an empty window here, with the owner's reason. */
+	f->refuse_from = 2;
+	assert_int_equal(
+		vg_xen_class.device_add(f->h, spec, &a, why, sizeof(why)), 0);
+	assert_false(a.attached);
+	assert_string_equal(a.why, f->why);
+	assert_true(reg_read(f, ISA_BASE, VG_MMIO_DEVICE_ID) == 0);
+	assert_int_equal(vg_xen_class.device_remove(f->h,
+						    "domid=5,base=0xfe000000",
+						    why, sizeof(why)),
+			 0);
+	assert_int_equal(f->ndetach, 1);
+	assert_parent_holds_nothing();
+}
+
+/* A libxl device is the toolstack's: device_remove() leaves it. */
+static void xenroute_device_remove_refuses_libxl_device(void **state)
+{
+	struct fix *f = *state;
+	char why[200];
+
+	discovered_up(f, 1);
+	assert_int_equal(vg_xen_class.device_remove(f->h,
+						    "domid=5,base=0x2000000",
+						    why, sizeof(why)),
+			 -EPERM);
+	assert_non_null(strstr(why, "the toolstack removes it"));
+	assert_int_equal(f->ndetach, 0);
+	assert_node(BE "/state", "4");
+	assert_int_equal(vg_xen_devices(f->h), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -954,6 +1176,10 @@ int main(void)
 		T(xenroute_dead_domain_device_closed_without_spawn),
 		T(xenroute_bad_window_closed_without_spawn),
 		T(xenroute_let_go_during_spawn_detaches),
+		T(xenroute_named_window_spawns_for_each_domain),
+		T(xenroute_named_window_at_start_refused_is_placeholder),
+		T(xenroute_device_add_and_remove),
+		T(xenroute_device_remove_refuses_libxl_device),
 #undef T
 	};
 

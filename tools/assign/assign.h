@@ -151,6 +151,12 @@ struct vg_assign_args {
 int vg_cmd_assign(const struct vg_assign *t, const struct vg_assign_args *a);
 int vg_cmd_revoke(const struct vg_assign *t, const char *domain,
 		  const char *lineset);
+/*
+ * xen-device DOMAIN KEY=VALUE...: set the domain's window (the policy's
+ * xen-device, its @n words @args); with @args NULL remove it.
+ */
+int vg_cmd_window(const struct vg_assign *t, const char *domain,
+		  char *const *args, unsigned int n);
 
 /* --- vgpiod.c: the daemon, over its JSON control protocol ----------------- */
 
@@ -158,6 +164,11 @@ int vg_cmd_revoke(const struct vg_assign *t, const char *domain,
 int vg_assign_reload(struct vg_txn *x);
 /* vgpiod's status, printed by vg_status_print(); RC_NODAEMON if absent. */
 int vg_cmd_status(const struct vg_assign *t);
+/*
+ * device-add SPEC (@add) or device-remove domid=N,base=ADDR: the control
+ * commands `device add` and `device remove`; RC_NODAEMON if absent.
+ */
+int vg_cmd_device(const struct vg_assign *t, bool add, const char *spec);
 
 /* --- status.c ----------------------------------------------------------- */
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* vgpio-assign: the edits: assign lines to a domain, revoke them. */
+/*
+ * vgpio-assign: the edits: assign lines to a domain, revoke them, set or
+ * remove its Xen device window.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +94,11 @@ static int assign_build(struct vg_txn *x, const struct vg_assign_args *a)
 	}
 	x->nd.name = (char *)a->domain;
 	x->nd.nlines = sd->nlines;
+	/* The window is not a line: it stays, --replace or not. */
+	if (od) {
+		x->nd.has_xen_device = od->has_xen_device;
+		x->nd.xen_device = od->xen_device;
+	}
 	for (i = 0; i < a->nentries; i++)
 		given[vg_txn_entry_index(sd, a->entries[i])] = 1;
 	for (i = 0; i < sd->nlines; i++) {
@@ -173,8 +181,13 @@ static int revoke_build(struct vg_txn *x, const char *lineset)
 		vg_assign_msg("domain %s: not in %s", x->domain, x->t->policy);
 		return RC_INVALID;
 	}
-	if (!lineset)
+	if (!lineset) {
+		if (od->has_xen_device)
+			vg_assign_msg("domain %s: its xen-device goes with its "
+				      "section",
+				      x->domain);
 		return RC_OK; /* nd.nlines 0: the section goes */
+	}
 	rc = vg_txn_scratch(x, "", lineset, NULL, 0);
 	if (rc)
 		return rc;
@@ -205,6 +218,12 @@ static int revoke_build(struct vg_txn *x, const char *lineset)
 		if (!gone[k])
 			x->nd.lines[x->nd.nlines++] = od->lines[k];
 	free(gone);
+	if (!x->nd.nlines && od->has_xen_device)
+		vg_assign_msg("domain %s: no line left: its xen-device goes "
+			      "with its section",
+			      x->domain);
+	x->nd.has_xen_device = od->has_xen_device;
+	x->nd.xen_device = od->xen_device;
 	return RC_OK;
 }
 
@@ -222,6 +241,91 @@ int vg_cmd_revoke(const struct vg_assign *t, const char *domain,
 	rc = vg_txn_begin(&x, t, domain);
 	if (!rc)
 		rc = revoke_build(&x, lineset);
+	if (!rc)
+		rc = vg_txn_splice(&x);
+	if (!rc)
+		rc = vg_txn_commit(&x);
+	vg_txn_end(&x);
+	return rc;
+}
+
+/*
+ * x->nd: the domain's lines as they are, with the window @args (words
+ * "KEY=VALUE", read by the policy parser) or none (@args NULL).
+ */
+static int window_build(struct vg_txn *x, char *const *args, unsigned int n)
+{
+	const struct vg_config_domain *od = vg_config_domain(x->cur, x->domain);
+	struct vg_config *scratch = NULL;
+	struct vg_config_err e;
+	struct vg_strbuf b = {0}, v = {0};
+	unsigned int i;
+	int rc;
+
+	if (!od) {
+		vg_assign_msg("domain %s: not in %s (give it lines first: "
+			      "vgpio-assign assign)",
+			      x->domain, x->t->policy);
+		return RC_INVALID;
+	}
+	if (!args && !od->has_xen_device) {
+		vg_assign_msg("domain %s: has no xen-device", x->domain);
+		return RC_INVALID;
+	}
+	x->nd.name = (char *)x->domain;
+	x->nd.lines = calloc(od->nlines, sizeof(*x->nd.lines));
+	if (!x->nd.lines) {
+		vg_assign_msg("%s", strerror(ENOMEM));
+		return RC_FAIL;
+	}
+	memcpy(x->nd.lines, od->lines, od->nlines * sizeof(*od->lines));
+	x->nd.nlines = od->nlines;
+	if (!args)
+		return RC_OK;
+	for (i = 0; i < n; i++)
+		vg_strbuf_addf(&v, "%s%s", i ? " " : "", args[i]);
+	/* The parser's own rules and messages, in a section of its own. */
+	vg_strbuf_addf(&b, "[domain %s]\nlines = c 0\nxen-device = %s\n",
+		       x->domain, v.s ? v.s : "");
+	if (b.rc || v.rc) {
+		free(b.s);
+		free(v.s);
+		vg_assign_msg("%s", strerror(ENOMEM));
+		return RC_FAIL;
+	}
+	rc = vg_config_parse_err(b.s, b.len, "-", &scratch, &e);
+	free(b.s);
+	if (rc) {
+		if (e.line == 3)
+			vg_assign_msg("xen-device '%s': %s", v.s ? v.s : "",
+				      e.msg);
+		else
+			vg_assign_msg("domain %s: %s", x->domain, e.msg);
+		free(v.s);
+		return rc == -ENOMEM ? RC_FAIL : RC_INVALID;
+	}
+	free(v.s);
+	x->nd.has_xen_device = true;
+	x->nd.xen_device = scratch->domains[0].xen_device;
+	vg_config_free(scratch);
+	return RC_OK;
+}
+
+int vg_cmd_window(const struct vg_assign *t, const char *domain,
+		  char *const *args, unsigned int n)
+{
+	struct vg_txn x;
+	unsigned int i;
+	int rc;
+
+	rc = vg_txn_arg_check("domain", domain);
+	for (i = 0; !rc && i < n; i++)
+		rc = vg_txn_arg_check("xen-device", args[i]);
+	if (rc)
+		return rc;
+	rc = vg_txn_begin(&x, t, domain);
+	if (!rc)
+		rc = window_build(&x, args, n);
 	if (!rc)
 		rc = vg_txn_splice(&x);
 	if (!rc)

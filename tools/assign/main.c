@@ -14,19 +14,25 @@ static const char usage_text[] =
 	"[--offline]\n"
 	"  revoke DOMAIN [LINESET]\n"
 	"  list | show DOMAIN | check | status\n"
+	"  xen-device DOMAIN base=ADDR irq=N [irqtype=isa|spi] "
+	"[grants=0|1] | --remove\n"
 	"  xl-config DOMAIN [--arch x86|arm] [--grants 0|1] [--base ADDR] "
 	"[--irq N]\n"
-	"            [--table FILE] [--domid N]   (x86 defaults: base "
-	"0xfe000000, irq 3,\n"
-	"            table " VG_ASSIGN_XL_DIR "/DOMAIN.aml)\n"
+	"            [--table FILE] [--domid N]   (x86 defaults: the "
+	"policy's xen-device,\n"
+	"            else base 0xfe000000, irq 3; table " VG_ASSIGN_XL_DIR
+	"/DOMAIN.aml)\n"
+	"  device-add domid=N,base=ADDR,irq=N[,grants=0|1][,irqtype=spi|isa]"
+	"\n"
+	"  device-remove domid=N,base=ADDR\n"
 	"  -c, --config FILE     policy file (default " ASSIGN_POLICY_DEFAULT
 	";\n"
 	"                        -f and --policy: the same, deprecated)\n"
 	"  -C, --control PATH    vgpiod control socket "
 	"(default " VG_DAEMON_CONTROL_SOCKET ")\n"
-	"  --json                list, show, check, status, xl-config: one "
-	"JSON "
-	"document\n"
+	"  --json                list, show, check, status, xl-config, "
+	"device-add,\n"
+	"                        device-remove: one JSON document\n"
 	"  LINESET: \"CHIP LINE [LINE ...][, CHIP LINE ...]\"\n";
 
 void vg_assign_msg(const char *fmt, ...)
@@ -140,7 +146,7 @@ int main(int argc, char **argv)
 		if (!rc && t.json)
 			rc = vg_assign_usage(
 				"--json is for list, show, check, status, "
-				"xl-config");
+				"xl-config, device-add, device-remove");
 		if (!rc) {
 			a.domain = pos[0];
 			a.lineset = pos[1];
@@ -156,11 +162,50 @@ int main(int argc, char **argv)
 		if (!rc && t.json)
 			rc = vg_assign_usage(
 				"--json is for list, show, check, status, "
-				"xl-config");
+				"xl-config, device-add, device-remove");
 		return rc ? rc : vg_cmd_revoke(&t, pos[0], pos[1]);
 	}
 	if (!strcmp(cmd, "xl-config"))
 		return vg_cmd_xlconfig(&t, argc, argv);
+	if (!strcmp(cmd, "xen-device")) {
+		bool remove = false;
+		char **kv = calloc((size_t)argc + 1, sizeof(*kv));
+		unsigned int n = 0;
+		int i;
+
+		if (!kv)
+			return RC_FAIL;
+		for (i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--remove")) {
+				remove = true;
+			} else if (!strncmp(argv[i], "--", 2)) {
+				vg_assign_msg("unknown option '%s'", argv[i]);
+				free(kv);
+				return vg_assign_usage(NULL);
+			} else {
+				kv[n++] = argv[i];
+			}
+		}
+		if (argc < 1 || argv[0][0] == '-')
+			rc = vg_assign_usage("xen-device needs DOMAIN");
+		else if (remove == (n > 0))
+			rc = vg_assign_usage("xen-device needs KEY=VALUE "
+					     "options or --remove");
+		else
+			rc = vg_cmd_window(&t, argv[0], remove ? NULL : kv, n);
+		free(kv);
+		return rc;
+	}
+	if (!strcmp(cmd, "device-add") || !strcmp(cmd, "device-remove")) {
+		rc = parse_cmd_args(argc, argv, true, &t, NULL, pos, 1, &npos);
+		if (!rc && npos != 1)
+			rc = vg_assign_usage(
+				"device-add and device-remove need "
+				"SPEC");
+		return rc ? rc
+			  : vg_cmd_device(&t, !strcmp(cmd, "device-add"),
+					  pos[0]);
+	}
 	if (!strcmp(cmd, "show")) {
 		rc = parse_cmd_args(argc, argv, true, &t, NULL, pos, 1, &npos);
 		if (!rc && npos != 1)

@@ -130,6 +130,38 @@ static void show_line(const struct vg_assign *t, struct vg_jw *w,
 	vg_jw_obj_end(w);
 }
 
+/* The domain's xen-device: a last text line, or the JSON member. */
+static void show_window(const struct vg_assign *t, struct vg_jw *w,
+			const struct vg_config_domain *d)
+{
+	const struct vg_devspec *x = &d->xen_device;
+	const char *kind = x->irq_kind == VG_IRQ_ISA   ? "isa"
+			   : x->irq_kind == VG_IRQ_SPI ? "spi"
+						       : NULL;
+
+	if (!t->json) {
+		if (d->has_xen_device)
+			printf("xen-device base=%#llx irq=%u%s%s grants=%d\n",
+			       (unsigned long long)x->base, x->irq,
+			       kind ? " irqtype=" : "", kind ? kind : "",
+			       x->grants);
+		return;
+	}
+	if (!d->has_xen_device) {
+		vg_jw_knull(w, "xen_device");
+		return;
+	}
+	vg_jw_kobj(w, "xen_device");
+	vg_jw_ku64(w, "base", x->base);
+	vg_jw_ku64(w, "irq", x->irq);
+	if (kind)
+		vg_jw_kstr(w, "irqtype", kind);
+	else
+		vg_jw_knull(w, "irqtype");
+	vg_jw_kbool(w, "grants", x->grants);
+	vg_jw_obj_end(w);
+}
+
 int vg_cmd_show(const struct vg_assign *t, const char *domain)
 {
 	const struct vg_config_domain *d;
@@ -155,6 +187,7 @@ int vg_cmd_show(const struct vg_assign *t, const char *domain)
 	for (i = 0; i < d->nlines; i++)
 		show_line(t, &w, cfg, i, &d->lines[i]);
 	vg_jw_arr_end(&w);
+	show_window(t, &w, d);
 	vg_jw_obj_end(&w);
 	if (t->json)
 		rc = vg_assign_json_print(&b, &w);

@@ -2,7 +2,8 @@
 /*
  * vgpio-assign: talking to vgpiod over its control socket, in the JSON
  * protocol (docs/vgpiod.8.md, "CONTROL PROTOCOL"): `reload` after an edit
- * (and undoing the edit when vgpiod refuses it), and `status`.
+ * (and undoing the edit when vgpiod refuses it), `status`, and `device
+ * add` / `device remove`.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,22 +12,30 @@
 #include <string.h>
 #include "assign.h"
 #include "ctlclient.h"
+#include "devspec.h"
 
 /*
  * Connect to vgpiod and run @cmd. 0 with @r filled (the daemon said ok
  * or not), or -errno with c->err saying why; @connected tells whether
  * the request may have reached the daemon.
  */
-static int call(const struct vg_assign *t, struct vg_ctlc *c, const char *cmd,
-		struct vg_ctlc_reply *r, bool *connected)
+static int call_args(const struct vg_assign *t, struct vg_ctlc *c,
+		     const char *cmd, const char *args, struct vg_ctlc_reply *r,
+		     bool *connected)
 {
 	int rc = vg_ctlc_connect(c, t->control);
 
 	memset(r, 0, sizeof(*r));
 	*connected = !rc;
 	if (!rc)
-		rc = vg_ctlc_call(c, cmd, NULL, r);
+		rc = vg_ctlc_call(c, cmd, args, r);
 	return rc;
+}
+
+static int call(const struct vg_assign *t, struct vg_ctlc *c, const char *cmd,
+		struct vg_ctlc_reply *r, bool *connected)
+{
+	return call_args(t, c, cmd, NULL, r, connected);
 }
 
 /* The policy error in a refusal (error.policy) as text into @buf. */
@@ -119,6 +128,82 @@ int vg_cmd_status(const struct vg_assign *t)
 		rc = RC_FAIL;
 	} else {
 		rc = vg_status_print(t, r.result);
+	}
+	vg_ctlc_reply_free(&r);
+	vg_ctlc_close(&c);
+	return rc;
+}
+
+/* The device add result for people; false if the window is empty. */
+static bool device_print(const struct vg_json *res)
+{
+	bool attached = vg_json_true(vg_json_get(res, "attached"));
+
+	printf("device: %s dom%" PRIu64 "/%" PRIu64 " domain %s: %s\n",
+	       vg_json_get_str(res, "transport", "?"),
+	       vg_json_get_u64(res, "domid", 0),
+	       vg_json_get_u64(res, "devid", 0),
+	       vg_json_get_str(res, "domain", "?"),
+	       attached ? "attached" : "empty window");
+	return attached;
+}
+
+int vg_cmd_device(const struct vg_assign *t, bool add, const char *spec)
+{
+	const char *cmd = add ? "device add" : "device remove";
+	struct vg_strbuf args = {0};
+	struct vg_ctlc_reply r;
+	struct vg_devspec d;
+	char err[ASSIGN_ERR_MAX];
+	struct vg_ctlc c;
+	unsigned int domid;
+	uint64_t base;
+	bool connected;
+	int rc;
+
+	/* vgpiod's rules, checked here first: nothing is sent for a typo. */
+	rc = add ? vg_devspec_parse(spec, &d, err, sizeof(err))
+		 : vg_devspec_parse_at(spec, &domid, &base, err, sizeof(err));
+	if (rc) {
+		vg_assign_msg("%s: %s", spec, err);
+		return RC_INVALID;
+	}
+	/* A parsed spec has no quote, backslash or control byte. */
+	vg_strbuf_addf(&args, "{\"spec\":\"%s\"}", spec);
+	if (args.rc) {
+		vg_assign_msg("%s", strerror(ENOMEM));
+		return RC_FAIL;
+	}
+	rc = call_args(t, &c, cmd, args.s, &r, &connected);
+	free(args.s);
+	if (!connected) {
+		vg_assign_msg("%s (is vgpiod running?)", c.err);
+		rc = RC_NODAEMON;
+	} else if (rc) {
+		vg_assign_msg("%s: %s: %s", t->control, cmd, c.err);
+		rc = RC_FAIL;
+	} else if (!r.ok) {
+		vg_assign_msg("%s: %s", cmd, r.message);
+		rc = !strcmp(r.code, "bad-args") ? RC_INVALID : RC_FAIL;
+	} else if (t->json) {
+		struct vg_strbuf b = {0};
+		struct vg_jw w;
+
+		vg_jw_init(&w, &b);
+		vg_jw_value(&w, r.result);
+		rc = vg_assign_json_print(&b, &w);
+		if (!rc && add &&
+		    !vg_json_true(vg_json_get(r.result, "attached")))
+			rc = RC_FAIL;
+	} else if (add && !device_print(r.result)) {
+		vg_assign_msg(
+			"%s: the guest's probe skips an empty window (%s); "
+			"device-remove domid=%u,base=%#llx takes it away",
+			spec, vg_json_get_str(r.result, "reason", "?"), d.domid,
+			(unsigned long long)d.base);
+		rc = RC_FAIL;
+	} else {
+		rc = RC_OK;
 	}
 	vg_ctlc_reply_free(&r);
 	vg_ctlc_close(&c);

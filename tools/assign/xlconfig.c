@@ -6,11 +6,12 @@
  * On Arm, libxl allocates the window and the SPI and describes them in
  * the guest's device tree: one virtio= entry is all. On x86, libxl's
  * virtio= allocates and describes nothing, so the window and the ISA IRQ
- * come from options, an SSDT written here describes them to the guest
- * (xl's acpi_firmware=), and vgpiod serves them with --device. The
- * options go through vgpiod's own --device rules (vg_devspec_set) and
- * its ISA IRQ check (vg_devspec_isa_use), so what is printed here is
- * what vgpiod accepts.
+ * come from the domain's xen-device in the policy (which vgpiod serves
+ * to every domain of the name) or else from options, an SSDT written
+ * here describes them to the guest (xl's acpi_firmware=), and the
+ * comments say how vgpiod serves them. The options go through vgpiod's
+ * own --device rules (vg_devspec_set) and its ISA IRQ check
+ * (vg_devspec_isa_use), so what is printed here is what vgpiod accepts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -128,19 +129,68 @@ static int set_key(struct vg_devspec *d, const char *key, const char *value)
 }
 
 /*
- * The x86 device from the options; a warning for an IRQ an emulated
- * device may use goes to stderr and into @warn.
+ * An option that must agree with the policy's window: @key of @opt
+ * against @have. RC_OK when absent or equal.
  */
-static int x86_device(const struct xl_args *a, struct vg_devspec *d, char *warn,
-		      size_t len)
+static int same_as_policy(const char *domain, const char *key, const char *opt,
+			  uint64_t have)
+{
+	struct vg_devspec o = {0};
+	uint64_t v;
+
+	if (!opt)
+		return RC_OK;
+	if (set_key(&o, key, opt))
+		return RC_INVALID;
+	v = !strcmp(key, "base")  ? o.base
+	    : !strcmp(key, "irq") ? o.irq
+				  : o.grants;
+	if (v == have)
+		return RC_OK;
+	vg_assign_msg(strcmp(key, "base") ? "--%s %s: the policy gives domain "
+					    "%s %s=%llu (vgpio-assign "
+					    "xen-device changes it)"
+					  : "--%s %s: the policy gives domain "
+					    "%s %s=%#llx (vgpio-assign "
+					    "xen-device changes it)",
+		      key, opt, domain, key, (unsigned long long)have);
+	return RC_INVALID;
+}
+
+/*
+ * The x86 device: the policy's window @pw (or NULL) or the options; a
+ * warning for an IRQ an emulated device may use goes to stderr and into
+ * @warn.
+ */
+static int x86_device(const struct xl_args *a, const struct vg_devspec *pw,
+		      struct vg_devspec *d, char *warn, size_t len)
 {
 	const char *what;
 
 	*d = (struct vg_devspec){.irq_kind = VG_IRQ_ISA};
-	if (set_key(d, "base", a->base ? a->base : XL_BASE_DEFAULT) ||
-	    set_key(d, "irq", a->irq ? a->irq : XL_IRQ_DEFAULT) ||
-	    set_key(d, "grants", a->grants) || set_key(d, "domid", a->domid))
+	if (pw) {
+		if (pw->irq_kind == VG_IRQ_SPI) {
+			vg_assign_msg("domain %s: its xen-device has a GIC SPI "
+				      "(irqtype=spi); an x86 guest needs an "
+				      "ISA IRQ",
+				      a->domain);
+			return RC_INVALID;
+		}
+		if (same_as_policy(a->domain, "base", a->base, pw->base) ||
+		    same_as_policy(a->domain, "irq", a->irq, pw->irq) ||
+		    same_as_policy(a->domain, "grants", a->grants,
+				   pw->grants) ||
+		    set_key(d, "domid", a->domid))
+			return RC_INVALID;
+		d->base = pw->base;
+		d->irq = pw->irq;
+		d->grants = pw->grants;
+	} else if (set_key(d, "base", a->base ? a->base : XL_BASE_DEFAULT) ||
+		   set_key(d, "irq", a->irq ? a->irq : XL_IRQ_DEFAULT) ||
+		   set_key(d, "grants", a->grants) ||
+		   set_key(d, "domid", a->domid)) {
 		return RC_INVALID;
+	}
 	if (!vg_devspec_irq_ok(VG_IRQ_ISA, d->irq)) {
 		vg_assign_msg("--irq %u: not an ISA IRQ (1..15)", d->irq);
 		return RC_INVALID;
@@ -226,6 +276,14 @@ static int write_table(const struct vg_devspec *d, const char *path, bool dflt)
 	return RC_OK;
 }
 
+/* The policy's xen-device value for @d. */
+static void policy_window(const struct vg_devspec *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "base=%#llx irq=%u irqtype=isa%s",
+		 (unsigned long long)d->base, d->irq,
+		 d->grants ? " grants=1" : "");
+}
+
 /* vgpiod's --device SPEC for @d; DOMID stands for an unknown domid. */
 static void device_spec(const struct vg_devspec *d, char *buf, size_t len)
 {
@@ -241,7 +299,7 @@ static void device_spec(const struct vg_devspec *d, char *buf, size_t len)
 static int print_json(const char *domain, unsigned int nlines,
 		      enum xl_arch arch, const char *xl_line, const char *table,
 		      const struct vg_devspec *d, const char *spec,
-		      const char *warn)
+		      const char *window, bool in_policy, const char *warn)
 {
 	struct vg_strbuf b = {0};
 	struct vg_jw w;
@@ -258,6 +316,8 @@ static int print_json(const char *domain, unsigned int nlines,
 		vg_jw_knull(&w, "table");
 		vg_jw_knull(&w, "device");
 		vg_jw_knull(&w, "vgpiod_device");
+		vg_jw_knull(&w, "xen_device");
+		vg_jw_kbool(&w, "in_policy", false);
 	} else {
 		vg_jw_kstr(&w, "table", table);
 		vg_jw_kobj(&w, "device");
@@ -272,6 +332,8 @@ static int print_json(const char *domain, unsigned int nlines,
 		vg_jw_kbool(&w, "grants", d->grants);
 		vg_jw_obj_end(&w);
 		vg_jw_kstr(&w, "vgpiod_device", spec);
+		vg_jw_kstr(&w, "xen_device", window);
+		vg_jw_kbool(&w, "in_policy", in_policy);
 	}
 	vg_jw_karr(&w, "warnings");
 	if (*warn)
@@ -288,10 +350,11 @@ int vg_cmd_xlconfig(struct vg_assign *t, int argc, char **argv)
 	struct vg_devspec d = {0};
 	struct vg_config *cfg = NULL;
 	struct vg_ptext text = {0};
-	char warn[ASSIGN_ERR_MAX] = "", spec[128] = "", line[512];
-	char *table = NULL;
+	char warn[ASSIGN_ERR_MAX] = "", spec[128] = "", window[128] = "";
+	char line[512], *table = NULL;
 	enum xl_arch arch;
 	unsigned int nlines;
+	bool in_policy = false;
 	int rc;
 
 	rc = parse_args(argc, argv, t, &a);
@@ -299,23 +362,12 @@ int vg_cmd_xlconfig(struct vg_assign *t, int argc, char **argv)
 		rc = parse_arch(a.arch, &arch);
 	if (rc)
 		return rc;
-	if (arch == XL_ARM) {
+	if (arch == XL_ARM && (a.base || a.irq || a.table || a.domid)) {
 		/* libxl allocates the window and SPI on Arm. */
-		if (a.base || a.irq || a.table || a.domid) {
-			vg_assign_msg("--base, --irq, --table and --domid are "
-				      "for --arch x86: on Arm libxl allocates "
-				      "the window and interrupt");
-			return RC_INVALID;
-		}
-		d.grants = true;
-		if (set_key(&d, "grants", a.grants))
-			return RC_INVALID;
-	} else {
-		rc = x86_device(&a, &d, warn, sizeof(warn));
-		if (!rc)
-			rc = table_path(a.table, a.domain, &table);
-		if (rc)
-			return rc;
+		vg_assign_msg("--base, --irq, --table and --domid are for "
+			      "--arch x86: on Arm libxl allocates the window "
+			      "and interrupt");
+		return RC_INVALID;
 	}
 
 	rc = vg_policy_load(t, &text, &cfg);
@@ -330,6 +382,18 @@ int vg_cmd_xlconfig(struct vg_assign *t, int argc, char **argv)
 		rc = RC_INVALID;
 		goto out;
 	}
+	if (arch == XL_ARM) {
+		d.grants = true;
+		rc = set_key(&d, "grants", a.grants);
+	} else {
+		in_policy = cd->has_xen_device;
+		rc = x86_device(&a, in_policy ? &cd->xen_device : NULL, &d,
+				warn, sizeof(warn));
+		if (!rc)
+			rc = table_path(a.table, a.domain, &table);
+	}
+	if (rc)
+		goto out;
 
 	if (arch == XL_ARM) {
 		snprintf(line, sizeof(line),
@@ -341,22 +405,34 @@ int vg_cmd_xlconfig(struct vg_assign *t, int argc, char **argv)
 		if (rc)
 			goto out;
 		device_spec(&d, spec, sizeof(spec));
+		policy_window(&d, window, sizeof(window));
 		snprintf(line, sizeof(line), "acpi_firmware = \"%s\"", table);
 	}
 
 	if (t->json) {
 		rc = print_json(a.domain, nlines, arch, line, table, &d, spec,
-				warn);
+				window, in_policy, warn);
 		goto out;
 	}
 	printf("# vgpio: domain %s, a virtio-gpio device with %u line%s\n",
 	       a.domain, nlines, nlines == 1 ? "" : "s");
 	if (arch == XL_X86) {
 		printf("# x86 HVM (type = \"hvm\"): window %#llx, ISA IRQ %u, "
-		       "described by the ACPI table below.\n"
-		       "# Serve it with: vgpiod --device %s\n",
-		       (unsigned long long)d.base, d.irq, spec);
-		if (!d.domid)
+		       "described by the ACPI table below.\n",
+		       (unsigned long long)d.base, d.irq);
+		if (in_policy)
+			printf("# vgpiod serves it to every domain %s from "
+			       "its creation: the policy's\n"
+			       "#   xen-device = %s\n",
+			       a.domain, window);
+		else
+			printf("# Serve it to every domain %s from its "
+			       "creation:\n"
+			       "#   vgpio-assign xen-device %s %s\n"
+			       "# or to one domain that runs: vgpio-assign "
+			       "device-add %s\n",
+			       a.domain, a.domain, window, spec);
+		if (!in_policy && !d.domid)
 			printf("# (DOMID: the domain's ID once created, "
 			       "xl domid %s)\n",
 			       a.domain);

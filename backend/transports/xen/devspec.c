@@ -124,8 +124,14 @@ int vg_devspec_set(struct vg_devspec *d, const char *key, const char *value,
 	return key_value(d, k, value, err, errlen);
 }
 
-int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
-		     size_t errlen)
+/*
+ * Parse @s as comma-separated key=value pairs of the keys in @allowed (a
+ * bit per K_*), each once, every key of @required given; @list names the
+ * allowed keys in the message for an unknown one.
+ */
+static int parse_keys(const char *s, unsigned int allowed,
+		      unsigned int required, const char *list,
+		      struct vg_devspec *out, char *err, size_t errlen)
 {
 	struct vg_devspec d = {0};
 	bool seen[K_N] = {false};
@@ -148,11 +154,9 @@ int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		*eq = '\0';
 		for (k = 0; k < K_N && strcmp(tok, keys[k]); k++)
 			;
-		if (k == K_N) {
-			snprintf(err, errlen,
-				 "unknown key '%s' (domid, base, irq, grants, "
-				 "irqtype)",
-				 tok);
+		if (k == K_N || !(allowed & (1u << k))) {
+			snprintf(err, errlen, "unknown key '%s' (%s)", tok,
+				 list);
 			return -EINVAL;
 		}
 		if (seen[k]) {
@@ -164,8 +168,8 @@ int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		if (rc)
 			return rc;
 	}
-	for (k = K_DOMID; k <= K_IRQ; k++) {
-		if (!seen[k]) {
+	for (k = 0; k < K_N; k++) {
+		if ((required & (1u << k)) && !seen[k]) {
 			snprintf(err, errlen, "missing %s=", keys[k]);
 			return -EINVAL;
 		}
@@ -178,4 +182,26 @@ int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 	}
 	*out = d;
 	return 0;
+}
+
+int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
+		     size_t errlen)
+{
+	return parse_keys(
+		s, (1u << K_N) - 1, 1u << K_DOMID | 1u << K_BASE | 1u << K_IRQ,
+		"domid, base, irq, grants, irqtype", out, err, errlen);
+}
+
+int vg_devspec_parse_at(const char *s, unsigned int *domid, uint64_t *base,
+			char *err, size_t errlen)
+{
+	unsigned int at = 1u << K_DOMID | 1u << K_BASE;
+	struct vg_devspec d;
+	int rc = parse_keys(s, at, at, "domid, base", &d, err, errlen);
+
+	if (!rc) {
+		*domid = d.domid;
+		*base = d.base;
+	}
+	return rc;
 }

@@ -46,6 +46,14 @@ int vg_devspec_parse(const char *s, struct vg_devspec *out, char *err,
 		     size_t errlen);
 
 /*
+ * Parse @s, "domid=N,base=ADDR" (keys in any order, by the same rules),
+ * naming a device window by its place: for removing one. 0, or -EINVAL
+ * with a message in @err.
+ */
+int vg_devspec_parse_at(const char *s, unsigned int *domid, uint64_t *base,
+			char *err, size_t errlen);
+
+/*
  * Set key @key of *d from @value as the SPEC "key=value" would, by the
  * same rules and with the same messages: for tools that take the keys as
  * options. 0, or -EINVAL (an unknown key, a bad value) with a message in

@@ -223,40 +223,50 @@ static int restricted(struct vg_xen_guest *g, const char *what, int r)
 	return rc;
 }
 
-int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
-			enum vg_irq_kind kind, struct vg_log *log)
+int vg_xen_domain_why(xc_interface *xc, unsigned int domid,
+		      enum vg_irq_kind kind, const char **why)
 {
 	xc_domaininfo_t info;
 	int n;
 
 	n = xc_domain_getinfolist(xc, domid, 1, &info);
 	if (n != 1 || info.domain != domid) {
-		vg_log_warnx(log, "no such domain");
+		*why = "no such domain";
 		return -ENOENT;
 	}
 	if (info.flags & XEN_DOMINF_dying) {
-		vg_log_warnx(log, "domain is dying");
+		*why = "domain is dying";
 		return -ESRCH;
 	}
 	if (!(info.flags & XEN_DOMINF_hvm_guest)) {
-		vg_log_warnx(log,
-			     "a PV guest has no emulated MMIO; virtio-mmio "
-			     "needs an HVM, PVH or Arm guest");
+		*why = "a PV guest has no emulated MMIO; virtio-mmio needs an "
+		       "HVM, PVH or Arm guest";
 		return -EOPNOTSUPP;
 	}
 #if defined(__i386__) || defined(__x86_64__)
 	if (kind == VG_IRQ_ISA &&
 	    !(info.arch_config.emulation_flags & XEN_X86_EMU_PIC)) {
-		vg_log_warnx(log,
-			     "a PVH guest has no emulated interrupt controller "
-			     "to inject the device's ISA IRQ into (Xen 4.17 "
-			     "crashes trying); use an HVM guest");
+		*why = "a PVH guest has no emulated interrupt controller to "
+		       "inject the device's ISA IRQ into (Xen 4.17 crashes "
+		       "trying); use an HVM guest";
 		return -EOPNOTSUPP;
 	}
 #else
 	(void)kind;
 #endif
+	*why = "";
 	return 0;
+}
+
+int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
+			enum vg_irq_kind kind, struct vg_log *log)
+{
+	const char *why;
+	int rc = vg_xen_domain_why(xc, domid, kind, &why);
+
+	if (rc)
+		vg_log_warnx(log, "%s", why);
+	return rc;
 }
 
 /*
@@ -541,56 +551,68 @@ void vg_xen_guest_put(struct vg_xen_guest *g)
 
 /* --- device windows -------------------------------------------------------- */
 
+int vg_xen_spec_check(const struct vg_devspec *s, char *msg, size_t len)
+{
+	const char *what;
+
+	msg[0] = '\0';
+	if (s->base % VG_DEVSPEC_WINDOW ||
+	    s->base > UINT64_MAX - (VG_DEVSPEC_WINDOW - 1)) {
+		snprintf(msg, len, "base %#llx: not a window address",
+			 (unsigned long long)s->base);
+		return -EINVAL;
+	}
+#if !defined(__i386__) && !defined(__x86_64__)
+	if (vg_xen_irq_kind(s) == VG_IRQ_ISA) {
+		snprintf(msg, len, "ISA IRQs exist only on x86");
+		return -EINVAL;
+	}
+#endif
+	if (!vg_devspec_irq_ok(vg_xen_irq_kind(s), s->irq)) {
+		snprintf(msg, len, "irq %u: out of range for a%s", s->irq,
+			 vg_xen_irq_kind(s) == VG_IRQ_SPI
+				 ? " GIC SPI (32..1019)"
+				 : "n ISA IRQ (1..15)");
+		return -EINVAL;
+	}
+	if (vg_xen_irq_kind(s) != VG_IRQ_ISA)
+		return 0;
+	switch (vg_devspec_isa_use(s->irq, &what)) {
+	case VG_ISA_FIRMWARE:
+		snprintf(msg, len,
+			 "ISA IRQ %u: an HVM guest's firmware routes it to %s; "
+			 "choose a free one (docs/xen.md)",
+			 s->irq, what);
+		return -EBUSY;
+	case VG_ISA_DEVICE:
+		snprintf(msg, len,
+			 "ISA IRQ %u: %s uses it when the guest has one, and "
+			 "the guest cannot share it",
+			 s->irq, what);
+		return 1;
+	case VG_ISA_FREE:
+		break;
+	}
+	return 0;
+}
+
 static int dev_check(struct vg_xen_guest *g, const struct vg_devspec *s,
 		     bool placeholder, struct vg_log *log)
 {
+	char msg[200];
 	unsigned int i;
+	int rc;
 
 	if (g->ndev >= VG_XEN_MAX_DEVS) {
 		vg_log_warnx(log, "more than %u devices for one guest",
 			     VG_XEN_MAX_DEVS);
 		return -ENOSPC;
 	}
-	if (s->base % VG_DEVSPEC_WINDOW ||
-	    s->base > UINT64_MAX - (VG_DEVSPEC_WINDOW - 1)) {
-		vg_log_warnx(log, "base %#llx: not a window address",
-			     (unsigned long long)s->base);
-		return -EINVAL;
-	}
-#if !defined(__i386__) && !defined(__x86_64__)
-	if (vg_xen_irq_kind(s) == VG_IRQ_ISA) {
-		vg_log_warnx(log, "ISA IRQs exist only on x86");
-		return -EINVAL;
-	}
-#endif
-	if (!vg_devspec_irq_ok(vg_xen_irq_kind(s), s->irq)) {
-		vg_log_warnx(log, "irq %u: out of range for a%s", s->irq,
-			     vg_xen_irq_kind(s) == VG_IRQ_SPI
-				     ? " GIC SPI (32..1019)"
-				     : "n ISA IRQ (1..15)");
-		return -EINVAL;
-	}
-	if (vg_xen_irq_kind(s) == VG_IRQ_ISA) {
-		const char *what;
-
-		switch (vg_devspec_isa_use(s->irq, &what)) {
-		case VG_ISA_FIRMWARE:
-			vg_log_warnx(log,
-				     "ISA IRQ %u: an HVM guest's firmware "
-				     "routes it to %s; choose a free one "
-				     "(docs/xen.md)",
-				     s->irq, what);
-			return -EBUSY;
-		case VG_ISA_DEVICE:
-			vg_log_warnx(log,
-				     "ISA IRQ %u: %s uses it when the guest "
-				     "has one, and the guest cannot share it",
-				     s->irq, what);
-			break;
-		case VG_ISA_FREE:
-			break;
-		}
-	}
+	rc = vg_xen_spec_check(s, msg, sizeof(msg));
+	if (msg[0])
+		vg_log_warnx(log, "%s", msg);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < g->ndev; i++) {
 		if (g->dev[i]->spec.base == s->base) {
 			vg_log_warnx(log, "base %#llx: already a device",
@@ -657,6 +679,7 @@ struct vg_xen_dev *vg_xen_dev_add(struct vg_xen_guest *g,
 	if (rc) {
 		d->info.state = "placeholder";
 		d->mmio = NULL;
+		snprintf(d->refused, sizeof(d->refused), "%s", reason);
 		vg_log_warnx(&d->log,
 			     "%s: serving an empty window (DeviceID 0) so the "
 			     "guest's probe skips it",

@@ -103,6 +103,7 @@ struct vg_xen_dev {
 	struct vg_xen_ring ring[VG_VDEV_MAX_QUEUES][3];
 	struct vg_xen_mapcache cache; /* foreign mode; empty with grants */
 	int isa_level; /* last level set (ISA IRQs follow InterruptStatus) */
+	char refused[160]; /* a placeholder: why the owner refused it */
 	struct vg_log log; /* "dom<id>/<devid>" */
 };
 
@@ -147,6 +148,8 @@ struct vg_xen_far {
 	struct vg_xen_far *next;
 	unsigned int domid;
 	unsigned int devid;
+	uint64_t base;
+	char name[VG_XEN_NAME_MAX]; /* the domain's */
 	char *be_path; /* xenstore backend directory; NULL in manual mode */
 	struct vg_log log; /* "dom<id>/<devid>" */
 };
@@ -171,6 +174,13 @@ struct vg_xen {
 	char be_root[64]; /* /local/domain/<self>/backend/virtio */
 	struct vg_xen_guest *guests;
 	struct vg_xen_far *far; /* windows workers serve */
+	/*
+	 * Named windows (the hooks' window()): the domains whose name was
+	 * read since they appeared, each looked up once; a dead one leaves
+	 * with @releaseDomain.
+	 */
+	unsigned int *seen;
+	unsigned int nseen, seen_max;
 };
 
 /* xen.c */
@@ -209,6 +219,16 @@ struct vg_xen_guest *vg_xen_guest_get(struct vg_xen *x, unsigned int domid,
  */
 int vg_xen_domain_check(xc_interface *xc, unsigned int domid,
 			enum vg_irq_kind kind, struct vg_log *log);
+/* The same check; the reason into *@why ("" if none), nothing logged. */
+int vg_xen_domain_why(xc_interface *xc, unsigned int domid,
+		      enum vg_irq_kind kind, const char **why);
+/*
+ * Is @s a window this build can serve (base, the interrupt's kind and
+ * range, an ISA IRQ's other users: docs/xen.md)? 0; 1 with a warning in
+ * @msg (an ISA IRQ an emulated device may use); or -EINVAL, -EBUSY (an
+ * ISA IRQ the firmware routes elsewhere) with why in @msg.
+ */
+int vg_xen_spec_check(const struct vg_devspec *s, char *msg, size_t len);
 /*
  * @name (from @where, for the message) into @dst (VG_XEN_NAME_MAX bytes)
  * if usable as a domain's name: printable, 1..63 bytes. 0 or -EINVAL

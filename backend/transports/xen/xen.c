@@ -21,6 +21,7 @@
 #define VG_XEN_TYPE "virtio,device29"
 #define VG_XEN_TOKEN_BE "vgpio:backend"
 #define VG_XEN_TOKEN_REL "vgpio:release"
+#define VG_XEN_TOKEN_INTRO "vgpio:introduce"
 /* Claim attempts when another xenstore writer keeps conflicting. */
 #define VG_XEN_CLAIM_TRIES 8
 
@@ -122,6 +123,67 @@ static struct vg_xen_far *find_far(struct vg_xen *x, unsigned int domid,
 		if (f->domid == domid && f->devid == devid && f->be_path)
 			return f;
 	return NULL;
+}
+
+/*
+ * Domain @domid's window at @base, wherever it is served: *@dp (here) or
+ * *@fp (by a worker), the other NULL. false if it has none there.
+ */
+static bool find_window(struct vg_xen *x, unsigned int domid, uint64_t base,
+			struct vg_xen_dev **dp, struct vg_xen_far **fp)
+{
+	struct vg_xen_guest *g;
+	struct vg_xen_far *f;
+	unsigned int i;
+
+	*dp = NULL;
+	*fp = NULL;
+	for (f = x->far; f; f = f->next)
+		if (f->domid == domid && f->base == base) {
+			*fp = f;
+			return true;
+		}
+	for (g = x->guests; g; g = g->next) {
+		if (g->domid != domid)
+			continue;
+		for (i = 0; i < g->ndev; i++)
+			if (g->dev[i]->spec.base == base) {
+				*dp = g->dev[i];
+				return true;
+			}
+	}
+	return false;
+}
+
+/* Is device id @devid one of domain @domid's windows? */
+static bool devid_used(struct vg_xen *x, unsigned int domid, unsigned int devid)
+{
+	struct vg_xen_guest *g;
+	struct vg_xen_far *f;
+	unsigned int i;
+
+	for (f = x->far; f; f = f->next)
+		if (f->domid == domid && f->devid == devid)
+			return true;
+	for (g = x->guests; g; g = g->next)
+		for (i = 0; g->domid == domid && i < g->ndev; i++)
+			if (g->dev[i]->devid == devid)
+				return true;
+	return false;
+}
+
+/*
+ * The device id of a window without a xenstore directory (the policy's,
+ * or added by a control command): the lowest one the domain's windows do
+ * not use, for the log prefix and status.
+ */
+static unsigned int next_devid(struct vg_xen *x, unsigned int domid)
+{
+	unsigned int devid = 0;
+
+	while (devid_used(x, domid, devid))
+		devid++;
+	return devid;
 }
 
 /* Tear a device down; a discovered one is then told Closed (6). */
@@ -233,6 +295,8 @@ static int far_start(struct vg_xen *x, const struct vg_devspec *s,
 		free(f);
 		return -1;
 	}
+	f->base = s->base;
+	memcpy(f->name, name, sizeof(f->name));
 	snprintf(id, sizeof(id), "%u", devid);
 	wargs[n++] = "--xen-device";
 	wargs[n++] = spec;
@@ -253,15 +317,27 @@ static int far_start(struct vg_xen *x, const struct vg_devspec *s,
 }
 
 /*
- * Serve window @s: by a worker in route mode, else here; a window the
- * owner refuses is a placeholder served here. 0, or -1 (logged).
+ * Serve window @s, whatever found it (libxl's device, --device, the
+ * policy's window, a control command): by a worker in route mode, else
+ * here; a window the owner refuses is a placeholder served here. 0, or
+ * -1 (logged).
  */
 static int dev_serve(struct vg_xen *x, const struct vg_devspec *s,
 		     unsigned int devid, const char *be_path)
 {
 	char reason[160] = "";
+	struct vg_xen_dev *d;
+	struct vg_xen_far *f;
 	int rc = 0;
 
+	/* Two IOREQ servers must not claim one range of a guest. */
+	if (find_window(x, s->domid, s->base, &d, &f)) {
+		vg_log_warnx(&x->log,
+			     "dom%u/%u: base %#llx: already a device window "
+			     "of this domain",
+			     s->domid, devid, (unsigned long long)s->base);
+		return -1;
+	}
 	if (x->hooks->spawn) {
 		rc = far_start(x, s, devid, be_path, reason, sizeof(reason));
 		if (rc)
@@ -283,6 +359,137 @@ static void dev_forget(struct vg_xen *x, unsigned int domid, unsigned int devid)
 		far_release(x, f);
 	if (d)
 		dev_release(x, d);
+}
+
+/* --- named windows (the policy's, by domain name) ---------------------------- */
+
+static bool parse_id(const char *s, unsigned int max, unsigned int *out)
+{
+	uint64_t v;
+
+	/* Directory names are plain decimal: no 0x forms. */
+	if (vg_num(s, 0, max, &v))
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+static bool seen(const struct vg_xen *x, unsigned int domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->nseen; i++)
+		if (x->seen[i] == domid)
+			return true;
+	return false;
+}
+
+static int seen_add(struct vg_xen *x, unsigned int domid)
+{
+	unsigned int *v;
+
+	if (x->nseen == x->seen_max) {
+		v = reallocarray(x->seen, x->seen_max ? 2 * x->seen_max : 16,
+				 sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		x->seen = v;
+		x->seen_max = x->seen_max ? 2 * x->seen_max : 16;
+	}
+	x->seen[x->nseen++] = domid;
+	return 0;
+}
+
+/* Is domain @domid there and not dying? A failed look-up says yes. */
+static bool domain_alive(struct vg_xen *x, unsigned int domid)
+{
+	xc_domaininfo_t info;
+	int n = xc_domain_getinfolist(x->xc, domid, 1, &info);
+
+	if (n < 0)
+		return true;
+	return n && info.domain == domid && !(info.flags & XEN_DOMINF_dying);
+}
+
+/* @releaseDomain: the dead leave the list (a domid may come back). */
+static void seen_trim(struct vg_xen *x)
+{
+	unsigned int i = 0;
+
+	while (i < x->nseen) {
+		if (domain_alive(x, x->seen[i]))
+			i++;
+		else
+			x->seen[i] = x->seen[--x->nseen];
+	}
+}
+
+/*
+ * Domain @domid is new to us: if the owner gives its name a window,
+ * serve it, by the path every window takes (dev_serve). A domain is
+ * looked at once, when its name can first be read.
+ */
+static void named_window(struct vg_xen *x, unsigned int domid)
+{
+	char path[64], name[VG_XEN_NAME_MAX], *v;
+	struct vg_devspec s;
+	struct vg_log log;
+	unsigned int len;
+	int bad;
+
+	if (!domain_alive(x, domid))
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+	v = xs_read(x->xs, XBT_NULL, path, &len);
+	if (!v)
+		return; /* not written yet: the next event looks again */
+	vg_log_init(&log, x->sink, "dom%u", domid);
+	bad = vg_xen_name_set(name, v, path, &log);
+	free(v);
+	if (seen_add(x, domid) || bad || !x->hooks->window(x->arg, name, &s))
+		return;
+	s.domid = domid;
+	if (x->far || x->guests) {
+		struct vg_xen_far *f;
+		struct vg_xen_guest *g;
+
+		for (f = x->far; f && f->domid != domid; f = f->next)
+			;
+		for (g = x->guests; g && g->domid != domid; g = g->next)
+			;
+		if (f || g) {
+			vg_log_info(&log,
+				    "domain '%s' has a device window already; "
+				    "the policy's is not added",
+				    name);
+			return;
+		}
+	}
+	vg_log_info(&log, "domain '%s': the policy's window at %#llx", name,
+		    (unsigned long long)s.base);
+	if (dev_serve(x, &s, next_devid(x, domid), NULL))
+		vg_log_warnx(&log,
+			     "domain '%s': the policy's window could not be "
+			     "served",
+			     name);
+}
+
+/* A domain was introduced (or start-up): look at those not seen yet. */
+static void introduce(struct vg_xen *x)
+{
+	unsigned int n, i, domid;
+	char **doms;
+
+	if (!x->hooks->window)
+		return;
+	doms = xs_directory(x->xs, XBT_NULL, "/local/domain", &n);
+	for (i = 0; doms && i < n; i++) {
+		if (!parse_id(doms[i], VG_DEVSPEC_DOMID_MAX, &domid) ||
+		    !domid || domid == x->self || seen(x, domid))
+			continue;
+		named_window(x, domid);
+	}
+	free(doms);
 }
 
 /* --- discovery ----------------------------------------------------------- */
@@ -350,17 +557,6 @@ static void consider(struct vg_xen *x, unsigned int domid, unsigned int devid,
 	/* The toolstack may have let go while we brought it up. */
 	if (!xs_move_state(x, dir, "2", "4"))
 		dev_forget(x, domid, devid);
-}
-
-static bool parse_id(const char *s, unsigned int max, unsigned int *out)
-{
-	uint64_t v;
-
-	/* Directory names are plain decimal: no 0x forms. */
-	if (vg_num(s, 0, max, &v))
-		return false;
-	*out = (unsigned int)v;
-	return true;
 }
 
 /* Is the discovered device at @be_path still wanted by its toolstack? */
@@ -472,22 +668,27 @@ static void reap(struct vg_xen *x)
 			far_release(x, f);
 		f = fn;
 	}
+	seen_trim(x);
 }
 
 static void xs_event(void *arg, uint32_t events)
 {
 	struct vg_xen *x = arg;
-	bool be = false, rel = false;
+	bool be = false, rel = false, intro = false;
 	char **vec;
 
 	(void)events;
 	while ((vec = xs_check_watch(x->xs))) {
 		be |= !strcmp(vec[XS_WATCH_TOKEN], VG_XEN_TOKEN_BE);
 		rel |= !strcmp(vec[XS_WATCH_TOKEN], VG_XEN_TOKEN_REL);
+		intro |= !strcmp(vec[XS_WATCH_TOKEN], VG_XEN_TOKEN_INTRO);
 		free(vec);
 	}
+	/* The dead first: a domid they free may be a new domain's. */
 	if (rel)
 		reap(x);
+	if (intro)
+		introduce(x);
 	if (be && x->discover)
 		rescan(x);
 }
@@ -527,6 +728,8 @@ static int start_watches(struct vg_xen *x)
 	int rc;
 
 	if (!xs_watch(x->xs, "@releaseDomain", VG_XEN_TOKEN_REL) ||
+	    (x->hooks->window &&
+	     !xs_watch(x->xs, "@introduceDomain", VG_XEN_TOKEN_INTRO)) ||
 	    (x->discover && !xs_watch(x->xs, x->be_root, VG_XEN_TOKEN_BE))) {
 		vg_log_warn(&x->log, "cannot watch xenstore");
 		return -errno ? -errno : -EIO;
@@ -554,6 +757,7 @@ void vg_xen_free(struct vg_xen *x)
 		xc_interface_close(x->xc);
 	if (x->xs)
 		xs_close(x->xs);
+	free(x->seen);
 	free(x);
 }
 
@@ -594,6 +798,9 @@ int vg_xen_new(const struct vg_xen_params *p, struct vg_xen **out)
 			rc = -EINVAL;
 		}
 	}
+	/* The domains that run already; the watch brings the new ones. */
+	if (!rc)
+		introduce(x);
 	if (!rc)
 		rc = start_watches(x);
 	if (rc) {
@@ -646,6 +853,87 @@ static void xen_stop(void *handle)
 	vg_xen_free(handle);
 }
 
+static int xen_device_add(void *handle, const char *spec,
+			  struct vg_guest_added *out, char *why, size_t len)
+{
+	struct vg_xen *x = handle;
+	struct vg_xen_dev *d;
+	struct vg_xen_far *f;
+	struct vg_devspec s;
+	const char *reason;
+	unsigned int devid;
+	int rc;
+
+	if (vg_devspec_parse(spec, &s, why, len) ||
+	    vg_xen_spec_check(&s, why, len) < 0)
+		return -EINVAL;
+	rc = vg_xen_domain_why(x->xc, s.domid, vg_xen_irq_kind(&s), &reason);
+	if (rc) {
+		snprintf(why, len, "domain %u: %s", s.domid, reason);
+		return rc == -EOPNOTSUPP ? rc : -ENOENT;
+	}
+	if (find_window(x, s.domid, s.base, &d, &f)) {
+		snprintf(why, len, "domain %u has a device window at %#llx",
+			 s.domid, (unsigned long long)s.base);
+		return -EEXIST;
+	}
+	devid = next_devid(x, s.domid);
+	if (dev_serve(x, &s, devid, NULL) ||
+	    !find_window(x, s.domid, s.base, &d, &f)) {
+		snprintf(why, len,
+			 "dom%u/%u: the window could not be set up (the "
+			 "daemon's log says why)",
+			 s.domid, devid);
+		return -EIO;
+	}
+	memset(out, 0, sizeof(*out));
+	out->domid = s.domid;
+	out->devid = devid;
+	if (f) {
+		snprintf(out->domain, sizeof(out->domain), "%s", f->name);
+		out->attached = true;
+	} else {
+		snprintf(out->domain, sizeof(out->domain), "%s", d->g->name);
+		out->attached = d->attached;
+		snprintf(out->why, sizeof(out->why), "%s", d->refused);
+	}
+	vg_log_info(&x->log, "dom%u/%u: window %#llx added on request", s.domid,
+		    devid, (unsigned long long)s.base);
+	return 0;
+}
+
+static int xen_device_remove(void *handle, const char *spec, char *why,
+			     size_t len)
+{
+	struct vg_xen *x = handle;
+	struct vg_xen_dev *d;
+	struct vg_xen_far *f;
+	unsigned int domid;
+	uint64_t base;
+
+	if (vg_devspec_parse_at(spec, &domid, &base, why, len))
+		return -EINVAL;
+	if (!find_window(x, domid, base, &d, &f)) {
+		snprintf(why, len, "domain %u has no device window at %#llx",
+			 domid, (unsigned long long)base);
+		return -ENOENT;
+	}
+	if (f ? f->be_path != NULL : d->be_path != NULL) {
+		snprintf(why, len,
+			 "dom%u/%u is a device of the toolstack's (libxl "
+			 "virtio=): the toolstack removes it",
+			 domid, f ? f->devid : d->devid);
+		return -EPERM;
+	}
+	vg_log_info(&x->log, "dom%u/%u: window %#llx removed on request", domid,
+		    f ? f->devid : d->devid, (unsigned long long)base);
+	if (f)
+		far_release(x, f);
+	else
+		dev_release(x, d);
+	return 0;
+}
+
 void vg_xen_report(void *handle, vg_guest_device_fn fn, void *arg)
 {
 	struct vg_xen *x = handle;
@@ -663,4 +951,6 @@ const struct vg_transport_class vg_xen_class = {
 	.start = xen_start,
 	.stop = xen_stop,
 	.devices = vg_xen_report,
+	.device_add = xen_device_add,
+	.device_remove = xen_device_remove,
 };

@@ -16,6 +16,22 @@
  * toolstacks without `virtio=`; brought up at start (an error there fails
  * vg_xen_new), torn down when their guest dies.
  *
+ * Named windows (the owner's hooks have window(): the policy's
+ * xen-device): watches @introduceDomain and, once at start, looks at the
+ * domains that run already; each domain is looked at once, when its name
+ * (/local/domain/<domid>/name) can first be read, and if the owner gives
+ * that name a window and the domain has none yet, the window is served
+ * from then on, as a manual one (xl creates domains paused, so before the
+ * guest's kernel probes). It goes when the domain dies (@releaseDomain);
+ * the next domain of that name (a reboot: a new domid) is looked at anew.
+ * A window that cannot be served is logged and does not stop anything.
+ *
+ * The class's device_add() and device_remove() (guest.h) add a manual
+ * window for a domain that runs now (SPEC in --device syntax) and remove
+ * one that is not libxl's ("domid=N,base=ADDR").
+ *
+ * Every window, whatever found it, is served by one path (dev_serve in
+ * xen.c), and a domain never has two windows at one base.
  * Each device window is handed to the owner with the guest hooks
  * (guest.h) under the guest's domain name from xenstore; a device the owner
  * refuses (unknown domain, no lines, already served) is served as a

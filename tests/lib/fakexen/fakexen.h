@@ -184,7 +184,9 @@ struct fx_domain_params {
 
 /*
  * Create a running domain: guest RAM (zeroed), xenstore
- * /local/domain/<domid>/{name,domid}, fires @introduceDomain.
+ * /local/domain/<domid>/{name,domid}, then fires @introduceDomain, so a
+ * watcher reads the name at once (libxl writes it before it introduces
+ * the domain to xenstored, which fires the watch).
  */
 int fx_domain_new(const struct fx_domain_params *p);
 
