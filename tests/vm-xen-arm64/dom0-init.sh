@@ -64,11 +64,25 @@ setup "vgpiod ready" until_ok 30 grep -q READY /run/vgpiod.ready
 check "led at its safe value before the guest exists" 0 "$(sim 0)"
 check "relay at its safe value before the guest exists" 1 "$(sim 2)"
 
+# xl_lines CFG: the guest's virtio= entry, as vgpio-assign xl-config
+# prints it (grant_usage= from the file's name: -foreign is 0), appended
+# to CFG.
+xl_lines() {
+	case $1 in *-foreign.cfg) g=0 ;; *) g=1 ;; esac
+	vgpio-assign -c $P xl-config vgpio-domu --arch arm --grants $g >/run/xl-config 2>&1
+	check "vgpio-assign xl-config (grants $g) exit status" 0 $?
+	cat /run/xl-config
+	check "xl-config prints the virtio= entry (grant_usage=$g)" 1 \
+		"$(grep -c "^virtio = \[ \"type=virtio,device29,transport=mmio,grant_usage=$g\" \]\$" /run/xl-config)"
+	cat /run/xl-config >>"$1"
+}
+
 # create_guest CFG: create the guest paused from CFG: libxl writes the
 # backend entry (state 1) and the device-tree node; vgpiod claims the
 # device (2) and connects it (4) before the guest's first instruction.
 # Sets D and BE; false if the device is not connected.
 create_guest() {
+	xl_lines "$1" || return 1
 	xl create -p "$1" || { fail "xl create -p $1"; return 1; }
 	D=$(xl domid vgpio-domu)
 	BE=/local/domain/0/backend/virtio/$D/0

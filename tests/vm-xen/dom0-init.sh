@@ -4,13 +4,17 @@
 # /init of dom0 in the Xen tier (busybox sh). Starts Xen's userland,
 # makes a gpio-sim chip, assigns three of its four lines to the guest
 # with vgpio-assign, starts the project's vgpiod on them (Xen transport,
-# manual device mode, ISA IRQ), boots the HVM guest (domu-init.sh) and
-# answers its "VGPIO-WAIT" steps by checking and moving the host lines.
-# Twice: the project's kernel with grants (vgpiod grants=1, domu.cfg),
-# then, after `xl destroy`, Debian's kernel with foreign mapping
-# (grants=0, domu-foreign.cfg, short checks); each run ends with
-# `xl destroy`, the teardown checks and vgpiod's exit. Then repeats the
-# guests' PASS/FAIL lines and powers the machine off.
+# ISA IRQ), boots the HVM guest (domu-init.sh) and answers its
+# "VGPIO-WAIT" steps by checking and moving the host lines. Three runs:
+# the project's kernel with grants (vgpiod --device, manual mode,
+# grants=1, domu.cfg, the full checks); then, after `xl destroy` and
+# vgpiod's exit, Debian's kernel with foreign mapping (domu-foreign.cfg,
+# short checks), the device found through vgpio-assign's ACPI table and
+# served by name from the policy's xen-device by one vgpiod started with
+# no --device; then that guest re-created (a new domid, a reboot), served
+# again by the same vgpiod. Each run ends with `xl destroy` and the
+# teardown checks. Then repeats the guests' PASS/FAIL lines and powers
+# the machine off.
 # The host reads the PASS:/FAIL: lines and the VGPIO-XEN-START /
 # VGPIO-XEN-DONE markers from the Xen console.
 PATH=/bin:/usr/bin:/usr/sbin:/sbin
@@ -28,7 +32,7 @@ echo "VGPIO-XEN-START kernel $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 SERIAL=/var/log/vgpio-domu.serial
 finish() {
-	for f in $SERIAL.grant $SERIAL.foreign $SERIAL; do
+	for f in $SERIAL.grant $SERIAL.foreign $SERIAL.reboot $SERIAL; do
 		[ -f "$f" ] || continue
 		echo "---- guest console ${f#"$SERIAL"} ----"
 		tr -d '\r' <"$f" | grep -av '^\(PASS\|FAIL\): '
@@ -138,29 +142,63 @@ stop_vgpiod
 mv $SERIAL $SERIAL.grant
 
 # --- the same guest again: Debian's kernel, a new domid, foreign mapping -------
+# Now the way an administrator sets an x86 guest up: the policy gives the
+# domain's name a window (xen-device), vgpio-assign xl-config writes the
+# ACPI table from it and prints the acpi_firmware line, and one vgpiod,
+# started with no --device, serves every domain of that name from its
+# creation: this guest, then the same guest re-created (a reboot, a new
+# domid) with vgpiod untouched.
 CFG=/etc/xen/vgpio-domu-foreign.cfg
-# The xl lines come from vgpio-assign: the acpi_firmware line and the
-# ACPI table (SSDT) it writes, which Debian's virtio_mmio finds.
 BASE=0xfe000000
 IRQ=3
+setup "vgpio-assign xen-device" vgpio-assign -c $P xen-device vgpio-domu \
+	base=$BASE irq=$IRQ irqtype=isa grants=0
 # Its default table path (the directory made on the way).
 TABLE=/var/lib/vgpio/vgpio-domu.aml
-vgpio-assign -c $P xl-config vgpio-domu --arch x86 --base $BASE --irq $IRQ \
-	>/run/xl-config 2>&1
+vgpio-assign -c $P xl-config vgpio-domu --arch x86 >/run/xl-config 2>&1
 check "vgpio-assign xl-config exit status" 0 $?
 cat /run/xl-config
 check "xl-config prints the acpi_firmware line" 1 \
 	"$(grep -c "^acpi_firmware = \"$TABLE\"\$" /run/xl-config)"
 check "xl-config wrote the table (an SSDT)" SSDT "$(head -c 4 $TABLE 2>&1)"
 cat /run/xl-config >>$CFG
-setup "xl create -p (foreign mapping)" xl create -p $CFG
-D=$(xl domid vgpio-domu)
-check "the re-created guest has a new domid" 1 $((D != D1))
-start_vgpiod 0
-status_dev foreign
-worker_checks
-setup "xl unpause" xl unpause "$D"
-wait_step led-high 400 || finish
+rm -f /run/vgpiod.ready
+vgpiod -c $P --xen on -v --ready-fd 3 --worker-user 65534:65534 \
+	3>/run/vgpiod.ready >>/run/vgpiod.log 2>&1 &
+VGPIOD=$!
+setup "vgpiod ready (no --device)" until_ok 30 grep -q READY /run/vgpiod.ready
+served() { vgpio-assign status --json 2>/dev/null | grep -q '"domid":'"$D"','; }
+
+# by_name RUN: create the guest paused; the running vgpiod serves it by
+# name before its first instruction; the guest's short checks (led,
+# button); xl destroy. RUN names the guest's console file.
+by_name() {
+	setup "$1: xl create -p" xl create -p $CFG
+	D=$(xl domid vgpio-domu)
+	check "$1: the re-created guest has a new domid" 1 $((D != D1 && D != D2))
+	setup "$1: vgpiod serves domain $D by name, before it runs" until_ok 20 served
+	check "$1: the policy's window, served from the domain's creation" 1 \
+		"$(grep -c "dom$D: domain 'vgpio-domu': the policy's window at $BASE" /run/vgpiod.log)"
+	check "$1: the same vgpiod, never restarted" 0 "$(kill -0 "$VGPIOD"; echo $?)"
+	status_dev foreign
+	worker_checks
+	setup "$1: xl unpause" xl unpause "$D"
+	wait_step led-high 400 || finish
+	check "$1: foreign mapping: the guest's gpioset drives the host led" 1 "$(sim 0)"
+	pull 1 up
+	wait_step destroy 120 || finish
+	maps_check foreign
+	setup "$1: xl destroy" xl destroy "$D"
+	destroyed_checks
+	pull 1 down
+	mv $SERIAL $SERIAL.$1
+}
+D2=0
+by_name foreign
+D2=$D
+by_name reboot
+stop_vgpiod
+finish
 check "foreign mapping: the guest's gpioset drives the host led" 1 "$(sim 0)"
 pull 1 up
 wait_step destroy 120 || finish
